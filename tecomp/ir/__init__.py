@@ -1,0 +1,11 @@
+"""tecomp's intermediate representation: expressions, statements, buffers,
+the lowered function, and the visitor/mutator that every pass builds on."""
+
+from . import dtype
+from .buffer import Buffer
+from .expr import *  # noqa: F401,F403
+from .expr import PrimExpr, Var, IterVar, Range, const, const_index
+from .functor import (IRMutator, IRVisitor, collect, free_vars, post_order_visit,
+                      structural_equal, substitute, uses_var)
+from .stmt import *  # noqa: F401,F403
+from .stmt import PrimFunc, ForKind, seq, no_op

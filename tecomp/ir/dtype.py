@@ -1,0 +1,117 @@
+"""Data types as canonical strings: ``"float32"``, ``"int64"``, ``"bool"``,
+``"float32x8"`` (8 lanes). Helpers here are the only place that parses them."""
+
+from functools import lru_cache
+
+from ..errors import ExprError
+
+SCALAR_TYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                "uint32", "uint64", "float16", "float32", "float64")
+
+#: The type of loop variables, index arithmetic and buffer offsets.
+INDEX = "int64"
+
+
+@lru_cache(maxsize=None)
+def _split(dtype):
+    if not isinstance(dtype, str):
+        raise ExprError(f"dtype must be a string such as 'float32', got {dtype!r}")
+    base, lanes = dtype, 1
+    if "x" in dtype:
+        base, _, count = dtype.partition("x")
+        if not count.isdigit() or int(count) < 1:
+            raise ExprError(f"malformed vector dtype {dtype!r}")
+        lanes = int(count)
+    if base not in SCALAR_TYPES:
+        raise ExprError(f"unsupported dtype {dtype!r}; supported: {', '.join(SCALAR_TYPES)}")
+    return base, lanes
+
+
+def canonical(dtype):
+    """Normalize a user-given dtype (a string or a numpy dtype) to tecomp's spelling."""
+    if not isinstance(dtype, str):
+        import numpy as np
+        try:
+            dtype = np.dtype(dtype).name
+        except TypeError as exc:
+            raise ExprError(f"unsupported dtype {dtype!r}") from exc
+    _split(dtype)
+    return dtype
+
+
+def element_of(dtype):
+    return _split(dtype)[0]
+
+
+def lanes_of(dtype):
+    return _split(dtype)[1]
+
+
+def with_lanes(dtype, lanes):
+    base = element_of(dtype)
+    return base if lanes == 1 else f"{base}x{lanes}"
+
+
+def is_float(dtype):
+    return element_of(dtype).startswith("float")
+
+
+def is_int(dtype):
+    """Signed integer (not bool, not unsigned)."""
+    return element_of(dtype).startswith("int")
+
+
+def is_uint(dtype):
+    return element_of(dtype).startswith("uint")
+
+
+def is_bool(dtype):
+    return element_of(dtype) == "bool"
+
+
+def is_integer(dtype):
+    """Signed or unsigned integer (bool excluded)."""
+    return is_int(dtype) or is_uint(dtype)
+
+
+def bits_of(dtype):
+    base = element_of(dtype)
+    return 1 if base == "bool" else int(base.lstrip("uintfloat"))
+
+
+def promote(a, b, what="operands"):
+    """The common dtype of two scalar dtypes under tecomp's promotion rules.
+
+    float beats int, wider beats narrower, bool promotes to the other side;
+    a signed/unsigned mix becomes the signed type wide enough for both.
+    """
+    if a == b:
+        return a
+    if lanes_of(a) != lanes_of(b):
+        raise ExprError(f"cannot combine {what} of dtypes {a} and {b}: lane counts differ")
+    lanes = lanes_of(a)
+    ea, eb = element_of(a), element_of(b)
+    if is_bool(ea):
+        return b
+    if is_bool(eb):
+        return a
+    if is_float(ea) or is_float(eb):
+        if is_float(ea) and is_float(eb):
+            out = ea if bits_of(ea) >= bits_of(eb) else eb
+        else:
+            out = ea if is_float(ea) else eb
+        return with_lanes(out, lanes)
+    if is_int(ea) == is_int(eb):
+        out = ea if bits_of(ea) >= bits_of(eb) else eb
+        return with_lanes(out, lanes)
+    signed, unsigned = (ea, eb) if is_int(ea) else (eb, ea)
+    bits = bits_of(signed) if bits_of(signed) > bits_of(unsigned) else 2 * bits_of(unsigned)
+    if bits > 64:
+        raise ExprError(f"cannot combine {what} of dtypes {a} and {b}: no signed type holds "
+                        f"both; cast one with .astype()")
+    return with_lanes(f"int{bits}", lanes)
+
+
+def numpy_dtype(dtype):
+    import numpy as np
+    return np.dtype(element_of(dtype))

@@ -1,0 +1,158 @@
+"""The one visitor/mutator base of the IR, and the helpers built on it.
+
+``IRVisitor.visit`` and ``IRMutator.visit`` dispatch on the node's class to a
+method ``visit_<ClassName>``; a class without one is traversed field by field,
+which is right for every node whose children are plain fields. A mutator returns
+the very same node when nothing below it changed, so passes can tell cheaply
+whether they did anything.
+"""
+
+from dataclasses import fields
+
+from ..errors import InternalError
+from .expr import CommReducer, IterVar, PrimExpr, Range, Var
+from .stmt import Stmt
+
+_NODE_TYPES = (PrimExpr, Stmt, Range)
+_FIELDS = {}
+
+
+def _child_fields(cls):
+    names = _FIELDS.get(cls)
+    if names is None:
+        try:
+            names = tuple(f.name for f in fields(cls) if f.init)
+        except TypeError:
+            raise InternalError(f"{cls.__name__} is not an IR node") from None
+        _FIELDS[cls] = names
+    return names
+
+
+def _is_node(value):
+    return isinstance(value, _NODE_TYPES)
+
+
+class IRVisitor:
+    """Walks a tree. Override ``visit_<Class>`` and call ``self.generic_visit``
+    (or visit children yourself) to continue below."""
+
+    def visit(self, node):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            return self.generic_visit(node)
+        return method(node)
+
+    def generic_visit(self, node):
+        if not _is_node(node):
+            raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if _is_node(value):
+                self.visit(value)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if _is_node(item):
+                        self.visit(item)
+
+
+class IRMutator:
+    """Rebuilds a tree bottom-up. ``visit_<Class>`` returns the replacement."""
+
+    def visit(self, node):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            return self.generic_visit(node)
+        return method(node)
+
+    def generic_visit(self, node):
+        if not _is_node(node):
+            raise InternalError(f"IRMutator: no handler for {type(node).__name__}")
+        changed = {}
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if _is_node(value):
+                new = self.visit(value)
+            elif isinstance(value, tuple) and value and any(_is_node(v) for v in value):
+                new = tuple(self.visit(v) if _is_node(v) else v for v in value)
+                if all(x is y for x, y in zip(new, value)):
+                    new = value
+            else:
+                continue
+            if new is not value:
+                changed[name] = new
+        if not changed:
+            return node
+        kwargs = {name: changed.get(name, getattr(node, name)) for name in _child_fields(type(node))}
+        return type(node)(**kwargs)
+
+
+class _Substituter(IRMutator):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Var(self, var):
+        return self.mapping.get(var, var)
+
+
+def substitute(node, mapping):
+    """``node`` with each variable in ``mapping`` replaced by its expression."""
+    if not mapping:
+        return node
+    return _Substituter(mapping).visit(node)
+
+
+class _PostOrder(IRVisitor):
+    def __init__(self, fn):
+        self.fn = fn
+
+    def visit(self, node):
+        super().visit(node)
+        self.fn(node)
+
+
+def post_order_visit(node, fn):
+    """Call ``fn`` on every node below and including ``node``, children first."""
+    _PostOrder(fn).visit(node)
+
+
+def collect(node, predicate):
+    """All nodes below ``node`` for which ``predicate`` holds, in post order."""
+    found = []
+    post_order_visit(node, lambda n: found.append(n) if predicate(n) else None)
+    return found
+
+
+def free_vars(node):
+    """The set of variables that appear in ``node``."""
+    return {n for n in collect(node, lambda n: isinstance(n, Var))}
+
+
+def uses_var(node, variables):
+    """Whether any variable of the set ``variables`` appears in ``node``."""
+    found = False
+
+    class Finder(IRVisitor):
+        def visit_Var(self, var):
+            nonlocal found
+            if var in variables:
+                found = True
+
+    Finder().visit(node)
+    return found
+
+
+def structural_equal(a, b):
+    """Whether two trees have the same structure (variables compared by identity)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(structural_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (Var, IterVar, CommReducer)) or not _is_node(a):
+        if isinstance(a, (int, float, str)) or a is None:
+            return a == b
+        return False
+    if getattr(a, "dtype", None) != getattr(b, "dtype", None):
+        return False
+    return all(structural_equal(getattr(a, n), getattr(b, n)) for n in _child_fields(type(a)))
