@@ -32,7 +32,7 @@ from typing import Optional, Tuple
 from ..errors import ExprError, InternalError
 from . import dtype as dt
 
-node = dataclass(frozen=True, slots=True, eq=False)
+node = dataclass(frozen=True, slots=True, eq=False, repr=False)
 
 
 class PrimExpr:
@@ -245,6 +245,9 @@ class Range:
     min: PrimExpr
     extent: PrimExpr
 
+    def __repr__(self):
+        return f"Range(min={self.min}, extent={self.extent})"
+
     @staticmethod
     def from_min_extent(min_value, extent):
         return Range(const_index(min_value), const_index(extent))
@@ -270,6 +273,11 @@ class IterVar:
     def name(self):
         return self.var.name
 
+    def __repr__(self):
+        dom = f"[{self.dom.min}, {self.dom.min} + {self.dom.extent})" if self.dom else "?"
+        tag = f", {self.thread_tag!r}" if self.thread_tag else ""
+        return f"IterVar({self.var.name}, {dom}{tag})"
+
     def __hash__(self):
         return id(self)
 
@@ -289,6 +297,9 @@ class CommReducer:
     result: Tuple[PrimExpr, ...]
     identity: Tuple[PrimExpr, ...]
     name: str = "reduce"
+
+    def __repr__(self):
+        return f"CommReducer({self.name})"
 
     def combine(self, lhs_values, rhs_values):
         from .functor import substitute

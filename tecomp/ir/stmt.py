@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 
 from .expr import PrimExpr, Range, Var
 
-node = dataclass(frozen=True, slots=True, eq=False)
+node = dataclass(frozen=True, slots=True, eq=False, repr=False)
 
 
 class Stmt:

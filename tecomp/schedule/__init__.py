@@ -1,0 +1,4 @@
+"""Schedules: stages, primitives, and the interpretation of the record
+(bound inference, loop-nest construction)."""
+
+from .schedule import AttachType, Schedule, Stage, create_schedule

@@ -1,0 +1,132 @@
+"""Bound inference: the range of every iter var of every stage.
+
+A stage at the root covers its whole domain. A stage attached with
+``compute_at(P, iv)`` covers the region its consumers read during one iteration
+of ``P``'s loop ``iv``: the consumers' index expressions are evaluated with
+interval arithmetic, the loops outside ``iv`` held fixed and the loops inside it
+(and every loop of a consumer nested deeper) ranging over their extents. Leaf
+ranges then follow from root ranges through the split/fuse relations.
+"""
+
+from ..arith import Analyzer
+from ..arith.interval import Interval, eval_interval
+from ..errors import ScheduleError
+from ..ir import Range
+from ..ir import expr as E
+from ..ir.functor import substitute
+from .graph import consumers_of, expanded_body, lowered_stages, reads_of
+from .message_passing import leaf_to_root_values
+from .relations import Fuse, Split
+from .schedule import AttachType
+
+
+def infer_bound(schedule):
+    """Map every iter var of every lowered stage to its :class:`Range`."""
+    ranges = {}
+    cache = {}
+    analyzer = Analyzer()
+    for stage in reversed(lowered_stages(schedule)):
+        if stage.attach_type == AttachType.SCOPE:
+            _infer_attached_root(schedule, stage, ranges, cache, analyzer)
+        else:
+            for iv in stage.root_iter_vars:
+                ranges[iv] = iv.dom
+        for iv in stage.op.reduce_axis:
+            ranges[iv] = iv.dom
+        _pass_down(stage, ranges, analyzer)
+    return ranges
+
+
+def _pass_down(stage, ranges, analyzer):
+    zero = E.const_index(0)
+    for rel in stage.relations:
+        if isinstance(rel, Split):
+            extent = ranges[rel.parent].extent
+            if rel.factor is not None:
+                factor = rel.factor
+                if isinstance(extent, E.IntImm) and isinstance(factor, E.IntImm):
+                    factor = E.const_index(min(factor.value, max(extent.value, 1)))
+                inner, outer = factor, analyzer.simplify((extent + factor - 1) // factor)
+            else:
+                outer = rel.nparts
+                inner = analyzer.simplify((extent + rel.nparts - 1) // rel.nparts)
+            ranges[rel.outer] = Range(zero, outer)
+            ranges[rel.inner] = Range(zero, inner)
+        elif isinstance(rel, Fuse):
+            extent = analyzer.simplify(ranges[rel.outer].extent * ranges[rel.inner].extent)
+            ranges[rel.fused] = Range(zero, extent)
+
+
+def _attach_path(stage):
+    """The stages from ``stage`` outward through its attachments."""
+    path = []
+    while stage is not None:
+        path.append(stage)
+        stage = stage.attach_stage if stage.attach_type == AttachType.SCOPE else None
+    return path
+
+
+def _relaxed_vars(stage, consumer, ranges):
+    """Loop variables that range (rather than stay fixed) during one iteration of
+    the loop ``stage`` is attached at, as seen from ``consumer``."""
+    parent, ivar = stage.attach_stage, stage.attach_ivar
+    path = _attach_path(consumer)
+    if parent not in path:
+        raise ScheduleError(
+            f"compute_at({stage.op.name}): '{consumer.op.name}' reads '{stage.op.name}' but is "
+            f"not inside '{parent.op.name}' loop '{ivar.var.name}' where it is computed; compute "
+            f"'{stage.op.name}' at a loop enclosing all its consumers, or at the root")
+    relaxed = {}
+
+    def relax(s, iv):
+        attr = s.iter_var_attrs.get(iv)
+        var = attr.bind_thread.var if attr and attr.bind_thread is not None else iv.var
+        extent = ranges[iv].extent
+        relaxed[var] = Interval(E.const_index(0), extent - 1)
+
+    for s in path[:path.index(parent)]:
+        if s.attach_ivar is not None and s.attach_stage is parent and \
+                parent.leaf_iter_vars.index(s.attach_ivar) < parent.leaf_iter_vars.index(ivar):
+            raise ScheduleError(
+                f"compute_at({stage.op.name}): consumer '{s.op.name}' is attached at "
+                f"'{parent.op.name}' loop '{s.attach_ivar.var.name}', outside loop "
+                f"'{ivar.var.name}' where '{stage.op.name}' is computed")
+        for iv in s.leaf_iter_vars:
+            relax(s, iv)
+    position = parent.leaf_iter_vars.index(ivar)
+    for index, iv in enumerate(parent.leaf_iter_vars):
+        attr = parent.iter_var_attrs.get(iv)
+        thread = attr.bind_thread if attr else None
+        # Threads share "shared" memory across threadIdx, and "global" across all.
+        if index > position or (thread is not None and _thread_relaxed(stage.scope, thread.thread_tag)):
+            relax(parent, iv)
+    return relaxed
+
+
+def _thread_relaxed(scope, tag):
+    if scope == "shared":
+        return tag.startswith("threadIdx")
+    if scope == "global":
+        return True
+    return False
+
+
+def _infer_attached_root(schedule, stage, ranges, cache, analyzer):
+    consumers = consumers_of(schedule, stage, cache)
+    intervals = [None] * len(stage.op.axis)
+    for consumer in consumers:
+        relaxed = _relaxed_vars(stage, consumer, ranges)
+        values = leaf_to_root_values(consumer, ranges)
+        body = expanded_body(schedule, consumer, cache)
+        for read in reads_of(body, stage.op):
+            for dim, index in enumerate(read.indices):
+                found = eval_interval(substitute(index, values), relaxed)
+                intervals[dim] = found if intervals[dim] is None else intervals[dim].union(found)
+    for dim, iv in enumerate(stage.op.axis):
+        found = intervals[dim]
+        if found is None or found.lo is None or found.hi is None:
+            ranges[iv] = iv.dom
+            continue
+        lo = analyzer.simplify(found.lo)
+        extent = analyzer.simplify(found.hi - found.lo + 1)
+        ranges[iv] = Range(lo, extent)

@@ -1,0 +1,39 @@
+"""Values of root iter vars in terms of leaf loop variables (TVM's PassUpIndex)."""
+
+from ..ir import expr as E
+
+
+def leaf_values(stage):
+    """Leaf iter var -> the variable its loop binds (a thread var where bound)."""
+    values = {}
+    for iv in stage.leaf_iter_vars:
+        attr = stage.iter_var_attrs.get(iv)
+        values[iv] = attr.bind_thread.var if attr and attr.bind_thread is not None else iv.var
+    return values
+
+
+def pass_up_offsets(stage, ranges, values):
+    """Extend ``values`` (iter var -> offset from its range min) to every iter var,
+    walking the relations from the leaves to the roots."""
+    from .relations import Fuse, Split
+    for rel in reversed(stage.relations):
+        if isinstance(rel, Split):
+            factor = ranges[rel.inner].extent if rel.factor is None else rel.factor
+            values[rel.parent] = values[rel.outer] * factor + values[rel.inner]
+        elif isinstance(rel, Fuse):
+            inner_extent = ranges[rel.inner].extent
+            fused = values[rel.fused]
+            values[rel.outer] = fused // inner_extent
+            values[rel.inner] = fused % inner_extent
+    return values
+
+
+def leaf_to_root_values(stage, ranges):
+    """Root iter var's *variable* -> its value (range min + offset) in leaf loop vars."""
+    offsets = pass_up_offsets(stage, ranges, dict(leaf_values(stage)))
+    mapping = {}
+    for iv in stage.root_iter_vars:
+        rmin = ranges[iv].min
+        offset = offsets[iv]
+        mapping[iv.var] = offset if E.is_const_int(rmin, 0) else rmin + offset
+    return mapping

@@ -1,0 +1,34 @@
+"""Iter-var relations recorded by schedule primitives (TVM's IterVarRelation).
+
+Primitives only record these; bound inference and loop-nest construction
+interpret them (``parent = outer * factor + inner``; ``fused = outer * inner_extent + inner``).
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..ir import IterVar, PrimExpr
+
+
+@dataclass(eq=False)
+class Split:
+    parent: IterVar
+    outer: IterVar
+    inner: IterVar
+    factor: Optional[PrimExpr]
+    nparts: Optional[PrimExpr]
+
+
+@dataclass(eq=False)
+class Fuse:
+    outer: IterVar
+    inner: IterVar
+    fused: IterVar
+
+
+@dataclass(eq=False)
+class IterVarAttr:
+    """How a leaf iter var becomes a loop: its kind, a bound thread axis, pragmas."""
+    kind: str = "serial"
+    bind_thread: Optional[IterVar] = None
+    pragmas: tuple = ()

@@ -1,0 +1,167 @@
+"""Schedule to loop nests (TVM's ScheduleOps / MakeLoopNest).
+
+Each lowered stage becomes a nest of ``For`` loops over its leaf iter vars (in
+leaf order, with their annotations), around a ``Provide`` of its body with the
+root variables replaced by their values in the leaf variables. Splits that may
+not divide get a guard. Reductions become an init nest, placed just outside the
+first reduction loop, and an update nest. Stages attached with ``compute_at``
+are placed, with their ``Realize``, at the top of the body of their loop; stages
+at the root follow one another, producers first.
+"""
+
+from ..arith import Analyzer
+from ..ir import Range, Var
+from ..ir import expr as E
+from ..ir import stmt as S
+from ..ir.expr import IterVarType
+from ..ir.functor import substitute, uses_var
+from ..ir.op import logical_and
+from ..ir.stmt import ForKind
+from .graph import expanded_body, lowered_stages
+from .message_passing import leaf_values, pass_up_offsets
+from .relations import Split
+from .schedule import AttachType
+
+
+def schedule_ops(schedule, ranges, param_tensors):
+    """The whole program as one statement over tensors (``Provide``/``Realize``).
+
+    ``param_tensors`` are the function's tensor arguments: they are not realized."""
+    return _Builder(schedule, ranges, set(param_tensors)).program()
+
+
+class _Builder:
+    def __init__(self, schedule, ranges, params):
+        self.schedule = schedule
+        self.ranges = ranges
+        self.params = params
+        self.cache = {}
+        self.analyzer = Analyzer()
+        stages = lowered_stages(schedule)
+        self.order = {s: k for k, s in enumerate(stages)}
+        self.roots = [s for s in stages if s.attach_type == AttachType.ROOT]
+        self.attached = {}
+        for s in stages:
+            if s.attach_type == AttachType.SCOPE:
+                self.attached.setdefault((s.attach_stage, s.attach_ivar), []).append(s)
+
+    def program(self):
+        body = None
+        for stage in reversed(self.roots):
+            body = self.realize(stage, S.seq(self.stage_nest(stage), body))
+        return body if body is not None else S.no_op()
+
+    def realize(self, stage, body):
+        outputs = [t for t in stage.op.outputs if t not in self.params]
+        for tensor in outputs:
+            bounds = tuple(self.ranges[iv] for iv in stage.op.axis)
+            body = S.Realize(tensor, bounds, stage.scope or "global", body)
+        return body
+
+    # ------------------------------------------------------------ one stage
+    def stage_nest(self, stage):
+        ranges = self.ranges
+        leaves = stage.leaf_iter_vars
+        leaf_vars = leaf_values(stage)
+        offsets = pass_up_offsets(stage, ranges, dict(leaf_vars))
+        root_values = {}
+        for iv in stage.root_iter_vars:
+            rmin = ranges[iv].min
+            root_values[iv] = offsets[iv] if E.is_const_int(rmin, 0) else rmin + offsets[iv]
+        var_values = {iv.var: v for iv, v in root_values.items()}
+        conditions = self.conditions(stage, offsets, root_values)
+        reduce_vars = {leaf_vars[iv] for iv in leaves if iv.iter_type == IterVarType.COMM_REDUCE}
+        body = expanded_body(self.schedule, stage, self.cache)
+        indices = tuple(root_values[iv] for iv in stage.op.axis)
+        outputs = stage.op.outputs
+
+        if isinstance(body[0], E.Reduce):
+            reduce = body[0]
+            init = S.seq(*[S.Provide(t, ident, indices)
+                           for t, ident in zip(outputs, reduce.combiner.identity)])
+            data_conditions = [c for c in conditions if not uses_var(c, reduce_vars)]
+            init = _guard(init, data_conditions)
+            update = self.update(reduce, outputs, indices, var_values)
+            if reduce.condition is not None:
+                conditions = conditions + [substitute(reduce.condition, var_values)]
+            innermost = _guard(update, conditions)
+            first_reduce = next(k for k, iv in enumerate(leaves)
+                                if iv.iter_type == IterVarType.COMM_REDUCE)
+        else:
+            provides = [S.Provide(t, substitute(b, var_values), indices)
+                        for t, b in zip(outputs, body)]
+            innermost = _guard(S.seq(*provides), conditions)
+            first_reduce = None
+            init = None
+
+        nest = innermost
+        for position in range(len(leaves) - 1, -1, -1):
+            if position + 1 == first_reduce:
+                nest = S.seq(self.init_nest(stage, leaves[first_reduce:], init, leaf_vars), nest)
+            iv = leaves[position]
+            for child in reversed(self.attached.get((stage, iv), [])):
+                nest = self.realize(child, S.seq(self.stage_nest(child), nest))
+            nest = self.loop(stage, iv, leaf_vars[iv], nest)
+        if first_reduce == 0:
+            nest = S.seq(self.init_nest(stage, leaves, init, leaf_vars), nest)
+        return nest
+
+    def update(self, reduce, outputs, indices, var_values):
+        lhs = [E.TensorRead(t, indices) for t in outputs]
+        rhs = [substitute(s, var_values) for s in reduce.source]
+        results = reduce.combiner.combine(lhs, rhs)
+        if len(outputs) == 1:
+            return S.Provide(outputs[0], results[0], indices)
+        temps = [Var(f"{t.name}.new", t.dtype) for t in outputs]
+        stmt = S.seq(*[S.Provide(t, v, indices) for t, v in zip(outputs, temps)])
+        for temp, value in reversed(list(zip(temps, results))):
+            stmt = S.LetStmt(temp, value, stmt)
+        return stmt
+
+    def init_nest(self, stage, inner_leaves, init, leaf_vars):
+        nest = init
+        for iv in reversed(inner_leaves):
+            if iv.iter_type != IterVarType.COMM_REDUCE:
+                nest = self.loop(stage, iv, leaf_vars[iv], nest)
+        return nest
+
+    def loop(self, stage, iv, var, body):
+        attr = stage.iter_var_attrs.get(iv)
+        kind = attr.kind if attr else ForKind.SERIAL
+        tag = attr.bind_thread.thread_tag if attr and attr.bind_thread is not None else ""
+        extent = self.ranges[iv].extent
+        return S.For(var, E.const_index(0), extent, kind, body, tag)
+
+    def conditions(self, stage, offsets, root_values):
+        """Guards: splits that may not divide, and attached stages' domain limits."""
+        found = []
+        for rel in stage.relations:
+            if isinstance(rel, Split):
+                extent = self.ranges[rel.parent].extent
+                if not self._divides(rel, extent):
+                    found.append(E.LT(offsets[rel.parent], extent))
+        if stage.attach_type == AttachType.SCOPE:
+            for iv in stage.op.axis:
+                value, dom, rng = root_values[iv], iv.dom, self.ranges[iv]
+                if not self.analyzer.can_prove(E.LE(dom.min, rng.min)):
+                    found.append(E.GE(value, dom.min))
+                if not self.analyzer.can_prove(E.LE(rng.min + rng.extent, dom.min + dom.extent)):
+                    found.append(E.LT(value, dom.min + dom.extent))
+        return found
+
+    def _divides(self, rel, extent):
+        inner = self.ranges[rel.inner].extent
+        outer = self.ranges[rel.outer].extent
+        return self.analyzer.can_prove(E.EQ(inner * outer, extent))
+
+
+def _guard(stmt, conditions):
+    if not conditions:
+        return stmt
+    condition = conditions[0]
+    for c in conditions[1:]:
+        condition = logical_and(condition, c)
+    return S.IfThenElse(condition, stmt)
+
+
+__all__ = ["schedule_ops", "Range"]

@@ -1,0 +1,13 @@
+"""The tensor-expression namespace, as in ``from tvm import te``.
+
+Everything here is also available flat as ``tecomp.<name>``."""
+
+from .api import (abs, all, any, ceil, comm_reducer, compute, const, cos, erf, exp,  # noqa: F401,A004
+                  exp2, floor, floordiv, floormod, if_then_else, isnan, log, log2, log10,
+                  max, max_value, min, min_value, placeholder, pow, power, prod,
+                  reduce_axis, round, rsqrt, select, sigmoid, sin, size_var, sqrt, sum,
+                  tanh, thread_axis, trunc, truncdiv, truncmod, var)
+from .ir import IterVar, PrimExpr, Range, Var  # noqa: F401
+from .ir.op import cast  # noqa: F401
+from .schedule import Schedule, Stage, create_schedule  # noqa: F401
+from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor  # noqa: F401

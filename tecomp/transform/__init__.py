@@ -1,0 +1,1 @@
+"""Lowering passes: one pass per module, each a function IR -> IR."""
