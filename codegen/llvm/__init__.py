@@ -1,0 +1,54 @@
+"""The LLVM CPU backend.
+
+Entry point::
+
+    build(funcs, target="llvm") -> tecomp.runtime.Module
+
+``funcs`` is a PrimFunc or a list of them, fully lowered (no TensorRead, Provide,
+Realize or Reduce left); the first is the module's entry. ``target`` is a target
+string or :class:`tecomp.target.Target` of kind ``llvm``. Every function becomes
+``int32 name(T0 *noalias p0, ..., int64 v0, ...)`` (see :mod:`tecomp.runtime.abi`);
+the module is verified, optimized at O3 for the target CPU and JIT-compiled.
+:func:`codegen_module` stops before compilation (an ``llvmlite.ir.Module``).
+"""
+
+from tecomp.errors import BuildError
+from tecomp.ir import For, ForKind, PrimFunc, collect
+from tecomp.runtime import Module
+from tecomp.target import Target
+
+from .codegen import CodeGenLLVM
+from .jit import CompiledModule
+
+
+def _as_list(funcs):
+    funcs = [funcs] if isinstance(funcs, PrimFunc) else list(funcs)
+    for f in funcs:
+        if not isinstance(f, PrimFunc):
+            raise BuildError(f"codegen.llvm.build expects PrimFuncs, got {type(f).__name__}")
+    return funcs
+
+
+def codegen_module(funcs, name="tecomp"):
+    """``(llvmlite.ir.Module, assert_messages)`` for the lowered ``funcs``."""
+    cg = CodeGenLLVM(name)
+    for f in _as_list(funcs):
+        cg.add_function(f)
+    return cg.module, cg.assert_messages
+
+
+def build(funcs, target="llvm"):
+    """Compile lowered PrimFuncs for the CPU; returns a :class:`tecomp.runtime.Module`."""
+    target = Target.create(target)
+    if target.kind != "llvm":
+        raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
+    funcs = _as_list(funcs)
+    module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp")
+    parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
+                   for f in funcs)
+    compiled = CompiledModule(module, target, uses_parallel=parallel)
+    compiled.assert_messages = messages
+    return Module(funcs, compiled, target)
+
+
+__all__ = ["build", "codegen_module", "CodeGenLLVM", "CompiledModule"]

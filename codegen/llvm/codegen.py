@@ -1,0 +1,220 @@
+"""Lowered PrimFuncs to one ``llvmlite.ir.Module``: the function frame and statements.
+
+:class:`CodeGenLLVM` dispatches on the node class to ``visit_<ClassName>``;
+expressions, intrinsics, memory and parallel loops live in the mixins it combines
+(one module each). State for the LLVM function being emitted (builder, variable
+and buffer bindings, how to return an error code) lives in a :class:`Frame`, so
+an outlined parallel body simply gets a frame of its own.
+"""
+
+import os
+
+import llvmlite.ir as ir
+
+from tecomp.errors import BuildError, InternalError
+from tecomp.ir import ForKind
+from tecomp.ir import dtype as dt
+from tecomp.runtime.abi import abi_vars, passes_as_double
+
+from . import types as T
+from .exprs import ExprMixin
+from .intrinsics import IntrinsicMixin
+from .memory import MemoryMixin
+from .parallel import ParallelMixin
+
+#: IR nodes that lowering must have removed before code generation.
+_NOT_LOWERED = ("TensorRead", "Provide", "Realize", "Reduce")
+
+
+class Frame:
+    """Per-LLVM-function state: builder, bindings, live heap buffers, error exit."""
+
+    def __init__(self, fn, func_name, on_error):
+        self.fn = fn
+        self.func_name = func_name
+        entry = fn.append_basic_block("entry")
+        body = fn.append_basic_block("body")
+        self.builder = ir.IRBuilder(entry)
+        self.entry_branch = self.builder.branch(body)
+        self.builder.position_at_end(body)
+        self.env = {}          # Var -> LLVM value
+        self.buffers = {}      # Buffer -> LLVM pointer
+        self.heap = []         # pointers to free on every exit, innermost last
+        self.on_error = on_error  # emits "return this nonzero i32 code"
+        self.in_parallel = False
+
+    def alloca(self, ty, count=None, align=None, name=""):
+        """An ``alloca`` in the entry block, so it is allocated once per call."""
+        b = ir.IRBuilder(self.entry_branch.parent)
+        b.position_before(self.entry_branch)
+        slot = b.alloca(ty, size=count, name=name)
+        if align:
+            slot.align = align
+        return slot
+
+
+def default_num_threads():
+    """TECOMP_NUM_THREADS, else OMP_NUM_THREADS, else all cores."""
+    for name in ("TECOMP_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "").split(",")[0].strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
+    """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
+    name to the messages its nonzero return codes stand for (code = 1 + index)."""
+
+    def __init__(self, module_name="tecomp"):
+        self.module = ir.Module(name=module_name)
+        self.assert_messages = {}
+        self.frame = None
+        self._declared = {}
+        self.num_threads = ir.GlobalVariable(self.module, T.I32, "__tecomp_num_threads")
+        self.num_threads.initializer = ir.Constant(T.I32, default_num_threads())
+
+    # ------------------------------------------------------------ dispatch
+
+    @property
+    def builder(self):
+        return self.frame.builder
+
+    def visit(self, node):
+        name = type(node).__name__
+        method = getattr(self, "visit_" + name, None)
+        if method is None:
+            if name in _NOT_LOWERED:
+                raise InternalError(f"codegen.llvm: {name} must be lowered away before code "
+                                    f"generation (found `{node}`)")
+            raise InternalError(f"codegen.llvm: no handler for IR node {name}")
+        return method(node)
+
+    def declare(self, name, ret, args, var_arg=False):
+        """A (cached) declaration of an external function or LLVM intrinsic."""
+        fn = self._declared.get(name)
+        if fn is None:
+            fn = self.module.globals.get(name)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ret, args, var_arg=var_arg), name)
+        self._declared[name] = fn
+        return fn
+
+    # ------------------------------------------------------------ functions
+
+    def add_function(self, func):
+        if func.name in self.assert_messages:
+            raise BuildError(f"two functions are named {func.name!r}; function names in "
+                             "one module must be unique")
+        buffers, scalars = func.buffer_params, abi_vars(func)
+        arg_types = [T.PTR] * len(buffers) + [
+            ir.DoubleType() if passes_as_double(v) else T.I64 for v in scalars]
+        fn = ir.Function(self.module, ir.FunctionType(T.I32, arg_types), func.name)
+        fn.attributes.add("nounwind")
+        self.assert_messages[func.name] = []
+        self.frame = Frame(fn, func.name, self._return_code)
+        for buf, arg in zip(buffers, fn.args):
+            arg.name = buf.name
+            arg.add_attribute("noalias")
+            self.frame.buffers[buf] = arg
+        for var, arg in zip(scalars, fn.args[len(buffers):]):
+            arg.name = var.name
+            source = "float64" if passes_as_double(var) else "int64"
+            self.frame.env[var] = self.cast(arg, source, var.dtype)
+        self.visit(func.body)
+        self.builder.ret(ir.Constant(T.I32, 0))
+        self.frame = None
+        return fn
+
+    def _return_code(self, code):
+        self.free_heap(self.frame.heap)
+        self.builder.ret(code)
+
+    def error_code(self, message):
+        """The return code standing for ``message`` in the current function."""
+        messages = self.assert_messages[self.frame.func_name]
+        messages.append(message)
+        return ir.Constant(T.I32, len(messages))
+
+    # ------------------------------------------------------------ statements
+
+    def visit_SeqStmt(self, op):
+        for s in op.seq:
+            self.visit(s)
+
+    def visit_Evaluate(self, op):
+        self.visit(op.value)
+
+    def visit_AttrStmt(self, op):
+        self.visit(op.body)
+
+    def visit_LetStmt(self, op):
+        self.frame.env[op.var] = self.visit(op.value)
+        self.visit(op.body)
+        del self.frame.env[op.var]
+
+    def visit_AssertStmt(self, op):
+        cond = self.visit(op.condition)
+        if isinstance(cond.type, ir.VectorType):
+            raise InternalError(f"AssertStmt condition must be scalar: `{op.condition}`")
+        fail = self.frame.fn.append_basic_block("assert_fail")
+        ok = self.frame.fn.append_basic_block("assert_ok")
+        self.builder.cbranch(cond, ok, fail)
+        self.builder.position_at_end(fail)
+        self.frame.on_error(self.error_code(op.message))
+        self.builder.position_at_end(ok)
+        self.visit(op.body)
+
+    def visit_IfThenElse(self, op):
+        cond = self.visit(op.condition)
+        fn = self.frame.fn
+        then_block, end = fn.append_basic_block("if_then"), fn.append_basic_block("if_end")
+        else_block = fn.append_basic_block("if_else") if op.else_case is not None else end
+        self.builder.cbranch(cond, then_block, else_block)
+        self.builder.position_at_end(then_block)
+        self.visit(op.then_case)
+        self.builder.branch(end)
+        if op.else_case is not None:
+            self.builder.position_at_end(else_block)
+            self.visit(op.else_case)
+            self.builder.branch(end)
+        self.builder.position_at_end(end)
+
+    def visit_For(self, op):
+        if op.kind == ForKind.PARALLEL and not self.frame.in_parallel:
+            return self.emit_parallel_for(op)
+        if op.kind == ForKind.THREAD_BINDING:
+            raise InternalError(f"codegen.llvm: loop '{op.loop_var.name}' is bound to GPU "
+                                f"thread {op.thread_tag!r}; the CPU backend cannot run it")
+        begin, extent = self.loop_bounds(op)
+        end = self.builder.add(begin, extent)
+        self.emit_loop(op.loop_var, begin, end, lambda: self.visit(op.body))
+
+    def loop_bounds(self, op):
+        """``min`` and ``extent`` of a loop, in its variable's type."""
+        to = op.loop_var.dtype
+        return (self.cast(self.visit(op.min), op.min.dtype, to),
+                self.cast(self.visit(op.extent), op.extent.dtype, to))
+
+    def emit_loop(self, var, begin, end, body, name=None):
+        """``for var in [begin, end): body()`` as header/body/exit blocks."""
+        name = name or var.name
+        fn, pre = self.frame.fn, self.builder.block
+        header = fn.append_basic_block(f"for_{name}")
+        loop_body = fn.append_basic_block(f"for_{name}_body")
+        exit_block = fn.append_basic_block(f"for_{name}_end")
+        self.builder.branch(header)
+        self.builder.position_at_end(header)
+        index = self.builder.phi(begin.type, name=name)
+        index.add_incoming(begin, pre)
+        signed = not dt.is_uint(var.dtype)
+        cmp = self.builder.icmp_signed if signed else self.builder.icmp_unsigned
+        self.builder.cbranch(cmp("<", index, end), loop_body, exit_block)
+        self.builder.position_at_end(loop_body)
+        self.frame.env[var] = index
+        body()
+        del self.frame.env[var]
+        index.add_incoming(self.builder.add(index, ir.Constant(index.type, 1), flags=["nsw"]),
+                           self.builder.block)
+        self.builder.branch(header)
+        self.builder.position_at_end(exit_block)

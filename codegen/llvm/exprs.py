@@ -1,0 +1,211 @@
+"""Arithmetic, comparison, logic, casts and vector construction.
+
+Integer semantics (see :mod:`tecomp.ir.expr`): ``Div``/``Mod`` truncate
+(``sdiv``/``srem``, ``udiv``/``urem`` on unsigned); ``FloorDiv``/``FloorMod``
+round toward negative infinity, fixed up from the truncating results. On floats
+``Mod`` is ``frem`` (C ``fmod``), ``FloorDiv`` is ``floor(a / b)`` and ``FloorMod``
+is numpy's ``np.mod`` (``fmod`` moved to the divisor's sign). ``Min``/``Max`` are
+``select(a < b, ...)``; comparisons of floats are ordered except ``!=``, which is
+true for NaN as in numpy. Bools behave as unsigned one-bit integers.
+"""
+
+import llvmlite.ir as ir
+
+from tecomp.errors import InternalError
+from tecomp.ir import dtype as dt
+
+from . import types as T
+
+_CMP = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
+
+
+def _kind(dtype):
+    if dt.is_float(dtype):
+        return "float"
+    return "int" if dt.is_int(dtype) else "uint"   # bool counts as unsigned
+
+
+class ExprMixin:
+
+    # ------------------------------------------------------------ leaves
+
+    def visit_Var(self, op):
+        value = self.frame.env.get(op)
+        if value is None:
+            raise InternalError(f"codegen.llvm: variable '{op.name}' is used but not defined "
+                                f"in function {self.frame.func_name!r}")
+        return value
+
+    def visit_IntImm(self, op):
+        return T.const(op.dtype, op.value)
+
+    def visit_FloatImm(self, op):
+        return T.const(op.dtype, op.value)
+
+    def visit_StringImm(self, op):
+        raise InternalError(f"codegen.llvm: string constant {op.value!r} outside a call")
+
+    def visit_Let(self, op):
+        env = self.frame.env
+        env[op.var] = self.visit(op.value)
+        try:
+            return self.visit(op.body)
+        finally:
+            del env[op.var]
+
+    # ------------------------------------------------------------ casts
+
+    def visit_Cast(self, op):
+        return self.cast(self.visit(op.value), op.value.dtype, op.dtype)
+
+    def cast(self, value, src, dst):
+        """Convert ``value`` of dtype ``src`` to dtype ``dst`` (lanes may broadcast)."""
+        if dt.lanes_of(src) == 1 and dt.lanes_of(dst) > 1:
+            value = self.cast(value, src, dt.element_of(dst))
+            return self.broadcast(value, dt.lanes_of(dst))
+        if dt.lanes_of(src) != dt.lanes_of(dst):
+            raise InternalError(f"codegen.llvm: cannot cast {src} to {dst}")
+        b, ty = self.builder, T.llvm_type(dst)
+        if src == dst:
+            return value
+        s, d = _kind(src), _kind(dst)
+        if dt.is_bool(dst):
+            zero = T.const(src, 0)
+            return b.fcmp_unordered("!=", value, zero) if s == "float" else b.icmp_unsigned(
+                "!=", value, zero)
+        if s == "float" and d == "float":
+            sb, db = dt.bits_of(src), dt.bits_of(dst)
+            return b.fpext(value, ty) if db > sb else b.fptrunc(value, ty)
+        if s == "float":
+            return b.fptosi(value, ty) if d == "int" else b.fptoui(value, ty)
+        if d == "float":
+            return b.sitofp(value, ty) if s == "int" else b.uitofp(value, ty)
+        sb, db = dt.bits_of(src), dt.bits_of(dst)
+        if db == sb:
+            return value
+        if db < sb:
+            return b.trunc(value, ty)
+        return b.sext(value, ty) if s == "int" else b.zext(value, ty)
+
+    # ------------------------------------------------------------ vectors
+
+    def broadcast(self, value, lanes):
+        if isinstance(value, ir.Constant):
+            return ir.Constant(ir.VectorType(value.type, lanes), [value] * lanes)
+        vty = ir.VectorType(value.type, lanes)
+        one = self.builder.insert_element(ir.Constant(vty, ir.Undefined), value,
+                                          ir.Constant(T.I32, 0))
+        mask = ir.Constant(ir.VectorType(T.I32, lanes), [0] * lanes)
+        return self.builder.shuffle_vector(one, ir.Constant(vty, ir.Undefined), mask)
+
+    def visit_Broadcast(self, op):
+        return self.broadcast(self.visit(op.value), op.lanes)
+
+    def visit_Ramp(self, op):
+        base = self.broadcast(self.visit(op.base), op.lanes)
+        stride = self.broadcast(self.visit(op.stride), op.lanes)
+        offsets = ir.Constant(base.type, [ir.Constant(base.type.element, i)
+                                          for i in range(op.lanes)])
+        if dt.is_float(op.base.dtype):
+            return self.builder.fadd(base, self.builder.fmul(stride, offsets))
+        return self.builder.add(base, self.builder.mul(stride, offsets))
+
+    # ------------------------------------------------------------ arithmetic
+
+    def _operands(self, op):
+        return self.visit(op.a), self.visit(op.b), _kind(op.a.dtype)
+
+    def visit_Add(self, op):
+        a, b, k = self._operands(op)
+        return self.builder.fadd(a, b) if k == "float" else self.builder.add(a, b)
+
+    def visit_Sub(self, op):
+        a, b, k = self._operands(op)
+        return self.builder.fsub(a, b) if k == "float" else self.builder.sub(a, b)
+
+    def visit_Mul(self, op):
+        a, b, k = self._operands(op)
+        return self.builder.fmul(a, b) if k == "float" else self.builder.mul(a, b)
+
+    def visit_Div(self, op):
+        a, b, k = self._operands(op)
+        return {"float": self.builder.fdiv, "int": self.builder.sdiv,
+                "uint": self.builder.udiv}[k](a, b)
+
+    def visit_Mod(self, op):
+        a, b, k = self._operands(op)
+        return {"float": self.builder.frem, "int": self.builder.srem,
+                "uint": self.builder.urem}[k](a, b)
+
+    def _floor_fixup(self, a, b, dtype):
+        """(truncated quotient, truncated remainder, needs-adjust) for signed a / b."""
+        bld = self.builder
+        q, r = bld.sdiv(a, b), bld.srem(a, b)
+        zero = T.const(dtype, 0)
+        signs_differ = bld.icmp_signed("!=", bld.icmp_signed("<", r, zero),
+                                       bld.icmp_signed("<", b, zero))
+        adjust = bld.and_(bld.icmp_signed("!=", r, zero), signs_differ)
+        return q, r, adjust
+
+    def visit_FloorDiv(self, op):
+        a, b, k = self._operands(op)
+        if k == "float":
+            return self.call_llvm_intrinsic("floor", op.dtype, [self.builder.fdiv(a, b)])
+        if k == "uint":
+            return self.builder.udiv(a, b)
+        q, _, adjust = self._floor_fixup(a, b, op.dtype)
+        return self.builder.select(adjust, self.builder.sub(q, T.const(op.dtype, 1)), q)
+
+    def visit_FloorMod(self, op):
+        a, b, k = self._operands(op)
+        bld = self.builder
+        if k == "uint":
+            return bld.urem(a, b)
+        if k == "float":
+            r, zero = bld.frem(a, b), T.const(op.dtype, 0.0)
+            signs_differ = bld.icmp_unsigned("!=", bld.fcmp_ordered("<", r, zero),
+                                             bld.fcmp_ordered("<", b, zero))
+            adjust = bld.and_(bld.fcmp_ordered("!=", r, zero), signs_differ)
+            return bld.select(adjust, bld.fadd(r, b), r)
+        _, r, adjust = self._floor_fixup(a, b, op.dtype)
+        return bld.select(adjust, bld.add(r, b), r)
+
+    def _min_max(self, op, pred):
+        a, b, _ = self._operands(op)
+        return self.builder.select(self.compare(pred, a, b, op.a.dtype), a, b)
+
+    def visit_Min(self, op):
+        return self._min_max(op, "<")
+
+    def visit_Max(self, op):
+        return self._min_max(op, ">")
+
+    # ------------------------------------------------------------ comparison, logic
+
+    def compare(self, pred, a, b, dtype):
+        k = _kind(dtype)
+        if k == "float":
+            if pred == "!=":
+                return self.builder.fcmp_unordered(pred, a, b)
+            return self.builder.fcmp_ordered(pred, a, b)
+        cmp = self.builder.icmp_signed if k == "int" else self.builder.icmp_unsigned
+        return cmp(pred, a, b)
+
+    def _visit_cmp(self, op):
+        return self.compare(_CMP[type(op).__name__], self.visit(op.a), self.visit(op.b),
+                            op.a.dtype)
+
+    visit_EQ = visit_NE = visit_LT = visit_LE = visit_GT = visit_GE = _visit_cmp
+
+    def visit_And(self, op):
+        return self.builder.and_(self.visit(op.a), self.visit(op.b))
+
+    def visit_Or(self, op):
+        return self.builder.or_(self.visit(op.a), self.visit(op.b))
+
+    def visit_Not(self, op):
+        return self.builder.not_(self.visit(op.a))
+
+    def visit_Select(self, op):
+        return self.builder.select(self.visit(op.condition), self.visit(op.true_value),
+                                   self.visit(op.false_value))

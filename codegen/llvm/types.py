@@ -1,0 +1,67 @@
+"""tecomp dtypes as LLVM types.
+
+Registers hold ``bool`` as ``i1``; memory holds it as ``i8`` (numpy's layout), so
+loads and stores of bool buffers convert. Vector dtypes (``float32x16``) become
+LLVM vectors of the element type.
+"""
+
+from functools import lru_cache
+
+import llvmlite.ir as ir
+
+from tecomp.ir import dtype as dt
+
+I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
+PTR = ir.PointerType()
+VOID = ir.VoidType()
+
+_FLOATS = {16: ir.HalfType(), 32: ir.FloatType(), 64: ir.DoubleType()}
+
+
+def _scalar(element, storage):
+    if element == "bool":
+        return I8 if storage else I1
+    if dt.is_float(element):
+        return _FLOATS[dt.bits_of(element)]
+    return ir.IntType(dt.bits_of(element))
+
+
+@lru_cache(maxsize=None)
+def llvm_type(dtype):
+    """The register type of ``dtype``."""
+    base = _scalar(dt.element_of(dtype), storage=False)
+    lanes = dt.lanes_of(dtype)
+    return base if lanes == 1 else ir.VectorType(base, lanes)
+
+
+@lru_cache(maxsize=None)
+def storage_type(dtype):
+    """The in-memory type of ``dtype`` (bool is a byte)."""
+    base = _scalar(dt.element_of(dtype), storage=True)
+    lanes = dt.lanes_of(dtype)
+    return base if lanes == 1 else ir.VectorType(base, lanes)
+
+
+def elem_bytes(dtype):
+    """Bytes one element of ``dtype``'s scalar type takes in memory."""
+    bits = dt.bits_of(dt.element_of(dtype))
+    return max(1, bits // 8)
+
+
+def const(dtype, value):
+    """An LLVM constant of ``dtype`` (vectors broadcast ``value``)."""
+    ty = llvm_type(dtype)
+    if dt.lanes_of(dtype) > 1:
+        return ir.Constant(ty, [const(dt.element_of(dtype), value)] * dt.lanes_of(dtype))
+    if dt.is_float(dtype):
+        return ir.Constant(ty, float(value))
+    bits = dt.bits_of(dtype)
+    return ir.Constant(ty, int(value) & ((1 << bits) - 1))
+
+
+def intrinsic_suffix(dtype):
+    """The overload suffix of an LLVM intrinsic: ``f32``, ``v8f32``, ``i64``."""
+    element = dt.element_of(dtype)
+    base = ("f" if dt.is_float(element) else "i") + str(dt.bits_of(element))
+    lanes = dt.lanes_of(dtype)
+    return base if lanes == 1 else f"v{lanes}{base}"
