@@ -7,6 +7,9 @@ and buffer bindings, how to return an error code) lives in a :class:`Frame`, so
 an outlined parallel body simply gets a frame of its own.
 """
 
+import ctypes
+import ctypes.util
+import functools
 import os
 
 import llvmlite.ir as ir
@@ -24,6 +27,24 @@ from .parallel import ParallelMixin
 
 #: IR nodes that lowering must have removed before code generation.
 _NOT_LOWERED = ("TensorRead", "Provide", "Realize", "Reduce")
+
+
+_LIBC = {"memcpy", "memmove", "memset", "malloc", "calloc", "realloc", "free", "aligned_alloc",
+         "posix_memalign", "abort", "exit"}
+
+
+@functools.lru_cache(maxsize=None)
+def _runtime_libraries():
+    paths = (ctypes.util.find_library(lib) for lib in ("m", "gomp"))
+    return tuple(ctypes.CDLL(p) for p in paths if p)
+
+
+def is_reserved_name(name):
+    """Whether a kernel called ``name`` would interpose on a function that compiled
+    code calls (libm, libgomp, the allocator, LLVM's memset/memcpy idioms)."""
+    if name in _LIBC or name.startswith(("__", "llvm.", "GOMP_", "omp_")):
+        return True
+    return any(hasattr(lib, name) for lib in _runtime_libraries())
 
 
 class Frame:
@@ -94,8 +115,9 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
         """A (cached) declaration of an external function or LLVM intrinsic."""
         fn = self._declared.get(name)
         if fn is None:
-            fn = self.module.globals.get(name)
-        if fn is None:
+            if name in self.module.globals:
+                raise BuildError(f"function name {name!r} clashes with the C library function "
+                                 "the generated code calls; rename the function")
             fn = ir.Function(self.module, ir.FunctionType(ret, args, var_arg=var_arg), name)
         self._declared[name] = fn
         return fn
@@ -106,6 +128,9 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
         if func.name in self.assert_messages:
             raise BuildError(f"two functions are named {func.name!r}; function names in "
                              "one module must be unique")
+        if func.name in self.module.globals or is_reserved_name(func.name):
+            raise BuildError(f"function name {func.name!r} clashes with a C library or runtime "
+                             "function that generated code may call; rename the function")
         buffers, scalars = func.buffer_params, abi_vars(func)
         arg_types = [T.PTR] * len(buffers) + [
             ir.DoubleType() if passes_as_double(v) else T.I64 for v in scalars]

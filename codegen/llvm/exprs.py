@@ -75,6 +75,8 @@ class ExprMixin:
                 "!=", value, zero)
         if s == "float" and d == "float":
             sb, db = dt.bits_of(src), dt.bits_of(dst)
+            if (sb, db) == (64, 16):
+                return self._double_to_half(value, dst)
             return b.fpext(value, ty) if db > sb else b.fptrunc(value, ty)
         if s == "float":
             return b.fptosi(value, ty) if d == "int" else b.fptoui(value, ty)
@@ -86,6 +88,24 @@ class ExprMixin:
         if db < sb:
             return b.trunc(value, ty)
         return b.sext(value, ty) if s == "int" else b.zext(value, ty)
+
+    def _double_to_half(self, value, dst):
+        """double -> half, correctly rounded, without the ``__truncdfhf2`` libcall that
+        LLVM would emit (absent from the JIT's process on many systems): round to
+        float *toward zero*, make it odd if inexact (round-to-odd), then to half;
+        float's 24 bits are enough for the second rounding to be exact."""
+        b, lanes = self.builder, dt.lanes_of(dst)
+        f32, i32 = dt.with_lanes("float32", lanes), dt.with_lanes("int32", lanes)
+        near = b.fptrunc(value, T.llvm_type(f32))
+        widened = b.fpext(near, value.type)
+        fabs = lambda x, d: self.call_llvm_intrinsic("fabs", d, [x])  # noqa: E731
+        too_big = b.fcmp_ordered(">", fabs(widened, dt.with_lanes("float64", lanes)),
+                                 fabs(value, dt.with_lanes("float64", lanes)))
+        bits = b.bitcast(near, T.llvm_type(i32))
+        bits = b.select(too_big, b.sub(bits, T.const(i32, 1)), bits)   # toward zero
+        inexact = b.fcmp_unordered("!=", b.fpext(b.bitcast(bits, near.type), value.type), value)
+        bits = b.select(inexact, b.or_(bits, T.const(i32, 1)), bits)
+        return b.fptrunc(b.bitcast(bits, near.type), T.llvm_type(dst))
 
     # ------------------------------------------------------------ vectors
 

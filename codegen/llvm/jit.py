@@ -4,7 +4,8 @@ The textual IR is parsed and verified *before* optimization, so a code generator
 bug surfaces as a readable LLVM error with the offending function. Optimization is
 LLVM's new pass manager at O3 (loop and SLP vectorization on) for the target's
 CPU and features; the result is JIT-compiled by MCJIT. libgomp is loaded into the
-process once so parallel loops resolve ``GOMP_parallel``.
+process once so parallel loops resolve ``GOMP_parallel``, and libm for the math
+functions LLVM lowers to library calls.
 """
 
 import ctypes
@@ -21,6 +22,9 @@ def _initialize():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     llvm.initialize_native_asmparser()
+    libm = ctypes.util.find_library("m")
+    if libm:    # erf, tanh... called from compiled code
+        llvm.load_library_permanently(libm)
     gomp = ctypes.util.find_library("gomp")
     if gomp:
         llvm.load_library_permanently(gomp)
@@ -59,6 +63,16 @@ def optimize(mod, tm, level):
     pass_builder.getModulePassManager().run(mod, pass_builder)
 
 
+def _check_externals(mod):
+    """Every external function the module calls must exist in this process; MCJIT
+    would otherwise jump to address 0."""
+    for fn in mod.functions:
+        if fn.is_declaration and not fn.name.startswith("llvm.") and \
+                not llvm.address_of_symbol(fn.name):
+            raise BuildError(f"compiled code calls {fn.name!r}, which is not available in "
+                             "this process (a missing system library?)")
+
+
 class CompiledModule:
     """The JIT-compiled module: function addresses, sources and an object file."""
 
@@ -75,6 +89,7 @@ class CompiledModule:
         optimize(mod, tm, min(target.opt_level, 3))
         self.optimized_ll = str(mod)
         self.llvm_module = mod
+        _check_externals(mod)
         self.engine = llvm.create_mcjit_compiler(mod, tm)
         self.engine.finalize_object()
         self._tm = tm

@@ -2,7 +2,7 @@ import numpy as np
 
 from codegen.llvm import build
 from tecomp.ir import Add, FloatImm
-from llvm_helpers import elementwise
+from codegen.llvm.testing import elementwise
 
 
 def test_add_one_symbolic_size():

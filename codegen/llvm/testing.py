@@ -1,4 +1,4 @@
-"""Helpers for hand-built lowered PrimFuncs in the LLVM backend tests."""
+"""Helpers to build small lowered PrimFuncs by hand (tests, examples)."""
 
 from tecomp.ir import Buffer, For, IntImm, Load, PrimFunc, Store, Var, const_index
 
