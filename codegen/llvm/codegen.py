@@ -71,6 +71,7 @@ class Frame:
         slot = b.alloca(ty, size=count, name=name)
         if align:
             slot.align = align
+        slot.type = T.PTR  # llvmlite types allocas as typed pointers; use opaque ptr
         return slot
 
 

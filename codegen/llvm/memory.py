@@ -139,7 +139,7 @@ class MemoryMixin:
         nbytes = T.elem_bytes(element) * dt.lanes_of(op.buffer.dtype)
         if isinstance(op.extent, IntImm) and op.extent.value * nbytes <= STACK_LIMIT:
             count = max(op.extent.value * dt.lanes_of(op.buffer.dtype), 1)
-            ptr = self.frame.alloca(ir.ArrayType(T.storage_type(element), count),
+            ptr = self.frame.alloca(T.storage_type(element), ir.Constant(T.I64, count),
                                     align=ALIGN, name=buf.name)
             self.frame.buffers[buf] = ptr
             self.visit(op.body)

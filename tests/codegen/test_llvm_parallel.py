@@ -1,0 +1,89 @@
+"""Parallel loops on libgomp: results independent of the thread count."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from codegen.llvm import build
+from codegen.llvm.testing import idx, loop
+from tecomp.ir import (LT, Add, Allocate, AssertStmt, Buffer, Cast, FloatImm, LetStmt, Load,
+                       Mul, PrimFunc, SeqStmt, Store, Var)
+from tecomp.runtime import KernelAssertionError
+
+
+def parallel_func():
+    """B[i, :] = A[i, :] * (i + s) + row-sum via a per-iteration scratch buffer;
+    an outer parallel loop with a captured let variable and a nested parallel loop."""
+    n, m = Var("n"), Var("m")
+    A, B = Buffer("A", "float64", (n, m)), Buffer("B", "float64", (n, m))
+    i, j, k = Var("i"), Var("j"), Var("k")
+    s = Var("s")
+    T = Buffer("row", "float64", (idx(64),), "local")
+    at = Add(Mul(i, m), j)
+    scale = Cast("float64", Add(i, s))
+    fill = loop(j, m, Store(T, Mul(Load("float64", A, at), scale), FloorMod_(j)))
+    write = loop(j, m, Store(B, Add(Load("float64", T, FloorMod_(j)), FloatImm("float64", 1.0)),
+                             at), kind="parallel")     # nested: runs serially
+    body = Allocate(T, idx(64), SeqStmt((fill, write)))
+    guard = AssertStmt(LT(m, idx(65)), "m must be at most 64", body)
+    return PrimFunc("par", (A, B, n, m), LetStmt(s, idx(3), loop(i, n, guard, kind="parallel")))
+
+
+def FloorMod_(j):
+    from tecomp.ir import FloorMod
+    return FloorMod(j, idx(64))
+
+
+def expected(a):
+    n = a.shape[0]
+    return a * (np.arange(n)[:, None] + 3) + 1
+
+
+def test_parallel_loop_matches_numpy():
+    f = build(parallel_func())
+    a = np.random.default_rng(0).random((37, 50))
+    b = np.zeros_like(a)
+    f(a, b)
+    np.testing.assert_allclose(b, expected(a))
+    assert "GOMP_parallel" in f.get_source("ll")
+    for threads in (1, 2, 3):
+        f.set_num_threads(threads)
+        c = np.zeros_like(a)
+        f(a, c)
+        np.testing.assert_array_equal(b, c)
+    f(a[:0], b[:0])
+
+
+def test_parallel_assert_propagates():
+    f = build(parallel_func())
+    a = np.zeros((4, 70))
+    with pytest.raises(KernelAssertionError, match="m must be at most 64"):
+        f(a, np.zeros_like(a))
+
+
+_SCRIPT = """
+import json, sys, numpy as np
+sys.path[:0] = {path!r}
+from tests.codegen.test_llvm_parallel import parallel_func
+from codegen.llvm import build
+f = build(parallel_func())
+a = np.arange(40 * 30, dtype="float64").reshape(40, 30)
+b = np.zeros_like(a)
+f(a, b)
+print(json.dumps(b.ravel().tolist()))
+"""
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_thread_count_from_environment(threads):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, TECOMP_NUM_THREADS=threads)
+    out = subprocess.run([sys.executable, "-c", _SCRIPT.format(path=[root] + sys.path)],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    b = np.array(json.loads(out.stdout.splitlines()[-1])).reshape(40, 30)
+    np.testing.assert_array_equal(b, expected(np.arange(40 * 30, dtype="float64").reshape(40, 30)))
