@@ -3,6 +3,7 @@ reduce_axis, var, reductions, conditionals and math intrinsics (TVM TE names).""
 
 import inspect
 import math
+import weakref
 
 from .errors import ExprError
 from .ir import IterVar, Range, Var
@@ -69,7 +70,14 @@ def reduce_axis(dom, name="rv"):
         if isinstance(extent, E.IntImm) and extent.value < 0:
             raise ExprError(f"reduce_axis '{name}': empty domain ({dom[0]}, {dom[1]})")
         rng = Range(begin, extent)
-    return IterVar(rng, Var(name), IterVarType.COMM_REDUCE)
+    axis = IterVar(rng, Var(name), IterVarType.COMM_REDUCE)
+    _REDUCE_VARS.add(axis.var)
+    return axis
+
+
+# Variables of reduce axes, so a compute body that uses one outside a reduction
+# is caught where it is written.
+_REDUCE_VARS = weakref.WeakSet()
 
 
 def thread_axis(dom=None, tag="", name=""):
@@ -139,7 +147,7 @@ def _check_body(name, bodies):
                 raise ExprError(f"compute '{name}': reduce axis '{v.name}' is used outside a "
                                 "reduction over it")
 
-    reduce_vars = _reduce_vars_in(bodies)
+    reduce_vars = _reduce_vars_in(bodies) | {v for v in _vars_in(bodies) if v in _REDUCE_VARS}
     for b in bodies:
         if isinstance(b, E.Reduce):
             for s in b.source:
@@ -148,6 +156,14 @@ def _check_body(name, bodies):
                 Check().visit(b.condition)
         else:
             Check().visit(b)
+
+
+def _vars_in(bodies):
+    from .ir.functor import free_vars
+    found = set()
+    for b in bodies:
+        found |= free_vars(b)
+    return found
 
 
 def _reduce_vars_in(bodies):

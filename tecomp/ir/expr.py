@@ -61,7 +61,7 @@ class PrimExpr:
     __str__ = __repr__
 
 
-@node
+@dataclass(frozen=True, eq=False, repr=False)   # not slotted: weak references allowed
 class Var(PrimExpr):
     """A variable: a loop index, a symbolic size or a let-bound value."""
     name: str
