@@ -100,6 +100,9 @@ class CompiledModule:
             raise InternalError(f"codegen.llvm: function {name!r} missing from the JIT module")
         return address
 
+    def has_function(self, name):
+        return bool(self.engine.get_function_address(name))
+
     def global_address(self, name):
         return self.engine.get_global_value_address(name)
 

@@ -55,41 +55,71 @@ class _BufferSpec:
         self.shape_text = _shape_str(buf.shape)
 
 
+class _ScalarSpec:
+    __slots__ = ("name", "dtype", "slot")
+
+    def __init__(self, var, slot):
+        self.name, self.dtype, self.slot = var.name, var.dtype, slot
+
+
 class ArgumentChecker:
-    """``checker(args) -> (pointers, scalars)`` for the native call of ``func``."""
+    """``checker(args) -> (arrays, scalars)``: the arrays in buffer-parameter order
+    and the scalar values of the ABI variables, for the native call of ``func``.
+
+    Variables get integer slots at build time so the call path indexes lists
+    instead of hashing IR nodes. Overlap of written arrays is checked by
+    :meth:`check_overlap`, which the caller runs (or the native entry wrapper does
+    the same test and the caller runs this for the message).
+    """
 
     def __init__(self, func):
         self.func_name = func.name
-        derivable = {e for b in func.buffer_params for e in b.shape if isinstance(e, Var)}
+        derivable = [e for b in func.buffer_params for e in b.shape if isinstance(e, Var)]
         for var in shape_vars(func):
             if var not in derivable and var not in func.params:
                 raise BuildError(f"{func.name}: size variable '{var.name}' appears only inside "
                                  "compound extents of the buffer shapes, so a call cannot bind "
                                  "it; list it among the function's arguments")
-        written = set(written_buffers(func))
+        written = written_buffers(func)
+        self.vars = tuple(abi_vars(func))
+        slot = {v: i for i, v in enumerate(self.vars)}
+        specs = {}
+        for p in func.params:
+            if isinstance(p, Buffer):
+                specs[p] = _BufferSpec(p, p in written)
+                specs[p].var_dims = tuple((axis, slot[v]) for axis, v in specs[p].var_dims)
+            else:
+                specs[p] = _ScalarSpec(p, slot[p])
         self.full = tuple(func.params)
         self.short = tuple(p for p in func.params if not (isinstance(p, Var) and p in derivable))
-        self.specs = {p: _BufferSpec(p, p in written) for p in func.params if isinstance(p, Buffer)}
-        self.abi_vars = tuple(abi_vars(func))
+        self.plan_full = tuple(enumerate(specs[p] for p in self.full))
+        self.plan_short = tuple(enumerate(specs[p] for p in self.short))
+        self.buffer_specs = tuple(specs[b] for b in func.buffer_params)
         self.any_written = bool(written)
-        self.narrow_shape_vars = tuple(v for v in derivable if v.dtype != "int64")
+        self.narrow = tuple((slot[v], v) for v in dict.fromkeys(derivable) if v.dtype != "int64")
+        self.expr_specs = any(specs[b].expr_dims for b in func.buffer_params)
 
     # ------------------------------------------------------------ the call path
 
     def __call__(self, args):
-        params = self.full if len(args) == len(self.full) else self.short
-        if len(args) != len(params):
+        n = len(args)
+        if n == len(self.plan_full):
+            plan = self.plan_full
+        elif n == len(self.plan_short):
+            plan = self.plan_short
+        else:
             self._count_error(args)
-        pointers, arrays, bound, origin = [], [], {}, {}
-        for pos, (param, arg) in enumerate(zip(params, args)):
-            spec = self.specs.get(param)
-            if spec is None:
-                value = self._scalar(pos, param, arg)
-                if param in bound and bound[param] != value:
-                    raise ArgumentValueError(f"argument {pos + 1} '{param.name}': got {value} "
-                                             f"but {origin[param]} gives {bound[param]}")
-                bound[param] = value
-                origin[param] = f"argument {pos + 1} '{param.name}'"
+        bound = [None] * len(self.vars)
+        arrays = []
+        for (pos, spec), arg in zip(plan, args):
+            if type(spec) is _ScalarSpec:
+                value = self._scalar(pos, spec, arg)
+                seen = bound[spec.slot]
+                if seen is not None and seen != value:
+                    raise ArgumentValueError(f"argument {pos + 1} '{spec.name}': got {value} "
+                                             f"but {self._origin(args, plan, spec.slot)} gives "
+                                             f"{seen}")
+                bound[spec.slot] = value
                 continue
             if type(arg) is not _ndarray and not isinstance(arg, _ndarray):
                 self._fail_type(pos, spec, arg)
@@ -106,13 +136,12 @@ class ArgumentChecker:
                     raise ArgumentValueError(f"{self._who(pos, spec)}: expected shape "
                                              f"{spec.shape_text}, got {shape} (axis {axis} "
                                              f"must be {extent})")
-            for axis, var in spec.var_dims:
-                seen = bound.get(var)
+            for axis, slot in spec.var_dims:
+                seen = bound[slot]
                 if seen is None:
-                    bound[var] = shape[axis]
-                    origin[var] = f"shape[{axis}] of argument {pos + 1} '{spec.name}'"
+                    bound[slot] = shape[axis]
                 elif seen != shape[axis]:
-                    self._disagree(pos, spec, axis, var, seen, origin[var], shape)
+                    self._disagree(args, plan, pos, spec, axis, slot, seen, shape)
             flags = arg.flags
             if not flags.c_contiguous:
                 raise ArgumentValueError(f"{self._who(pos, spec)}: expected a C-contiguous "
@@ -120,28 +149,30 @@ class ArgumentChecker:
             if spec.written and not flags.writeable:
                 raise ArgumentValueError(f"{self._who(pos, spec)}: the function writes this "
                                          "array but it is read-only")
-            pointers.append(arg.ctypes.data)
-            arrays.append((pos, spec, arg))
-        for pos, spec, arg in arrays:
-            if spec.expr_dims:
-                self._check_expr_dims(pos, spec, arg.shape, bound)
-        if self.any_written:
-            self._check_overlap(arrays)
-        scalars = []
-        for var in self.abi_vars:
-            scalars.append(bound[var])
-        for var in self.narrow_shape_vars:
-            value = bound[var]
+            arrays.append(arg)
+        if self.expr_specs:
+            self._check_expr_dims(args, plan, bound)
+        for slot, var in self.narrow:
             low, high = _int_range(var.dtype)
-            if not low <= value <= high:
-                raise ArgumentValueError(f"{origin[var]}: {var.name} = {value} does not "
-                                         f"fit its dtype {var.dtype}")
-        return pointers, scalars
+            if not low <= bound[slot] <= high:
+                raise ArgumentValueError(f"{self._origin(args, plan, slot)}: {var.name} = "
+                                         f"{bound[slot]} does not fit its dtype {var.dtype}")
+        return arrays, bound
 
-    # ------------------------------------------------------------ helpers
+    # ------------------------------------------------------------ helpers (error paths)
 
     def _who(self, pos, spec):
         return f"argument {pos + 1} '{spec.name}'"
+
+    def _origin(self, args, plan, slot):
+        """Where the value of variable ``slot`` was first bound, in words."""
+        for (pos, spec), arg in zip(plan, args):
+            if type(spec) is _ScalarSpec and spec.slot == slot:
+                return self._who(pos, spec)
+            for axis, s in getattr(spec, "var_dims", ()):
+                if s == slot:
+                    return f"shape[{axis}] of {self._who(pos, spec)}"
+        return "?"
 
     def _count_error(self, args):
         def names(ps):
@@ -156,41 +187,47 @@ class ArgumentChecker:
                                 f"{spec.dtype} and shape {spec.shape_text}, got "
                                 f"{type(arg).__name__}")
 
-    def _scalar(self, pos, var, arg):
-        who = f"argument {pos + 1} '{var.name}'"
-        if dt.is_float(var.dtype):
+    def _scalar(self, pos, spec, arg):
+        who = self._who(pos, spec)
+        if dt.is_float(spec.dtype):
             if isinstance(arg, (bool, np.bool_)) or not isinstance(arg, (int, float, np.integer,
                                                                          np.floating)):
-                raise ArgumentTypeError(f"{who}: expected a number of dtype {var.dtype}, got "
+                raise ArgumentTypeError(f"{who}: expected a number of dtype {spec.dtype}, got "
                                         f"{type(arg).__name__}")
             return float(arg)
-        if isinstance(arg, (bool, np.bool_)) and not dt.is_bool(var.dtype) or not isinstance(
+        if isinstance(arg, (bool, np.bool_)) and not dt.is_bool(spec.dtype) or not isinstance(
                 arg, (int, np.integer, bool, np.bool_)):
-            raise ArgumentTypeError(f"{who}: expected an integer of dtype {var.dtype}, got "
+            raise ArgumentTypeError(f"{who}: expected an integer of dtype {spec.dtype}, got "
                                     f"{type(arg).__name__}")
         value = int(arg)
-        low, high = _int_range(var.dtype)
+        low, high = _int_range(spec.dtype)
         if not low <= value <= high:
-            raise ArgumentValueError(f"{who}: {value} does not fit dtype {var.dtype} "
+            raise ArgumentValueError(f"{who}: {value} does not fit dtype {spec.dtype} "
                                      f"({low}..{high})")
         return value
 
-    def _disagree(self, pos, spec, axis, var, seen, where, shape):
+    def _disagree(self, args, plan, pos, spec, axis, slot, seen, shape):
         raise ArgumentValueError(
-            f"{self._who(pos, spec)}: shape[{axis}] is {shape[axis]} but {var.name} = {seen} "
-            f"from {where} (expected shape {spec.shape_text}, got {shape})")
+            f"{self._who(pos, spec)}: shape[{axis}] is {shape[axis]} but "
+            f"{self.vars[slot].name} = {seen} from {self._origin(args, plan, slot)} "
+            f"(expected shape {spec.shape_text}, got {shape})")
 
-    def _check_expr_dims(self, pos, spec, shape, bound):
-        for axis, expr in spec.expr_dims:
-            want = evaluate(expr, bound)
-            if shape[axis] != want:
-                raise ArgumentValueError(f"{self._who(pos, spec)}: expected shape "
-                                         f"{spec.shape_text}, got {shape} (axis {axis} must be "
-                                         f"{expr} = {want})")
+    def _check_expr_dims(self, args, plan, bound):
+        values = dict(zip(self.vars, bound))
+        for (pos, spec), arg in zip(plan, args):
+            for axis, expr in getattr(spec, "expr_dims", ()):
+                want = evaluate(expr, values)
+                if arg.shape[axis] != want:
+                    raise ArgumentValueError(f"{self._who(pos, spec)}: expected shape "
+                                             f"{spec.shape_text}, got {arg.shape} (axis {axis} "
+                                             f"must be {expr} = {want})")
 
-    def _check_overlap(self, arrays):
+    def check_overlap(self, args, arrays):
+        """Raise if a written array overlaps another array argument."""
+        plan = self.plan_full if len(args) == len(self.plan_full) else self.plan_short
+        positions = [pos for pos, spec in plan if type(spec) is _BufferSpec]
         ranges = []
-        for pos, spec, arg in arrays:
+        for pos, spec, arg in zip(positions, self.buffer_specs, arrays):
             if arg.nbytes:
                 start = arg.ctypes.data
                 ranges.append((start, start + arg.nbytes, pos, spec))

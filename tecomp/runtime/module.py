@@ -2,6 +2,7 @@
 
 ``Module(funcs, compiled, target)`` wraps the PrimFuncs and the compiled code
 object of a backend, which provides ``function_address(name)``,
+``has_function(name)``,
 ``assert_messages[name]`` and ``get_source(fmt)`` (and, for the LLVM backend,
 ``global_address(name)`` and ``emit_object()``).
 """
@@ -12,6 +13,7 @@ from tecomp.errors import BuildError, TecompError
 
 from .abi import abi_vars, passes_as_double
 from .arguments import ArgumentChecker
+from .numpy_abi import OVERLAP_CODE, layout_ok, py_entry_name
 
 
 class KernelAssertionError(TecompError, AssertionError):
@@ -19,25 +21,41 @@ class KernelAssertionError(TecompError, AssertionError):
 
 
 class Function:
-    """One compiled function with its argument checker; call it with numpy arrays."""
+    """One compiled function with its argument checker; call it with numpy arrays.
 
-    __slots__ = ("name", "func", "check", "native", "messages", "_module")
+    The fast path calls the kernel's entry wrapper (:mod:`codegen.llvm.entry`) with
+    the arrays themselves; where numpy's struct layout cannot be relied on, or the
+    backend has no wrapper, the kernel is called with pointers read in Python.
+    """
 
-    def __init__(self, func, address, messages, module=None):
+    __slots__ = ("name", "func", "check", "native", "kernel", "messages", "_module")
+
+    def __init__(self, func, compiled, messages, module=None):
         self.name = func.name
         self.func = func
         self.check = ArgumentChecker(func)
         scalars = [ctypes.c_double if passes_as_double(v) else ctypes.c_int64
                    for v in abi_vars(func)]
-        proto = ctypes.CFUNCTYPE(ctypes.c_int32,
-                                 *([ctypes.c_void_p] * len(func.buffer_params)), *scalars)
-        self.native = proto(address)
+        nbuf = len(func.buffer_params)
+        kernel = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.c_void_p] * nbuf), *scalars)
+        self.kernel = kernel(compiled.function_address(func.name))
+        self.native = None
+        entry = py_entry_name(func.name)
+        if layout_ok() and compiled.has_function(entry):
+            proto = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.py_object] * nbuf), *scalars)
+            self.native = proto(compiled.function_address(entry))
         self.messages = messages
         self._module = module   # keeps the JIT engine (and so the code) alive
 
     def __call__(self, *args):
-        pointers, scalars = self.check(args)
-        code = self.native(*pointers, *scalars)
+        arrays, scalars = self.check(args)
+        if self.native is not None:
+            code = self.native(*arrays, *scalars)
+            if code == OVERLAP_CODE:
+                self.check.check_overlap(args, arrays)
+        else:
+            self.check.check_overlap(args, arrays)
+            code = self.kernel(*[a.ctypes.data for a in arrays], *scalars)
         if code:
             self._raise(code)
 
@@ -62,8 +80,7 @@ class Module:
         self.entry_name = self.funcs[0].name
         self._compiled = compiled
         self._functions = {
-            f.name: Function(f, compiled.function_address(f.name),
-                             tuple(compiled.assert_messages[f.name]), self)
+            f.name: Function(f, compiled, tuple(compiled.assert_messages[f.name]), self)
             for f in self.funcs}
         self._entry = self._functions[self.entry_name]
 

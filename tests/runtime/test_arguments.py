@@ -145,3 +145,25 @@ def test_module_lookup(f):
     assert f["addmul"] is f.get_function("addmul")
     with pytest.raises(KeyError, match="no function 'nope'; functions: addmul"):
         f["nope"]
+
+
+def test_python_pointer_fallback_path():
+    """Without the native entry wrapper, pointers come from Python; same checks."""
+    g = build(_add_func())
+    g["addmul"].native = None
+    a, b, c = arrays()
+    g(a, b, c, 2)
+    np.testing.assert_array_equal(c, a + 2 * b)
+    with pytest.raises(ArgumentValueError, match="argument 3 'C' overlaps argument 1 'A'"):
+        g(a, b, a, 1)
+
+
+def test_assert_failure_via_module():
+    from tecomp.ir import AssertStmt, LT
+    from tecomp.runtime import KernelAssertionError
+    n = Var("n")
+    A = Buffer("A", "int8", (n,))
+    f = build(PrimFunc("need4", (A,), AssertStmt(LT(idx(3), n), "A needs 4 elements",
+                                                  Store(A, Load("int8", A, idx(3)), idx(0)))))
+    with pytest.raises(KernelAssertionError, match="need4: A needs 4 elements"):
+        f(np.zeros(2, "int8"))
