@@ -31,10 +31,18 @@ def infer_bound(schedule):
         else:
             for iv in stage.root_iter_vars:
                 ranges[iv] = iv.dom
-        for iv in stage.op.reduce_axis:
+        for iv in stage.reduce_axes:
             ranges[iv] = iv.dom
         _pass_down(stage, ranges, analyzer)
     return ranges
+
+
+def leaf_extent(stage, iv):
+    """The extent of ``iv`` when its stage covers its root domains (for
+    primitives that need one before bound inference runs)."""
+    ranges = {root: root.dom for root in stage.root_iter_vars}
+    _pass_down(stage, ranges, Analyzer())
+    return ranges[iv].extent
 
 
 def _pass_down(stage, ranges, analyzer):

@@ -7,12 +7,16 @@ from .schedule import AttachType
 
 
 class _InlineExpander(IRMutator):
-    def __init__(self, schedule, cache):
+    def __init__(self, schedule, cache, redirect):
         self.schedule = schedule
         self.cache = cache
+        self.redirect = redirect
 
     def visit_TensorRead(self, read):
         read = self.generic_visit(read)
+        cached = self.redirect.get(read.tensor)
+        if cached is not None:
+            read = E.TensorRead(cached, read.indices)
         op = read.tensor.op
         stage = self.schedule.stage_map.get(op)
         if stage is None or stage.attach_type != AttachType.INLINE:
@@ -22,11 +26,12 @@ class _InlineExpander(IRMutator):
 
 
 def expanded_body(schedule, stage, cache=None):
-    """``stage.op.body`` with the bodies of inlined stages substituted for their reads."""
+    """The stage's body (``op.body`` unless cache_write/rfactor replaced it) with
+    cache_read redirections applied and inlined stages substituted for their reads."""
     cache = {} if cache is None else cache
     if stage.op not in cache:
-        expander = _InlineExpander(schedule, cache)
-        cache[stage.op] = tuple(expander.visit(b) for b in stage.op.body)
+        expander = _InlineExpander(schedule, cache, stage.read_redirect)
+        cache[stage.op] = tuple(expander.visit(b) for b in stage.body)
     return cache[stage.op]
 
 
@@ -36,6 +41,16 @@ def reads_of(body, tensor_op):
     for b in body:
         reads += collect(b, lambda n: isinstance(n, E.TensorRead) and n.tensor.op is tensor_op)
     return reads
+
+
+def reads_of_any(body):
+    """The tensors read in ``body`` (a tuple of exprs), in order of first read."""
+    found = []
+    for b in body:
+        for read in collect(b, lambda n: isinstance(n, E.TensorRead)):
+            if read.tensor not in found:
+                found.append(read.tensor)
+    return found
 
 
 def lowered_stages(schedule):
