@@ -16,8 +16,11 @@ from .schedule.bound import infer_bound
 from .schedule.graph import lowered_stages
 from .schedule.schedule_ops import schedule_ops
 from .tensor import PlaceholderOp, Tensor
+from .transform.loop_partition import loop_partition
 from .transform.simplify import simplify
 from .transform.storage_flatten import storage_flatten
+from .transform.unroll_loops import unroll_loops
+from .transform.vectorize_loops import vectorize_loops
 
 
 def lower(sch, args, name="main", simple_mode=True, binds=None):
@@ -35,6 +38,10 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     func = PrimFunc(name, params, body)
     align = {t: s.storage_align for s in lowered_stages(sch) for t in s.op.outputs if s.storage_align}
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, align), func)
+    func = log.run("simplify", simplify, func)
+    func = log.run("loop_partition", loop_partition, func)
+    func = log.run("unroll_loops", unroll_loops, func)
+    func = log.run("vectorize_loops", vectorize_loops, func)
     func = log.run("simplify", simplify, func)
     log.finish()
     return func

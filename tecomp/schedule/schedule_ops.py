@@ -27,7 +27,33 @@ def schedule_ops(schedule, ranges, param_tensors):
     """The whole program as one statement over tensors (``Provide``/``Realize``).
 
     ``param_tensors`` are the function's tensor arguments: they are not realized."""
-    return _Builder(schedule, ranges, set(param_tensors)).program()
+    builder = _Builder(schedule, ranges, set(param_tensors))
+    program = builder.program()
+    _check_parallel_nesting(program, builder.loop_owner)
+    return program
+
+
+def _check_parallel_nesting(program, loop_owner):
+    """libgomp runs one level of parallel loops; a nested one is a schedule error."""
+    from ..errors import ScheduleError
+    from ..ir.functor import IRVisitor
+
+    class Check(IRVisitor):
+        outer = None
+
+        def visit_For(self, loop):
+            if loop.kind != ForKind.PARALLEL:
+                return self.generic_visit(loop)
+            if self.outer is not None:
+                raise ScheduleError(
+                    f"parallel({loop_owner.get(loop.loop_var, '?')}): loop '{loop.loop_var.name}' "
+                    f"is nested inside parallel loop '{self.outer.loop_var.name}'; only the "
+                    "outermost loop of a nest can run in parallel (fuse the loops instead)")
+            self.outer = loop
+            self.generic_visit(loop)
+            self.outer = None
+
+    Check().visit(program)
 
 
 class _Builder:
@@ -36,6 +62,7 @@ class _Builder:
         self.ranges = ranges
         self.params = params
         self.cache = {}
+        self.loop_owner = {}
         self.analyzer = Analyzer()
         stages = lowered_stages(schedule)
         self.order = {s: k for k, s in enumerate(stages)}
@@ -130,6 +157,7 @@ class _Builder:
         kind = attr.kind if attr else ForKind.SERIAL
         tag = attr.bind_thread.thread_tag if attr and attr.bind_thread is not None else ""
         extent = self.ranges[iv].extent
+        self.loop_owner[var] = stage.op.name
         return S.For(var, E.const_index(0), extent, kind, body, tag)
 
     def conditions(self, stage, offsets, root_values):
