@@ -25,6 +25,7 @@ def infer_bound(schedule):
     ranges = {}
     cache = {}
     analyzer = Analyzer()
+    _check_attach_points(schedule)
     for stage in reversed(lowered_stages(schedule)):
         if stage.attach_type == AttachType.SCOPE:
             _infer_attached_root(schedule, stage, ranges, cache, analyzer)
@@ -35,6 +36,21 @@ def infer_bound(schedule):
             ranges[iv] = iv.dom
         _pass_down(stage, ranges, analyzer)
     return ranges
+
+
+def _check_attach_points(schedule):
+    for stage in lowered_stages(schedule):
+        if stage.attach_type != AttachType.SCOPE:
+            continue
+        parent, ivar = stage.attach_stage, stage.attach_ivar
+        if parent.attach_type == AttachType.INLINE:
+            raise ScheduleError(f"compute_at({stage.op.name}): '{parent.op.name}' is inlined, so "
+                                "it has no loops to attach to")
+        if ivar not in parent.leaf_iter_vars:
+            leaves = ", ".join(iv.var.name for iv in parent.leaf_iter_vars)
+            raise ScheduleError(f"compute_at({stage.op.name}): loop '{ivar.var.name}' of "
+                                f"'{parent.op.name}' was split or fused after the attachment; "
+                                f"attach to one of its leaf axes [{leaves}]")
 
 
 def leaf_extent(stage, iv):

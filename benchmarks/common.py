@@ -1,0 +1,39 @@
+"""Shared timing for the benchmarks: medians of repeated runs, side by side."""
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+
+def parse(description):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
+    parser.add_argument("--repeat", type=int, default=7, help="repetitions (median reported)")
+    parser.add_argument("--print", action="store_true", help="print the lowered IR")
+    args = parser.parse_args()
+    if args.quick:
+        args.repeat = 3
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if os.environ.get(name):
+            print(f"note: {name} is set and may slow numpy; unset it for this command")
+    return args
+
+
+def median_seconds(fn, repeat):
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def report(rows, unit):
+    """rows: (name, value, reference value or None); higher is better."""
+    print(f"{'case':<40} {unit:>10} {'vs numpy':>9}")
+    for name, value, ref in rows:
+        ratio = f"{value / ref:8.2f}x" if ref else ""
+        print(f"{name:<40} {value:10.1f} {ratio:>9}")

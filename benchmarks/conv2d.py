@@ -1,0 +1,78 @@
+"""conv2d NCHW float32, batch 1, 64->64 channels, 56x56, 3x3, stride 1, pad 1;
+tecomp (padding computed at the convolution's tile) vs numpy im2col + matmul.
+
+python benchmarks/conv2d.py [--quick]
+"""
+
+import pathlib
+import sys
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from common import median_seconds, parse, report  # noqa: E402
+
+import tecomp as te  # noqa: E402
+
+args = parse(__doc__)
+CI = CO = 16 if args.quick else 64
+H = W = 14 if args.quick else 56
+KH = KW = 3
+VC = 16   # output channels per vector
+
+X = te.placeholder((1, CI, H, W), name="X")
+Wt = te.placeholder((CO, CI, KH, KW), name="W")
+pad = te.compute((1, CI, H + 2, W + 2),
+                 lambda n, c, y, x: te.if_then_else(te.all(y >= 1, y <= H, x >= 1, x <= W),
+                                                    X[n, c, y - 1, x - 1], 0.0), name="pad")
+# Weights re-laid out so VC output channels are contiguous: [CO/VC][CI][KH][KW][VC].
+packW = te.compute((CO // VC, CI, KH, KW, VC), lambda o, c, h, w, v: Wt[o * VC + v, c, h, w],
+                   name="packW")
+rc = te.reduce_axis((0, CI), name="rc")
+ry = te.reduce_axis((0, KH), name="ry")
+rx = te.reduce_axis((0, KW), name="rx")
+out = te.compute((1, CO // VC, H, W, VC),
+                 lambda n, o, y, x, v: te.sum(pad[n, rc, y + ry, x + rx] * packW[o, rc, ry, rx, v],
+                                              axis=[rc, ry, rx]), name="conv")
+Y = te.compute((1, CO, H, W), lambda n, c, y, x: out[n, c // VC, y, x, c % VC], name="Y")
+
+s = te.create_schedule(Y.op)
+cache = s.cache_write(out, "local")
+n, o, y, x, v = s[out].op.axis
+xo, xi = s[out].split(x, factor=7 if not args.quick else 7)
+s[out].reorder(n, o, y, xo, xi, v)
+s[out].vectorize(v)
+s[cache].compute_at(s[out], xo)
+_, _, _, xc, vc = s[cache].op.axis
+rc_, ry_, rx_ = s[cache].op.reduce_axis
+s[cache].reorder(rc_, ry_, rx_, xc, vc)
+s[cache].unroll(xc)
+s[cache].vectorize(vc)
+fused = s[out].fuse(o, y)
+s[pad].compute_at(s[out], fused)
+s[out].parallel(fused)
+s[packW].vectorize(s[packW].op.axis[4])
+if "--print" in sys.argv:
+    print(te.lower(s, [X, Wt, Y], name="conv2d"))
+f = te.build(s, [X, Wt, Y], name="conv2d")
+
+rng = np.random.default_rng(0)
+x_np = rng.random((1, CI, H, W), dtype="float32")
+w_np = rng.random((CO, CI, KH, KW), dtype="float32")
+y_np = np.empty((1, CO, H, W), "float32")
+
+
+def numpy_conv():
+    padded = np.pad(x_np[0], ((0, 0), (1, 1), (1, 1)))
+    cols = np.lib.stride_tricks.sliding_window_view(padded, (KH, KW), axis=(1, 2))
+    cols = cols.transpose(0, 3, 4, 1, 2).reshape(CI * KH * KW, H * W)
+    return (w_np.reshape(CO, -1) @ cols).reshape(1, CO, H, W)
+
+
+f(x_np, w_np, y_np)
+np.testing.assert_allclose(y_np, numpy_conv(), rtol=1e-4)
+flops = 2 * CO * CI * KH * KW * H * W
+t = median_seconds(lambda: f(x_np, w_np, y_np), args.repeat)
+ref = median_seconds(numpy_conv, args.repeat)
+report([("conv2d tecomp", flops / t / 1e9, flops / ref / 1e9),
+        ("conv2d numpy im2col+matmul", flops / ref / 1e9, flops / ref / 1e9)], "GFLOP/s")
