@@ -194,7 +194,7 @@ def comm_reducer(fcombine, fidentity, name="reduce"):
         if axis is None:
             raise ExprError(f"{name}: needs axis= (a reduce_axis or a list of them)")
         if not isinstance(axis, (IterVar, list, tuple)):
-            a, b = match_operands(expr, axis, name)
+            a, b, _ = match_operands(expr, axis, name)
             return fcombine(a, b)
         axes = (axis,) if isinstance(axis, IterVar) else tuple(axis)
         for iv in axes:
