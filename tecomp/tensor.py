@@ -51,6 +51,10 @@ class Tensor:
             converted.append(E.const_index(index))
         return E.TensorRead(self, tuple(converted))
 
+    def __call__(self, *indices):
+        """``A(i, j)`` is ``A[i, j]`` (classic TVM's spelling, ``lambda *i: A(*i)``)."""
+        return self[indices]
+
     def __hash__(self):
         return id(self)
 
