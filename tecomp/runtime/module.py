@@ -1,23 +1,32 @@
 """The runtime Module: checked Python calls into compiled functions.
 
-``Module(funcs, compiled, target)`` wraps the PrimFuncs and the compiled code
-object of a backend, which provides ``function_address(name)``,
-``has_function(name)``,
-``assert_messages[name]`` and ``get_source(fmt)`` (and, for the LLVM backend,
-``global_address(name)`` and ``emit_object()``).
+``Module(funcs, compiled, target)`` wraps the functions (lowered PrimFuncs, or the
+:class:`~tecomp.runtime.signature.Signature` objects of a loaded library) and the
+compiled code object of a backend, which provides ``function_address(name)``
+(``None`` when the code cannot run here, with ``run_error`` saying why),
+``has_function(name)``, ``assert_messages[name]`` and ``get_source(fmt)``; the LLVM
+backend adds ``global_address(name)``, ``emit_object()``, ``emit_assembly()`` and
+``target_facts()``, which :meth:`Module.export_library` and :meth:`Module.save` use.
 """
 
 import ctypes
+import os
 
 from tecomp.errors import BuildError, TecompError
 
-from .abi import abi_vars, passes_as_double
+from .abi import passes_as_double
 from .arguments import ArgumentChecker
 from .numpy_abi import OVERLAP_CODE, layout_ok, py_entry_name
+from .signature import Signature
 
 
 class KernelAssertionError(TecompError, AssertionError):
     """An ``AssertStmt`` in compiled code failed; the message is the assert's."""
+
+
+class NotRunnableError(TecompError, RuntimeError):
+    """The module's code was compiled for a CPU this host may not have (another
+    ``-mcpu``/``-mattr``/``-mtriple``): it can be saved and exported, not called."""
 
 
 class Function:
@@ -28,26 +37,35 @@ class Function:
     backend has no wrapper, the kernel is called with pointers read in Python.
     """
 
-    __slots__ = ("name", "func", "check", "native", "kernel", "messages", "_module")
+    __slots__ = ("name", "func", "signature", "check", "native", "kernel", "messages",
+                 "run_error", "_module")
 
     def __init__(self, func, compiled, messages, module=None):
-        self.name = func.name
+        sig = func if isinstance(func, Signature) else Signature.from_func(func, messages)
+        self.name = sig.name
         self.func = func
-        self.check = ArgumentChecker(func)
+        self.signature = sig
+        self.check = ArgumentChecker(sig)
+        self.messages = tuple(messages)
+        self._module = module   # keeps the JIT engine / library (and so the code) alive
+        self.native = self.kernel = None
+        self.run_error = getattr(compiled, "run_error", None)
+        address = compiled.function_address(sig.name)
+        if address is None:
+            return
         scalars = [ctypes.c_double if passes_as_double(v) else ctypes.c_int64
-                   for v in abi_vars(func)]
-        nbuf = len(func.buffer_params)
+                   for v in sig.abi_vars]
+        nbuf = len(sig.buffer_params)
         kernel = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.c_void_p] * nbuf), *scalars)
-        self.kernel = kernel(compiled.function_address(func.name))
-        self.native = None
-        entry = py_entry_name(func.name)
+        self.kernel = kernel(address)
+        entry = py_entry_name(sig.name)
         if layout_ok() and compiled.has_function(entry):
             proto = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.py_object] * nbuf), *scalars)
             self.native = proto(compiled.function_address(entry))
-        self.messages = messages
-        self._module = module   # keeps the JIT engine (and so the code) alive
 
     def __call__(self, *args):
+        if self.kernel is None:
+            self._not_runnable()
         arrays, scalars = self.check(args)
         if self.native is not None:
             code = self.native(*arrays, *scalars)
@@ -58,6 +76,13 @@ class Function:
             code = self.kernel(*[a.ctypes.data for a in arrays], *scalars)
         if code:
             self._raise(code)
+
+    def _not_runnable(self):
+        target = getattr(self._module, "target", "?")
+        raise NotRunnableError(f"{self.name}: cannot call a module built for target "
+                               f"'{target}' on this host: {self.run_error}; export it with "
+                               "export_library() for that machine, or build with "
+                               "target='llvm' to call it here")
 
     def _raise(self, code):
         if 0 < code <= len(self.messages):
@@ -79,6 +104,7 @@ class Module:
         self.target = target
         self.entry_name = self.funcs[0].name
         self._compiled = compiled
+        self.run_error = getattr(compiled, "run_error", None)
         self._functions = {
             f.name: Function(f, compiled, tuple(compiled.assert_messages[f.name]), self)
             for f in self.funcs}
@@ -112,16 +138,56 @@ class Module:
         return self._compiled.emit_object()
 
     @property
+    def signatures(self):
+        """Each function's :class:`~tecomp.runtime.signature.Signature`, in order."""
+        return [f.signature for f in self._functions.values()]
+
+    def export_library(self, path, header=True, cc=None):
+        """Link the module into a shared library ``path`` that needs only libc, libm
+        and (for parallel loops) libgomp, and write a C header beside it.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The library to write (``libname.so``); replaced atomically.
+        header : bool or str, optional
+            ``True`` (default): write ``path`` with its suffix replaced by ``.h``;
+            a path: write the header there; ``False``: no header.
+        cc : str, optional
+            The C compiler (driver) that links; default ``$TECOMP_CC``, else the
+            first of ``cc``, ``gcc``, ``clang`` on PATH.
+
+        Returns
+        -------
+        (library_path, header_path or None)
+        """
+        from .export import export_library
+        return export_library(self, path, header=header, cc=cc)
+
+    def save(self, path):
+        """Write the compiled code to ``path``, by suffix: ``.o`` (object file),
+        ``.ll`` (optimized LLVM IR), ``.s`` (assembly), ``.so`` (:meth:`export_library`)."""
+        from .export import save
+        return save(self, path)
+
+    @property
     def assert_messages(self):
         return {name: f.messages for name, f in self._functions.items()}
 
+    def time_evaluator(self, func_name, ctx=None, number=10, repeat=1, min_repeat_ms=0):
+        """TVM's timer: ``mod.time_evaluator(mod.entry_name, ctx, number=10)(*args).mean``
+        is the mean seconds per call (see :func:`tecomp.nd.time_evaluator`)."""
+        from tecomp.nd import time_evaluator
+        return time_evaluator(self.get_function(func_name), ctx, number, repeat, min_repeat_ms)
+
     def set_num_threads(self, n):
         """Threads for this module's parallel loops (default: TECOMP_NUM_THREADS,
-        else OMP_NUM_THREADS, else all cores, read when the module was built)."""
+        else OMP_NUM_THREADS, else all cores, read at the first parallel loop)."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
         address = self._compiled.global_address("__tecomp_num_threads")
-        ctypes.c_int32.from_address(address).value = n
+        if address:         # None: not runnable here, or a module without that global
+            ctypes.c_int32.from_address(address).value = n
 
     def __repr__(self):
         return f"<tecomp Module {self.target} [{', '.join(self._functions)}]>"
