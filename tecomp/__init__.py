@@ -23,3 +23,15 @@ __all__ = [n for n in _te_names if not n.startswith("_")] + [
     "build", "lower", "Target", "te", "ir", "TecompError", "ScheduleError", "LoweringError",
     "BuildError", "ArgumentError", "ExprError"]
 __version__ = "0.1.0"
+
+# Classic TVM's runtime names: tvm.nd.array, tvm.cpu(0), tvm.context("llvm", 0), and topi.
+from . import nd  # noqa: E402
+from .nd import cl, context, cpu, cuda, device, gpu, opencl  # noqa: E402,F401
+from . import topi  # noqa: E402,F401
+
+ndarray = nd   # `tvm.ndarray.NDArray`
+__all__ += ["nd", "ndarray", "topi", "cpu", "gpu", "cuda", "opencl", "cl", "context", "device"]
+from .errors import VerificationError  # noqa: E402,F401
+from .verify import verify  # noqa: E402,F401
+
+__all__ += ["verify", "VerificationError"]

@@ -1,0 +1,282 @@
+"""Default CPU schedules for the operators of :mod:`tecomp.topi`.
+
+:func:`schedule_cpu` makes one schedule for any graph of topi operators: it
+walks the stages from the outputs to the inputs and treats each by its tag
+(the way TVM's ``traverse_inline`` does):
+
+- ``elemwise`` / ``broadcast`` / ``injective``: inlined into its consumers, or,
+  for an output, computed with the outer axes fused and run in parallel and
+  the innermost axis split into a vector of constant width;
+- ``comm_reduce``: data-parallel axes outside and parallel; when the input's
+  innermost axis is kept, the reduction loops move outside that axis so the
+  inner loop reads contiguous memory and is vectorized;
+- ``matmul`` / ``dense``: tiled, the reduction split, the inner column loop
+  vectorized, the row tiles parallel;
+- ``conv2d_nchw`` / ``pool_*``: padding computed once, output channels and
+  rows parallel, the reduction inside each vector of output columns;
+- the softmax family: each row's max, exponentials and sum computed inside the
+  loop over rows (``compute_at``), rows in parallel.
+
+Stages with tags it does not know (a user's own ``compute``) are left as they are.
+Loops are annotated ``parallel`` only when the work is large enough to pay for
+starting threads, and ``vectorize`` only for constant extents.
+"""
+
+from ...schedule import create_schedule
+from ...tensor import ComputeOp
+from ..util import as_list, const_shape, get_const_int
+
+INJECTIVE = ("elemwise", "broadcast", "injective")
+#: Below this many scalar operations a loop nest runs on one thread.
+PARALLEL_MIN_WORK = 1 << 15
+VECTOR_WIDTHS = (16, 8, 4)
+
+
+def schedule_cpu(outs):
+    """A schedule for the topi operators that produce ``outs`` (a tensor or a list)."""
+    outs = as_list(outs)
+    s = create_schedule([t.op for t in outs])
+    consumers = {}
+    for stage in s.stages:
+        for t in stage.op.input_tensors:
+            consumers.setdefault(t.op, []).append(stage.op)
+    done = set()
+    for stage in reversed(s.stages):   # consumers before producers
+        op = stage.op
+        if op in done or not isinstance(op, ComputeOp):
+            continue
+        done.add(op)
+        handler = _HANDLERS.get(op.tag)
+        if handler is not None:
+            done.update(handler(s, op, consumers) or ())
+    return s
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _size(shape):
+    total = 1
+    for d in shape:
+        total *= d
+    return total
+
+
+def _vector_width(extent):
+    for width in VECTOR_WIDTHS:
+        if extent is not None and extent % width == 0:
+            return width
+    return None
+
+
+def _work(op):
+    """Estimated scalar operations of ``op`` (None when a shape is symbolic)."""
+    shape = const_shape(op.outputs[0].shape)
+    reduce = const_shape([iv.dom.extent for iv in op.reduce_axis])
+    if shape is None or reduce is None:
+        return None
+    return _size(shape) * _size(reduce)
+
+
+def _parallel(stage, axes, work):
+    """Fuse the adjacent leaf ``axes`` and run them in parallel if ``work`` is large
+    (or unknown, i.e. symbolic)."""
+    axes = [a for a in axes if a is not None]
+    if not axes or (work is not None and work < PARALLEL_MIN_WORK):
+        return None
+    fused = stage.fuse(*axes) if len(axes) > 1 else axes[0]
+    stage.parallel(fused)
+    return fused
+
+
+def _split_vector(stage, axis, extent):
+    """Split ``axis`` for a vector of constant width; returns (outer or None, inner
+    or None). Extents that no width divides are left alone for LLVM."""
+    width = _vector_width(extent)
+    if width is None:
+        return axis, None
+    if extent == width:
+        stage.vectorize(axis)
+        return None, axis
+    outer, inner = stage.split(axis, factor=width)
+    stage.vectorize(inner)
+    return outer, inner
+
+
+# ------------------------------------------------------------------ stage schedules
+
+
+def _injective(s, op, consumers=None):
+    stage = s[op]
+    if op.tag in INJECTIVE and not stage.is_output:
+        stage.compute_inline()
+        return
+    axes = list(op.axis)
+    if not axes:
+        return
+    shape = const_shape(op.outputs[0].shape)
+    work = _size(shape) if shape is not None else None
+    last = get_const_int(op.axis[-1].dom.extent)
+    outer, inner = _split_vector(stage, axes[-1], last)
+    if len(axes) == 1 and inner is None:
+        if work is None or work >= PARALLEL_MIN_WORK:
+            outer, _ = stage.split(axes[0], factor=4096)
+            stage.parallel(outer)
+        return
+    _parallel(stage, axes[:-1] + [outer], work)
+
+
+def _pad(s, op, consumers):
+    """Padding is computed once in full for a convolution or a pooling (so their
+    inner loops need no bounds checks) and inlined elsewhere."""
+    users = consumers.get(op, [])
+    if s[op].is_output or (users and all(getattr(u, "tag", "") in _MATERIALIZE_PAD_FOR for u in users)):
+        op_stage = s[op]
+        axes = list(op.axis)
+        shape = const_shape(op.outputs[0].shape)
+        work = _size(shape) if shape is not None else None
+        _parallel(op_stage, axes[:-1], work)
+    else:
+        s[op].compute_inline()
+
+
+def _reduce(s, op, consumers=None):
+    stage = s[op]
+    out_axes, raxes = list(op.axis), list(op.reduce_axis)
+    if not out_axes:
+        return
+    work = _work(op)
+    ndim = op.attrs.get("input_ndim")
+    reduces_last = ndim is None or (ndim - 1) in op.attrs.get("reduce_axes", ())
+    if reduces_last:
+        _parallel(stage, out_axes, work)
+        return
+    # The innermost input axis is kept: reduce outside it so the inner loop is contiguous.
+    extent = get_const_int(out_axes[-1].dom.extent)
+    outer, inner = _split_vector(stage, out_axes[-1], extent)
+    inner = inner if inner is not None else outer
+    outer = outer if inner is not outer else None
+    leading = out_axes[:-1] + ([outer] if outer is not None else [])
+    stage.reorder(*leading, *raxes, inner)
+    _parallel(stage, leading, work)
+
+
+def _matmul(s, op, consumers=None):
+    stage = s[op]
+    i, j = op.axis
+    (k,) = op.reduce_axis
+    n, m = (get_const_int(a.dom.extent) for a in op.axis)
+    kk = get_const_int(k.dom.extent)
+    col_tile = 64 if m is None or m >= 64 else (_vector_width(m) or m)
+    row_tile = 32 if n is None or n >= 32 else n
+    io, jo, ii, ji = stage.tile(i, j, row_tile, col_tile)
+    if kk is None or kk > 4:
+        ko, ki = stage.split(k, factor=4)
+        stage.reorder(io, jo, ko, ii, ki, ji)
+    else:
+        stage.reorder(io, jo, k, ii, ji)
+    if m is not None and m % col_tile == 0 and _vector_width(col_tile):
+        jio, jii = stage.split(ji, factor=_vector_width(col_tile))
+        stage.vectorize(jii)
+    _parallel(stage, [io], _work(op))
+    return [t.op for t in op.input_tensors if getattr(t.op, "tag", "") == "matmul_pack"
+            and _pack(s, t.op)]
+
+
+def _pack(s, op):
+    stage = s[op]
+    if stage.is_output:
+        return False
+    shape = const_shape(op.outputs[0].shape)
+    _parallel(stage, [op.axis[0]], _size(shape) if shape else None)
+    return True
+
+
+def _conv2d(s, op, consumers=None):
+    stage = s[op]
+    n, f, y, x = op.axis
+    rc, ry, rx = op.reduce_axis
+    width = get_const_int(x.dom.extent)
+    xo, xi = _split_vector(stage, x, width)
+    if xi is None:   # no vector width divides the output width: reduce outside it
+        stage.reorder(n, f, y, rc, ry, rx, x)
+    elif xo is None:
+        stage.reorder(n, f, y, rc, ry, rx, xi)
+    else:
+        stage.reorder(n, f, y, xo, rc, ry, rx, xi)
+    _parallel(stage, [n, f, y], _work(op))
+
+
+def _pool(s, op, consumers=None):
+    stage = s[op]
+    n, c, y, x = op.axis
+    _parallel(stage, [n, c, y], _work(op))
+
+
+def _softmax(s, op, consumers=None):
+    """Compute each row's producers inside the loop over rows of the output."""
+    stage = s[op]
+    axis = op.attrs.get("axis")
+    group = _softmax_group(op)
+    if axis != len(op.axis) - 1:   # softmax along an inner axis: each stage on its own
+        for member in group:
+            (_reduce if member.reduce_axis else _injective)(s, member)
+        _injective_root(s, op)
+        return group
+    rows = list(op.axis[:-1])
+    shape = const_shape(op.outputs[0].shape)
+    work = _size(shape) * 4 if shape is not None else None
+    if rows:
+        row = stage.fuse(*rows) if len(rows) > 1 else rows[0]
+        for member in group:
+            s[member].compute_at(stage, row)
+        if work is None or work >= PARALLEL_MIN_WORK:
+            stage.parallel(row)
+    return group
+
+
+def _softmax_group(op):
+    group, frontier = [], [op]
+    while frontier:
+        for t in frontier.pop().input_tensors:
+            if getattr(t.op, "tag", "") in ("softmax_reduce", "softmax_exp") and t.op not in group:
+                group.append(t.op)
+                frontier.append(t.op)
+    return group
+
+
+def _injective_root(s, op):
+    stage = s[op]
+    axes = list(op.axis)
+    shape = const_shape(op.outputs[0].shape)
+    _parallel(stage, axes[:-1], _size(shape) if shape is not None else None)
+
+
+def _cross_entropy(s, op, consumers=None):
+    """Rows in parallel, each row's max and sum of exponentials computed inside its
+    iteration; the final mean over rows is a short serial loop."""
+    (row_loss,) = [t.op for t in op.input_tensors]
+    stage = s[row_loss]
+    (row,) = row_loss.axis
+    group = _softmax_group(row_loss)
+    for member in group:
+        s[member].compute_at(stage, row)
+    work = _work(row_loss)
+    if row_loss.reduce_axis:
+        _parallel(stage, [row], work)
+    else:
+        work = None if work is None else work * get_const_int(group[0].reduce_axis[0].dom.extent)
+        _parallel(stage, [row], work)
+    return group + [row_loss]
+
+
+_MATERIALIZE_PAD_FOR = ("conv2d_nchw", "pool_max", "pool_sum")
+_HANDLERS = {
+    "elemwise": _injective, "broadcast": _injective, "injective": _injective,
+    "pad": _pad, "comm_reduce": _reduce, "softmax_reduce": _reduce,
+    "softmax_exp": _injective_root, "matmul": _matmul, "dense": _matmul,
+    "matmul_pack": lambda s, op, c: (_pack(s, op), None)[1],
+    "conv2d_nchw": _conv2d, "pool_max": _pool, "pool_sum": _pool,
+    "softmax_output": _softmax, "log_softmax_output": _softmax,
+    "softmax_cross_entropy": _cross_entropy,
+}
