@@ -1,0 +1,355 @@
+"""The C-family kernel printer (TVM's ``CodeGenC`` with ``CodeGenCUDA`` /
+``CodeGenOpenCL`` hooks, as tables on a :class:`~codegen.c_source.dialect.Dialect`).
+
+Binary expressions are fully parenthesized. Integer ``//`` and ``%`` (floor
+semantics) call small helper functions emitted before the kernels; truncating
+division is C's own ``/``. Thread-index variables print as the dialect's builtin
+cast to the index type. Vector statements (``Ramp``/``Broadcast`` from a
+vectorized loop) are printed lane by lane. With ``narrow_index`` the 64-bit
+index type prints as ``int`` (the backends choose it when every buffer and launch
+size is a constant below 2**30, so no index can overflow).
+"""
+
+import math
+
+from tecomp.errors import BuildError
+from tecomp.ir import Buffer
+from tecomp.ir import dtype as dt
+from tecomp.ir import expr as E
+from tecomp.ir import stmt as S
+from tecomp.ir.functor import collect, substitute
+
+_INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "EQ": "==", "NE": "!=", "LT": "<", "LE": "<=",
+          "GT": ">", "GE": ">=", "And": "&&", "Or": "||"}
+_BITWISE = {"bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^", "shift_left": "<<",
+            "shift_right": ">>"}
+_RESERVED = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "half", "min",
+    "max", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "global", "local",
+    "kernel", "constant", "private", "barrier", "main", "new", "delete", "class", "this",
+    "template", "typename", "namespace", "operator", "exp", "log", "sqrt", "abs", "pow"}
+
+
+def print_kernels(kernels, dialect, narrow_index=False):
+    """C source of ``kernels`` (:class:`~tecomp.transform.split_host_device.Kernel`)."""
+    printer = CSourcePrinter(dialect, narrow_index)
+    bodies = [printer.kernel(k) for k in kernels]
+    head = list(dialect.preamble(printer.dtypes)) + printer.helper_lines()
+    return "\n".join(head + ([""] if head else []) + bodies)
+
+
+class CSourcePrinter:
+    def __init__(self, dialect, narrow_index=False):
+        self.d = dialect
+        self.narrow = narrow_index
+        self.helpers = {}           # name -> source lines
+        self.dtypes = set()
+
+    # ------------------------------------------------------------ types and names
+    def ctype(self, dtype):
+        if self.narrow and dtype == "int64":
+            dtype = "int32"
+        self.dtypes.add(dtype)
+        return self.d.type_name(dtype)
+
+    def param_ctype(self, var):
+        """The C type a scalar kernel parameter is declared (and passed) with."""
+        return self.ctype(var.dtype)
+
+    def name_of(self, obj, base):
+        name = self.names.get(obj)
+        if name is None:
+            clean = "".join(c if c.isalnum() or c == "_" else "_" for c in base) or "v"
+            if clean[0].isdigit():
+                clean = "v" + clean
+            if clean in _RESERVED:
+                clean += "_"
+            name, count = clean, 0
+            while name in self.taken:
+                count += 1
+                name = f"{clean}_{count}"
+            self.taken.add(name)
+            self.names[obj] = name
+        return name
+
+    # ------------------------------------------------------------ kernels
+    def kernel(self, kernel):
+        self.names, self.taken, self.thread_vars = {}, set(), {}
+        self.lines, self.indent = [], 1
+        func = kernel.func
+        written = {s.buffer for s in collect(func.body, lambda n: isinstance(n, S.Store))}
+        params = []
+        for p in func.params:
+            if isinstance(p, Buffer):
+                const = "" if p in written else "const "
+                quals = f"{self.d.global_qualifier} " if self.d.global_qualifier else ""
+                params.append(f"{quals}{const}{self.d.storage_type(p.dtype)}* "
+                              f"{self.d.restrict} {self.name_of(p, p.name)}")
+                self.dtypes.add(p.dtype)
+            else:
+                params.append(f"{self.param_ctype(p)} {self.name_of(p, p.name)}")
+        self.stmt(func.body)
+        bounds = self.d.launch_bounds(kernel)
+        head = f"{self.d.kernel_prefix} {bounds}{func.name}({', '.join(params)}) {{"
+        return "\n".join([head] + self.lines + ["}", ""])
+
+    def helper_lines(self):
+        lines = []
+        for body in self.helpers.values():
+            lines += body
+        return lines
+
+    # ------------------------------------------------------------ statements
+    def line(self, text):
+        self.lines.append("  " * self.indent + text)
+
+    def block(self, header, body):
+        self.line(header + " {")
+        self.indent += 1
+        self.stmt(body)
+        self.indent -= 1
+        self.line("}")
+
+    def stmt(self, s):
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise BuildError(f"{self.d.name}: cannot print a {type(s).__name__} in a kernel")
+        method(s)
+
+    def stmt_SeqStmt(self, s):
+        for item in s.seq:
+            self.stmt(item)
+
+    def stmt_AttrStmt(self, s):
+        if s.key == "thread_extent":
+            self.thread_vars[s.node.var] = s.node.thread_tag
+        self.stmt(s.body)
+
+    def stmt_For(self, s):
+        if s.kind == S.ForKind.THREAD_BINDING:
+            raise BuildError(f"{self.d.name}: loop '{s.loop_var.name}' is still a thread "
+                             "binding; run lower_thread_binding first")
+        if s.kind in (S.ForKind.UNROLLED, S.ForKind.VECTORIZED):
+            self.line(self.d.unroll_pragma)
+        var = self.name_of(s.loop_var, s.loop_var.name)
+        t = self.ctype(s.loop_var.dtype)
+        lo = self.expr(s.min)
+        end = self.expr(s.extent) if E.is_const_int(s.min, 0) else f"({lo} + {self.expr(s.extent)})"
+        self.block(f"for ({t} {var} = {lo}; {var} < {end}; ++{var})", s.body)
+
+    def stmt_LetStmt(self, s):
+        self.line(f"const {self.ctype(s.var.dtype)} {self.name_of(s.var, s.var.name)} = "
+                  f"{self.expr(s.value)};")
+        self.stmt(s.body)
+
+    def stmt_AssertStmt(self, s):
+        self.line(f"// assert {self.expr(s.condition)}: checked on the host")
+        self.stmt(s.body)
+
+    def stmt_Allocate(self, s):
+        b = s.buffer
+        if not isinstance(s.extent, E.IntImm):
+            raise BuildError(f"{self.d.name}: '{b.name}' ({b.scope}) has size `{s.extent}`; "
+                             "kernel-local arrays need constant sizes (split by constants)")
+        if b.scope == "shared":
+            qual = self.d.shared_qualifier + " "
+        elif b.scope == "local":
+            qual = f"{self.d.local_qualifier} " if self.d.local_qualifier else ""
+        else:
+            raise BuildError(f"{self.d.name}: global buffer '{b.name}' allocated inside a "
+                             "kernel; use scope 'shared' or 'local'")
+        self.dtypes.add(b.dtype)
+        self.line(f"{qual}{self.d.storage_type(b.dtype)} {self.name_of(b, b.name)}"
+                  f"[{max(s.extent.value, 1)}];")
+        self.stmt(s.body)
+
+    def stmt_Store(self, s):
+        lanes = dt.lanes_of(s.value.dtype)
+        if lanes > 1 or dt.lanes_of(s.index.dtype) > 1:
+            for k in range(max(lanes, dt.lanes_of(s.index.dtype))):
+                pred = None if s.predicate is None else lane(s.predicate, k)
+                self.stmt_Store(S.Store(s.buffer, lane(s.value, k), lane(s.index, k), pred))
+            return
+        target = f"{self.name_of(s.buffer, s.buffer.name)}[{self.expr(s.index)}]"
+        text = f"{target} = {self.expr(s.value)};"
+        if s.predicate is not None:
+            text = f"if ({self.expr(s.predicate)}) {text}"
+        self.line(text)
+
+    def stmt_IfThenElse(self, s):
+        self.block(f"if ({self.expr(s.condition)})", s.then_case)
+        if s.else_case is not None:
+            self.block("else", s.else_case)
+
+    def stmt_Evaluate(self, s):
+        v = s.value
+        if isinstance(v, E.Call) and v.op == "storage_sync":
+            self.line(self.d.barrier)
+        elif not isinstance(v, (E.IntImm, E.FloatImm)):
+            self.line(self.expr(v) + ";")
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e):
+        kind = type(e).__name__
+        if dt.lanes_of(e.dtype) > 1:
+            raise BuildError(f"{self.d.name}: vector expression `{e}` outside a vector store")
+        if kind in _INFIX:
+            return f"({self.expr(e.a)} {_INFIX[kind]} {self.expr(e.b)})"
+        return getattr(self, "expr_" + kind)(e)
+
+    def expr_Var(self, e):
+        tag = self.thread_vars.get(e)
+        if tag is not None:
+            return f"(({self.ctype(e.dtype)}){self.d.thread_index[tag]})"
+        return self.name_of(e, e.name)
+
+    def expr_IntImm(self, e):
+        if e.dtype == "bool":
+            return "true" if e.value else "false"
+        if e.dtype == "int32" or (e.dtype == "int64" and abs(e.value) < 2 ** 31):
+            return str(e.value) if e.value >= 0 else f"({e.value})"
+        if e.dtype == "int64":
+            return f"({e.value}{self.d.int64_suffix})"
+        return f"(({self.ctype(e.dtype)}){e.value})"
+
+    def expr_FloatImm(self, e):
+        v = e.value
+        if math.isinf(v):
+            text = self.d.infinity[e.dtype]
+            return text if v > 0 else f"(-{text})"
+        if math.isnan(v):
+            return self.d.nan[e.dtype]
+        text = repr(float(v))
+        if e.dtype == "float32":
+            text += "f"
+        elif e.dtype != "float64":
+            return f"(({self.ctype(e.dtype)}){text}f)"
+        return text if v >= 0 else f"({text})"
+
+    def expr_StringImm(self, e):
+        return '"' + e.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def expr_Cast(self, e):
+        return f"(({self.ctype(e.dtype)}){self.expr(e.value)})"
+
+    def expr_Not(self, e):
+        return f"(!{self.expr(e.a)})"
+
+    def expr_Select(self, e):
+        return f"({self.expr(e.condition)} ? {self.expr(e.true_value)} : {self.expr(e.false_value)})"
+
+    def expr_Let(self, e):
+        return self.expr(substitute(e.body, {e.var: e.value}))
+
+    def expr_Div(self, e):
+        return f"({self.expr(e.a)} / {self.expr(e.b)})"
+
+    def expr_Mod(self, e):
+        if dt.is_float(e.dtype):
+            return f"fmod({self.expr(e.a)}, {self.expr(e.b)})"
+        return f"({self.expr(e.a)} % {self.expr(e.b)})"
+
+    def expr_FloorDiv(self, e):
+        if dt.is_float(e.dtype):
+            return f"{self.d.math_name('floor', e.dtype)}(({self.expr(e.a)} / {self.expr(e.b)}))"
+        return f"{self.helper('floordiv', e.dtype)}({self.expr(e.a)}, {self.expr(e.b)})"
+
+    def expr_FloorMod(self, e):
+        if dt.is_float(e.dtype):
+            a, b = self.expr(e.a), self.expr(e.b)
+            return f"({a} - ({self.d.math_name('floor', e.dtype)}(({a} / {b})) * {b}))"
+        return f"{self.helper('floormod', e.dtype)}({self.expr(e.a)}, {self.expr(e.b)})"
+
+    def expr_Min(self, e):
+        return f"{self.d.min_max('min', self._arith(e.dtype))}({self.expr(e.a)}, {self.expr(e.b)})"
+
+    def expr_Max(self, e):
+        return f"{self.d.min_max('max', self._arith(e.dtype))}({self.expr(e.a)}, {self.expr(e.b)})"
+
+    def _arith(self, dtype):
+        return "int32" if self.narrow and dtype == "int64" else dtype
+
+    def expr_Load(self, e):
+        text = f"{self.name_of(e.buffer, e.buffer.name)}[{self.expr(e.index)}]"
+        if e.dtype == "bool" and self.d.bool_storage != "bool":
+            text = f"((bool){text})"
+        if e.predicate is not None:
+            text = f"({self.expr(e.predicate)} ? {text} : (({self.ctype(e.dtype)})0))"
+        return text
+
+    def expr_Call(self, e):
+        op, args = e.op, e.args
+        if op == "if_then_else":
+            return f"({self.expr(args[0])} ? {self.expr(args[1])} : {self.expr(args[2])})"
+        if op == "likely":
+            return self.expr(args[0])
+        if op in _BITWISE:
+            return f"({self.expr(args[0])} {_BITWISE[op]} {self.expr(args[1])})"
+        if op == "bitwise_not":
+            return f"(~{self.expr(args[0])})"
+        if op == "isnan":
+            return f"isnan({self.expr(args[0])})"
+        if op == "sigmoid":
+            one = self.expr(E.const(1, e.dtype))
+            return f"({one} / ({one} + {self.d.math_name('exp', e.dtype)}((-{self.expr(args[0])}))))"
+        if op == "abs" and not dt.is_float(e.dtype):
+            x = self.expr(args[0])
+            return f"(({x} < 0) ? (-{x}) : {x})"
+        if op == "abs":
+            op = "fabs"
+        return f"{self.d.math_name(op, e.dtype)}({', '.join(self.expr(a) for a in args)})"
+
+    def expr_Ramp(self, e):
+        raise BuildError(f"{self.d.name}: vector index `{e}` outside a vector store")
+
+    expr_Broadcast = expr_Ramp
+
+    def expr_TensorRead(self, e):
+        raise BuildError(f"{self.d.name}: unflattened tensor read `{e}`")
+
+    expr_Reduce = expr_TensorRead
+
+    # ------------------------------------------------------------ helpers
+    def helper(self, op, dtype):
+        t = self.ctype(dtype)
+        name = f"tc_{op}_{t.replace(' ', '_')}"
+        if name not in self.helpers:
+            q = self.d.function_qualifier
+            if op == "floordiv":
+                body = (f"  {t} q = a / b;\n"
+                        "  return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;")
+            else:
+                body = (f"  {t} r = a % b;\n"
+                        "  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;")
+            self.helpers[name] = [f"{q} {t} {name}({t} a, {t} b) {{", body, "}", ""]
+        return name
+
+
+def lane(e, k):
+    """Lane ``k`` of the vector expression ``e`` as a scalar expression."""
+    if dt.lanes_of(e.dtype) == 1:
+        return e
+    kind = type(e).__name__
+    if kind == "Ramp":
+        return E.Add(e.base, E.Mul(e.stride, E.IntImm(e.stride.dtype, k))) if k else e.base
+    if kind == "Broadcast":
+        return e.value
+    if kind == "Load":
+        pred = None if e.predicate is None else lane(e.predicate, k)
+        return E.Load(dt.element_of(e.dtype), e.buffer, lane(e.index, k), pred)
+    if isinstance(e, E.BinaryOp):
+        return type(e)(lane(e.a, k), lane(e.b, k))
+    if kind == "Cast":
+        return E.Cast(dt.element_of(e.dtype), lane(e.value, k))
+    if kind == "Not":
+        return E.Not(lane(e.a, k))
+    if kind == "Select":
+        return E.Select(lane(e.condition, k), lane(e.true_value, k), lane(e.false_value, k))
+    if kind == "Call":
+        return E.Call(dt.element_of(e.dtype), e.op, tuple(lane(a, k) for a in e.args))
+    if kind == "Let":
+        return lane(substitute(e.body, {e.var: e.value}), k)
+    raise BuildError(f"cannot print lane {k} of the vector expression `{e}`")

@@ -1,0 +1,7 @@
+"""CUDA C's spellings: the defaults of :class:`codegen.c_source.Dialect`."""
+
+from codegen.c_source import Dialect
+
+
+class CUDADialect(Dialect):
+    name = "cuda"

@@ -1,0 +1,143 @@
+"""The CUDA device and compiler, through cuda-python (``pip install 'tecomp[cuda]'``).
+
+:func:`compile_ptx` runs NVRTC (no GPU needed); :class:`CUDADevice` loads the PTX
+on GPU 0 through the driver API (primary context) and launches kernels.
+"""
+
+import ctypes
+
+from tecomp.errors import BuildError
+
+from .module import DeviceError
+
+
+def _bindings():
+    try:
+        from cuda.bindings import driver, nvrtc
+    except ImportError:
+        try:
+            from cuda import cuda as driver, nvrtc          # cuda-python < 12.6
+        except ImportError as exc:
+            raise BuildError("target 'cuda' needs cuda-python and NVRTC: pip install "
+                             "'tecomp[cuda]'") from exc
+    return driver, nvrtc
+
+
+def nvrtc_available():
+    try:
+        _, nvrtc = _bindings()
+        err, *_ = nvrtc.nvrtcVersion()
+        return int(err) == 0
+    except Exception:
+        return False
+
+
+def compile_ptx(source, arch, name="tecomp.cu"):
+    """PTX text of CUDA C ``source`` for ``arch`` (``"compute_80"``, ``"sm_90"``)."""
+    _, nvrtc = _bindings()
+    if arch.startswith("sm_"):
+        arch = "compute_" + arch[3:]
+    err, prog = nvrtc.nvrtcCreateProgram(source.encode(), name.encode(), 0, [], [])
+    _nvrtc_check(nvrtc, err, "nvrtcCreateProgram")
+    try:
+        opts = [f"--gpu-architecture={arch}".encode(), b"--std=c++17"]
+        err, = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)
+        if int(err) != 0:
+            _, size = nvrtc.nvrtcGetProgramLogSize(prog)
+            log = b" " * size
+            nvrtc.nvrtcGetProgramLog(prog, log)
+            raise BuildError(f"NVRTC failed to compile the CUDA source for {arch}:\n"
+                             f"{log.decode(errors='replace')}\n--- source ---\n{source}")
+        err, size = nvrtc.nvrtcGetPTXSize(prog)
+        _nvrtc_check(nvrtc, err, "nvrtcGetPTXSize")
+        ptx = b" " * size
+        err, = nvrtc.nvrtcGetPTX(prog, ptx)
+        _nvrtc_check(nvrtc, err, "nvrtcGetPTX")
+    finally:
+        nvrtc.nvrtcDestroyProgram(prog)
+    return ptx.rstrip(b"\0").decode()
+
+
+def _nvrtc_check(nvrtc, err, what):
+    if int(err) != 0:
+        raise BuildError(f"NVRTC: {what} failed ({err})")
+
+
+def _check(result, what):
+    err = result[0] if isinstance(result, tuple) else result
+    if int(err) != 0:
+        raise DeviceError(f"CUDA driver: {what} failed: {err}")
+    return result[1] if isinstance(result, tuple) and len(result) == 2 else result
+
+
+def gpu_compute_capability():
+    """``(major, minor)`` of GPU 0, or None without a GPU or driver."""
+    try:
+        driver, _ = _bindings()
+        if int(driver.cuInit(0)[0]) != 0:
+            return None
+        err, count = driver.cuDeviceGetCount()
+        if int(err) != 0 or count < 1:
+            return None
+        attr = driver.CUdevice_attribute
+        _, dev = driver.cuDeviceGet(0)
+        _, major = driver.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)
+        _, minor = driver.cuDeviceGetAttribute(attr.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev)
+        return major, minor
+    except Exception:
+        return None
+
+
+class CUDADevice:
+    def __init__(self, ptx):
+        if gpu_compute_capability() is None:
+            raise DeviceError("no CUDA GPU (or driver) found: a module built for target "
+                              "'cuda' compiles without one (get_source('ptx') works) but runs "
+                              "only on a GPU; build for target='opencl' to run elsewhere")
+        driver = self.driver = _bindings()[0]
+        self.dev = _check(driver.cuDeviceGet(0), "cuDeviceGet")
+        self.ctx = _check(driver.cuDevicePrimaryCtxRetain(self.dev), "cuDevicePrimaryCtxRetain")
+        _check(driver.cuCtxSetCurrent(self.ctx), "cuCtxSetCurrent")
+        name = _check(driver.cuDeviceGetName(256, self.dev), "cuDeviceGetName")
+        self.name = "cuda:" + name.split(b"\0")[0].decode()
+        attr = driver.CUdevice_attribute
+        self.max_threads = _check(driver.cuDeviceGetAttribute(
+            attr.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, self.dev), "attribute")
+        self.module = _check(driver.cuModuleLoadData(ptx.encode() + b"\0"), "cuModuleLoadData")
+        self.functions = {}
+
+    def alloc(self, nbytes):
+        return _check(self.driver.cuMemAlloc(max(int(nbytes), 4)), "cuMemAlloc")
+
+    def free(self, handle):
+        self.driver.cuMemFree(handle)
+
+    def copy_in(self, handle, array):
+        if array.nbytes:
+            _check(self.driver.cuMemcpyHtoD(handle, array.ctypes.data, array.nbytes), "cuMemcpyHtoD")
+
+    def copy_out(self, array, handle):
+        if array.nbytes:
+            _check(self.driver.cuMemcpyDtoH(array.ctypes.data, handle, array.nbytes), "cuMemcpyDtoH")
+
+    def synchronize(self):
+        _check(self.driver.cuCtxSynchronize(), "cuCtxSynchronize")
+
+    def launch(self, kernel, grid, block, args):
+        f = self.functions.get(kernel.name)
+        if f is None:
+            f = self.functions[kernel.name] = _check(
+                self.driver.cuModuleGetFunction(self.module, kernel.name.encode()),
+                "cuModuleGetFunction")
+        values = []
+        for a in args:
+            if hasattr(a, "dtype"):          # numpy scalar
+                values.append(ctypes.c_int32(int(a)) if a.dtype.itemsize == 4 and a.dtype.kind == "i"
+                              else ctypes.c_int64(int(a)) if a.dtype.kind == "i"
+                              else ctypes.c_float(float(a)) if a.dtype.itemsize == 4
+                              else ctypes.c_double(float(a)))
+            else:
+                values.append(ctypes.c_void_p(int(a)))
+        pointers = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
+        _check(self.driver.cuLaunchKernel(f, *grid, *block, 0, 0, ctypes.addressof(pointers), 0),
+               f"cuLaunchKernel({kernel.name})")
