@@ -15,12 +15,13 @@ from .build import build  # noqa: F401
 from .errors import (ArgumentError, ArgumentTypeError, ArgumentValueError, BuildError,  # noqa: F401
                      ExprError, InternalError, LoweringError, ScheduleError, TecompError)
 from .lower import lower  # noqa: F401
+from .runtime import load_module  # noqa: F401
 from .target import Target  # noqa: F401
 from .te import *  # noqa: F401,F403
 from .te import __dict__ as _te_names
 
 __all__ = [n for n in _te_names if not n.startswith("_")] + [
-    "build", "lower", "Target", "te", "ir", "TecompError", "ScheduleError", "LoweringError",
+    "build", "lower", "load_module", "Target", "te", "ir", "TecompError", "ScheduleError", "LoweringError",
     "BuildError", "ArgumentError", "ExprError"]
 __version__ = "0.1.0"
 

@@ -10,7 +10,6 @@ an outlined parallel body simply gets a frame of its own.
 import ctypes
 import ctypes.util
 import functools
-import os
 
 import llvmlite.ir as ir
 
@@ -76,15 +75,6 @@ class Frame:
         return slot
 
 
-def default_num_threads():
-    """TECOMP_NUM_THREADS, else OMP_NUM_THREADS, else all cores."""
-    for name in ("TECOMP_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(name, "").split(",")[0].strip()
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return os.cpu_count() or 1
-
-
 class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
@@ -94,8 +84,10 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
         self.assert_messages = {}
         self.frame = None
         self._declared = {}
+        # 0 until the first parallel loop reads the environment; see parallel.py
         self.num_threads = ir.GlobalVariable(self.module, T.I32, "__tecomp_num_threads")
-        self.num_threads.initializer = ir.Constant(T.I32, default_num_threads())
+        self.num_threads.initializer = ir.Constant(T.I32, 0)
+        self._num_threads_fn = None
 
     # ------------------------------------------------------------ dispatch
 

@@ -6,6 +6,10 @@ LLVM's new pass manager at O3 (loop and SLP vectorization on) for the target's
 CPU and features; the result is JIT-compiled by MCJIT. libgomp is loaded into the
 process once so parallel loops resolve ``GOMP_parallel``, and libm for the math
 functions LLVM lowers to library calls.
+
+A target for another CPU or architecture than the host's (``-mcpu=``, ``-mattr=``,
+``-mtriple=``) is optimized and can be saved or exported, but is not JIT-compiled:
+:func:`host_mismatch` says why it would not run here, and the runtime refuses calls.
 """
 
 import ctypes
@@ -31,9 +35,57 @@ def _initialize():
     return gomp
 
 
+#: CPUs whose code runs on any host of the architecture that has these features.
+_BASELINE_CPUS = {
+    "generic": (), "x86-64": (),
+    "x86-64-v2": ("sse4.2", "ssse3", "popcnt", "cx16"),
+    "x86-64-v3": ("avx2", "fma", "bmi2", "f16c", "movbe"),
+    "x86-64-v4": ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"),
+}
+
+
+def _arch(triple):
+    arch = triple.split("-")[0]
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
+
+
+def host_mismatch(triple, cpu, features, features_complete=False):
+    """``None`` if code compiled for ``triple``/``cpu``/``features`` runs on this host,
+    else the reason in words. ``features_complete``: ``features`` lists every feature
+    explicitly (a host's full list), so the CPU name implies nothing more."""
+    _initialize()
+    host_cpu = llvm.get_host_cpu_name()
+    host_triple = llvm.get_process_triple()
+    if _arch(triple) != _arch(host_triple):
+        return f"it is compiled for {triple}, this host is {host_triple}"
+    try:
+        host_features = {f[1:] for f in llvm.get_host_cpu_features().flatten().split(",")
+                         if f.startswith("+")}
+    except RuntimeError:
+        host_features = set()
+    needed = {f[1:] for f in features.split(",") if f.startswith("+")}
+    if cpu != host_cpu and not features_complete:
+        if cpu not in _BASELINE_CPUS:
+            return (f"it is compiled for CPU '{cpu}' and this host is a '{host_cpu}'; code "
+                    "for another CPU may use instructions this one lacks")
+        needed |= set(_BASELINE_CPUS[cpu])
+    missing = sorted(needed - host_features) if host_features else []
+    if missing:
+        return f"it uses CPU features this host ({host_cpu}) lacks: {', '.join(missing)}"
+    return None
+
+
+def target_mismatch(target):
+    """:func:`host_mismatch` for a :class:`tecomp.target.Target`."""
+    complete = "mcpu" not in target.options and "mattr" not in target.options
+    return host_mismatch(target.triple, target.cpu, target.features, complete)
+
+
 def target_machine(target, jit=True):
     """An LLVM TargetMachine for a :class:`tecomp.target.Target` of kind llvm."""
     _initialize()
+    if _arch(target.triple) != _arch(llvm.get_process_triple()):
+        _initialize_all_targets()
     try:
         llvm_target = llvm.Target.from_triple(target.triple)
     except RuntimeError as exc:
@@ -42,6 +94,12 @@ def target_machine(target, jit=True):
         cpu=target.cpu, features=target.features, opt=min(target.opt_level, 3),
         reloc="default" if jit else "pic", codemodel="jitdefault" if jit else "default",
         jit=jit)
+
+
+@functools.lru_cache(maxsize=None)
+def _initialize_all_targets():
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
 
 
 def _verify(text):
@@ -74,37 +132,53 @@ def _check_externals(mod):
 
 
 class CompiledModule:
-    """The JIT-compiled module: function addresses, sources and an object file."""
+    """The JIT-compiled module: function addresses, sources and an object file.
+
+    ``run_error`` is ``None`` when the code runs on this host; otherwise the reason
+    it does not, and nothing is JIT-compiled (the module can still be exported)."""
 
     def __init__(self, ir_module, target, uses_parallel=False):
-        tm = target_machine(target)
+        self.run_error = target_mismatch(target)
+        tm = target_machine(target, jit=self.run_error is None)
         ir_module.triple = tm.triple
         ir_module.data_layout = str(tm.target_data)
         self.target = target
+        self.uses_parallel = uses_parallel
         self.unoptimized_ll = str(ir_module)
-        if uses_parallel and not _initialize():
+        if uses_parallel and not _initialize() and self.run_error is None:
             raise BuildError("parallel loops need libgomp (OpenMP's runtime), which was not "
                              "found; install the system compiler's libgomp")
         mod = _verify(self.unoptimized_ll)
         optimize(mod, tm, min(target.opt_level, 3))
         self.optimized_ll = str(mod)
-        self.llvm_module = mod
-        _check_externals(mod)
-        self.engine = llvm.create_mcjit_compiler(mod, tm)
-        self.engine.finalize_object()
+        self.engine = None
+        if self.run_error is None:
+            _check_externals(mod)
+            self.engine = llvm.create_mcjit_compiler(mod, tm)
+            self.engine.finalize_object()
         self._tm = tm
 
     def function_address(self, name):
+        """The address of ``name``; ``None`` when the module is not JIT-compiled."""
+        if self.engine is None:
+            return None
         address = self.engine.get_function_address(name)
         if not address:
             raise InternalError(f"codegen.llvm: function {name!r} missing from the JIT module")
         return address
 
     def has_function(self, name):
-        return bool(self.engine.get_function_address(name))
+        return self.engine is not None and bool(self.engine.get_function_address(name))
 
     def global_address(self, name):
-        return self.engine.get_global_value_address(name)
+        return self.engine.get_global_value_address(name) if self.engine is not None else None
+
+    def target_facts(self):
+        """What the compiled code needs of a CPU, for a library's metadata."""
+        return {"triple": self._tm.triple, "cpu": self.target.cpu,
+                "features": self.target.features,
+                "features_complete": "mcpu" not in self.target.options
+                                     and "mattr" not in self.target.options}
 
     def get_source(self, fmt="ll"):
         """``"ll"`` (optimized IR), ``"ll-unopt"`` (as generated) or ``"asm"``."""
@@ -116,7 +190,33 @@ class CompiledModule:
             return self._tm.emit_assembly(llvm.parse_assembly(self.optimized_ll))
         raise BuildError(f"unknown source format {fmt!r}; valid formats: ll, ll-unopt, asm")
 
-    def emit_object(self):
-        """A relocatable (position-independent) object file of the optimized module."""
+    def emit_object(self, extra_globals=None):
+        """A relocatable (position-independent) object file of the optimized module.
+
+        ``extra_globals`` maps symbol names to ``bytes`` (constant byte arrays) or
+        ``int`` (constant int32) added to the object, e.g. a library's metadata."""
         tm = target_machine(self.target, jit=False)
-        return tm.emit_object(llvm.parse_assembly(self.optimized_ll))
+        mod = llvm.parse_assembly(self.optimized_ll)
+        if extra_globals:
+            mod.link_in(llvm.parse_assembly(_constants_module(extra_globals, mod)))
+        return tm.emit_object(mod)
+
+    def emit_assembly(self):
+        tm = target_machine(self.target, jit=False)
+        return tm.emit_assembly(llvm.parse_assembly(self.optimized_ll))
+
+
+def _constants_module(constants, like):
+    import llvmlite.ir as ir
+    module = ir.Module(name="tecomp_constants")
+    module.triple, module.data_layout = like.triple, like.data_layout
+    for name, value in constants.items():
+        if isinstance(value, int):
+            ty, init = ir.IntType(32), value
+        else:
+            ty = ir.ArrayType(ir.IntType(8), len(value))
+            init = bytearray(value)
+        g = ir.GlobalVariable(module, ty, name)
+        g.global_constant = True
+        g.initializer = ir.Constant(ty, init)
+    return str(module)

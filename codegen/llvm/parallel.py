@@ -5,7 +5,7 @@
 becomes, in the enclosing function,
 
     closure = {min, extent, error, captured values...}   // an entry-block alloca
-    GOMP_parallel(body_fn, &closure, __tecomp_num_threads, 0);
+    GOMP_parallel(body_fn, &closure, __tecomp_get_num_threads(), 0);
     if (closure.error) return closure.error;
 
 and an internal function ``body_fn(closure*)`` in which each thread takes the
@@ -14,9 +14,13 @@ iteration range. Captured values are the variables and buffers the body uses tha
 are bound outside it. A failed assert inside stores its code in ``closure.error``
 and returns from the thread. A parallel loop inside a parallel body runs serially.
 
-The thread count is the module global ``__tecomp_num_threads`` (initialized from
-TECOMP_NUM_THREADS, else OMP_NUM_THREADS, else all cores, when the module is
-built; :meth:`tecomp.runtime.Module.set_num_threads` changes it).
+The thread count is the module global ``__tecomp_num_threads``, which the compiled
+code itself sets at its first parallel loop, so a JIT module and an exported library
+behave alike: ``TECOMP_NUM_THREADS`` if it is a positive integer, else ``0``, which
+tells libgomp to use its own default (``OMP_NUM_THREADS``, else all available
+cores). Reading it stores ``-1`` for "libgomp's default". Racing first calls store
+the same value (relaxed atomics). :meth:`tecomp.runtime.Module.set_num_threads`
+overwrites it.
 """
 
 import llvmlite.ir as ir
@@ -77,12 +81,53 @@ class ParallelMixin:
         self.frame = outer
 
         gomp = self.declare("GOMP_parallel", T.VOID, [T.PTR, T.PTR, T.I32, T.I32])
-        nthreads = self.builder.load(self.num_threads, typ=T.I32)
+        nthreads = self.builder.call(self._num_threads_function(), [])
         self.builder.call(gomp, [fn, closure, nthreads, ir.Constant(T.I32, 0)])
         code = self.builder.load(self._field(closure, closure_ty, 2), typ=T.I32)
         with self.builder.if_then(self.builder.icmp_signed("!=", code, ir.Constant(T.I32, 0)),
                                   likely=False):
             self.frame.on_error(code)
+
+    def _num_threads_function(self):
+        """``int32 __tecomp_get_num_threads()``: the count for GOMP_parallel (0: its
+        default), reading TECOMP_NUM_THREADS into the global on first use."""
+        if self._num_threads_fn is not None:
+            return self._num_threads_fn
+        fn = ir.Function(self.module, ir.FunctionType(T.I32, []), "__tecomp_get_num_threads")
+        fn.linkage = "internal"
+        fn.attributes.add("nounwind")
+        self._num_threads_fn = fn
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        init, done = fn.append_basic_block("init"), fn.append_basic_block("done")
+        cached = b.load_atomic(self.num_threads, "monotonic", 4, typ=T.I32)
+        b.cbranch(b.icmp_signed("!=", cached, ir.Constant(T.I32, 0)), done, init)
+        b.position_at_end(init)
+        text = bytearray(b"TECOMP_NUM_THREADS\0")
+        name = ir.GlobalVariable(self.module, ir.ArrayType(T.I8, len(text)),
+                                 "__tecomp_num_threads_env")
+        name.linkage, name.global_constant = "private", True
+        name.initializer = ir.Constant(ir.ArrayType(T.I8, len(text)), text)
+        value = b.call(self.declare("getenv", T.PTR, [T.PTR]), [name])
+        parse, store = fn.append_basic_block("parse"), fn.append_basic_block("store")
+        b.cbranch(b.icmp_unsigned("==", value, ir.Constant(T.PTR, None)), store, parse)
+        b.position_at_end(parse)
+        parsed = b.call(self.declare("atoi", T.I32, [T.PTR]), [value])
+        b.branch(store)
+        b.position_at_end(store)
+        chosen = b.phi(T.I32)
+        chosen.add_incoming(ir.Constant(T.I32, 0), init)
+        chosen.add_incoming(parsed, parse)
+        chosen = b.select(b.icmp_signed(">", chosen, ir.Constant(T.I32, 0)), chosen,
+                          ir.Constant(T.I32, -1))
+        b.store_atomic(chosen, self.num_threads, "monotonic", 4)
+        b.branch(done)
+        b.position_at_end(done)
+        result = b.phi(T.I32)
+        result.add_incoming(cached, fn.basic_blocks[0])
+        result.add_incoming(chosen, store)
+        b.ret(b.select(b.icmp_signed(">", result, ir.Constant(T.I32, 0)), result,
+                       ir.Constant(T.I32, 0)))
+        return fn
 
     def _field(self, ptr, struct_ty, i):
         return self.builder.gep(ptr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, i)],

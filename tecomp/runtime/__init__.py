@@ -1,5 +1,9 @@
-"""tecomp's runtime: :class:`Module` wraps compiled functions behind checked calls."""
+"""tecomp's runtime: :class:`Module` wraps compiled functions behind checked calls;
+:func:`load_module` restores one from a library written by ``export_library``."""
 
-from .module import Function, KernelAssertionError, Module
+from .load import LibraryLoadError, load_module
+from .module import Function, KernelAssertionError, Module, NotRunnableError
+from .signature import Signature
 
-__all__ = ["Module", "Function", "KernelAssertionError"]
+__all__ = ["Module", "Function", "KernelAssertionError", "NotRunnableError", "Signature",
+           "load_module", "LibraryLoadError"]

@@ -20,8 +20,9 @@ from tecomp.errors import ArgumentTypeError, ArgumentValueError, BuildError
 from tecomp.ir import Buffer, IntImm, Var
 from tecomp.ir import dtype as dt
 
-from .abi import abi_vars, shape_vars, written_buffers
+from .abi import abi_vars, shape_vars
 from .evaluate import evaluate
+from .signature import Signature
 
 _ndarray = np.ndarray
 
@@ -73,6 +74,7 @@ class ArgumentChecker:
     """
 
     def __init__(self, func):
+        func = func if isinstance(func, Signature) else Signature.from_func(func)
         self.func_name = func.name
         derivable = [e for b in func.buffer_params for e in b.shape if isinstance(e, Var)]
         for var in shape_vars(func):
@@ -80,7 +82,7 @@ class ArgumentChecker:
                 raise BuildError(f"{func.name}: size variable '{var.name}' appears only inside "
                                  "compound extents of the buffer shapes, so a call cannot bind "
                                  "it; list it among the function's arguments")
-        written = written_buffers(func)
+        written = func.written
         self.vars = tuple(abi_vars(func))
         slot = {v: i for i, v in enumerate(self.vars)}
         specs = {}

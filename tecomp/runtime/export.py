@@ -1,0 +1,241 @@
+"""Export a Module as a shared library with a C header, or save its code.
+
+``export_library(module, "libk.so")`` emits a position-independent object file from
+the module's optimized LLVM IR, adds two constant symbols, and links a ``.so``
+with the system C compiler (run without a shell, in a private temporary
+directory that is removed afterwards):
+
+* ``__tecomp_abi_version`` (``int32``): :data:`ABI_VERSION`;
+* ``__tecomp_metadata`` (NUL-terminated JSON): the functions' signatures (argument
+  names, dtypes, shapes with their symbolic variables, written buffers, assert
+  messages), the target and the CPU facts the code needs; see :mod:`.load`.
+
+The library needs no tecomp runtime: only libc, libm and, for parallel loops,
+libgomp (the thread count comes from ``TECOMP_NUM_THREADS``, else libgomp's
+default: ``OMP_NUM_THREADS``, else all cores; read at the first parallel loop).
+Each kernel is ``int name(T0 *p0, ..., int64_t v0, ...)`` (:mod:`.abi`),
+declared in the generated header with every argument's dtype and shape.
+"""
+
+import json
+import keyword
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from tecomp.errors import BuildError
+from tecomp.ir import dtype as dt
+
+from .abi import passes_as_double
+
+#: Version of the library layout (symbols, metadata, calling convention).
+#: :func:`tecomp.load_module` refuses libraries with a newer version.
+ABI_VERSION = 1
+METADATA_SYMBOL = "__tecomp_metadata"
+VERSION_SYMBOL = "__tecomp_abi_version"
+COMPILERS = ("cc", "gcc", "clang")
+
+
+# ------------------------------------------------------------------ compiler
+
+def find_compiler(cc=None):
+    """The C compiler driver to link with: ``cc``, else ``$TECOMP_CC``, else the first
+    of :data:`COMPILERS` on PATH; a :class:`BuildError` names what was searched."""
+    wanted = cc or os.environ.get("TECOMP_CC")
+    if wanted:
+        found = shutil.which(wanted)
+        if not found:
+            origin = "cc=" if cc else "TECOMP_CC="
+            raise BuildError(f"export_library: the C compiler {origin}{wanted!r} was not "
+                             "found (not an executable path, nor on PATH)")
+        return found
+    for name in COMPILERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BuildError(f"export_library: no C compiler found to link the shared library; "
+                     f"searched for {', '.join(COMPILERS)} on PATH="
+                     f"{os.environ.get('PATH', '')!r}. Install one (e.g. gcc) or pass "
+                     "export_library(..., cc='/path/to/cc')")
+
+
+def _link(objects, output, libraries, cc):
+    compiler = find_compiler(cc)
+    out_dir = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(out_dir):
+        raise BuildError(f"export_library: the directory {out_dir!r} does not exist")
+    with tempfile.TemporaryDirectory(prefix="tecomp-export-") as tmp:
+        paths = []
+        for i, data in enumerate(objects):
+            paths.append(os.path.join(tmp, f"module{i}.o"))
+            with open(paths[-1], "wb") as fh:
+                fh.write(data)
+        linked = os.path.join(tmp, "library.so")
+        command = [compiler, "-shared", "-o", linked, *paths, *libraries]
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except OSError as exc:
+            raise BuildError(f"export_library: cannot run {compiler}: {exc}") from None
+        if proc.returncode != 0:
+            raise BuildError(f"export_library: linking {output} failed; `{' '.join(command)}` "
+                             f"exited with status {proc.returncode}:\n"
+                             f"{(proc.stderr or proc.stdout).strip()}")
+        # a fresh inode replaces the old library, so a process that has it mapped
+        # keeps its copy, and a reader never sees a half-written file
+        staged = os.path.join(out_dir, f".{os.path.basename(output)}.{os.getpid()}.tmp")
+        shutil.copyfile(linked, staged)
+        os.chmod(staged, 0o755)
+        os.replace(staged, output)
+
+
+# ------------------------------------------------------------------ metadata
+
+def metadata(module):
+    """The JSON-able description embedded in an exported library."""
+    from tecomp import __version__
+    facts = module._compiled.target_facts()
+    return {"format": "tecomp-library", "abi": ABI_VERSION, "tecomp": __version__,
+            "target": str(module.target), **facts,
+            "parallel": bool(getattr(module._compiled, "uses_parallel", False)),
+            "functions": [sig.to_json() for sig in module.signatures]}
+
+
+# ------------------------------------------------------------------ header
+
+_C_TYPES = {"float16": "uint16_t", "float32": "float", "float64": "double", "bool": "uint8_t",
+            "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
+            "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
+            "uint64": "uint64_t"}
+_C_KEYWORDS = set("auto break case char const continue default do double else enum extern "
+                  "float for goto if inline int long register restrict return short signed "
+                  "sizeof static struct switch typedef union unsigned void volatile while "
+                  "bool".split())
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _c_type(dtype):
+    element = dt.element_of(dtype)
+    if element not in _C_TYPES:
+        raise BuildError(f"export_library: no C type for dtype {dtype}")
+    return _C_TYPES[element]
+
+
+def _c_name(name, taken):
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not ident or ident[0].isdigit() or ident in _C_KEYWORDS or keyword.iskeyword(ident):
+        ident = "arg_" + ident
+    base, k = ident, 1
+    while ident in taken:
+        k += 1
+        ident = f"{base}_{k}"
+    taken.add(ident)
+    return ident
+
+
+def _shape_text(shape):
+    return "[" + ", ".join(str(e) for e in shape) + "]"
+
+
+def _declaration(sig):
+    if not _IDENT.match(sig.name) or sig.name in _C_KEYWORDS:
+        raise BuildError(f"export_library: function name {sig.name!r} is not a C identifier; "
+                         "build it with a name such as 'my_kernel'")
+    taken, params, notes = set(), [], []
+    for buf in sig.buffer_params:
+        name = _c_name(buf.name, taken)
+        written = buf in sig.written
+        ctype = _c_type(buf.dtype)
+        params.append(f"{'' if written else 'const '}{ctype} *{name}")
+        extra = " (IEEE half bits)" if dt.element_of(buf.dtype) == "float16" else ""
+        notes.append(f"{name}: {buf.dtype}{extra} {_shape_text(buf.shape)}, C-contiguous, "
+                     f"{'written' if written else 'read'}")
+    derived = {}
+    for buf in sig.buffer_params:
+        for axis, extent in enumerate(buf.shape):
+            if type(extent).__name__ == "Var":
+                derived.setdefault(extent, f"{buf.name}.shape[{axis}]")
+    for var in sig.abi_vars:
+        name = _c_name(var.name, taken)
+        ctype = "double" if passes_as_double(var) else "int64_t"
+        params.append(f"{ctype} {name}")
+        role = f"size, = {derived[var]}" if var in derived else "scalar argument"
+        note = f"{name}: {var.dtype}"
+        if ctype != var.dtype + "_t":
+            note += f" passed as {ctype}"
+        notes.append(f"{note} ({role})")
+    lines = [f"/* {sig.name}"]
+    lines += [f" *   {n}" for n in notes]
+    lines.append(" * Returns 0 on success" + (", else the code of a failed check:"
+                                                if sig.messages else "."))
+    lines += [f" *   {i} = {m.replace('*/', '* /')}" for i, m in enumerate(sig.messages, 1)]
+    lines.append(" */")
+    lines.append(f"int {sig.name}({', '.join(params) or 'void'});")
+    return "\n".join(lines)
+
+
+def header_text(module, library_name):
+    guard = "TECOMP_" + re.sub(r"[^A-Za-z0-9]", "_", library_name).upper() + "_H_"
+    parallel = getattr(module._compiled, "uses_parallel", False)
+    intro = [f"/* {library_name}: generated by tecomp; target '{module.target}'.",
+             " * Arrays are dense, row-major (C-contiguous) and must not overlap a written",
+             " * array; symbolic sizes are passed after the data pointers."]
+    if parallel:
+        intro += [" * Parallel loops use libgomp with TECOMP_NUM_THREADS threads (else",
+                  " * OMP_NUM_THREADS, else all cores), read at the first parallel loop."]
+    intro.append(" */")
+    body = "\n\n".join(_declaration(sig) for sig in module.signatures)
+    return "\n".join(intro + [f"#ifndef {guard}", f"#define {guard}", "",
+                              "#include <stdint.h>", "", "#ifdef __cplusplus",
+                              'extern "C" {', "#endif", "", body, "",
+                              "#ifdef __cplusplus", "}", "#endif", "",
+                              f"#endif  /* {guard} */", ""])
+
+
+# ------------------------------------------------------------------ entry points
+
+def _exportable(module, what):
+    if not hasattr(module._compiled, "emit_object"):
+        raise BuildError(f"{what}: this module has no compiled LLVM code to write (a module "
+                         "loaded from a library cannot be exported again; copy the .so)")
+
+
+def export_library(module, path, header=True, cc=None):
+    """See :meth:`tecomp.runtime.Module.export_library`."""
+    _exportable(module, "export_library")
+    path = os.fspath(path)
+    for sig in module.signatures:
+        _declaration(sig)    # C names and types are valid before linking
+    meta = json.dumps(metadata(module), separators=(",", ":")).encode() + b"\0"
+    obj = module._compiled.emit_object({METADATA_SYMBOL: meta, VERSION_SYMBOL: ABI_VERSION})
+    libraries = ["-lm"] + (["-lgomp"] if metadata(module)["parallel"] else [])
+    _link([obj], path, libraries, cc)
+    header_path = None
+    if header:
+        header_path = os.path.splitext(path)[0] + ".h" if header is True else os.fspath(header)
+        with open(header_path, "w") as fh:
+            fh.write(header_text(module, os.path.basename(path)))
+    return path, header_path
+
+
+def save(module, path):
+    """See :meth:`tecomp.runtime.Module.save`."""
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1]
+    if suffix == ".so":
+        return export_library(module, path)[0]
+    _exportable(module, "save")
+    if suffix == ".o":
+        data = module._compiled.emit_object()
+    elif suffix == ".ll":
+        data = module.get_source("ll").encode()
+    elif suffix == ".s":
+        data = module._compiled.emit_assembly().encode()
+    else:
+        raise BuildError(f"save: unknown file type {suffix or path!r}; valid suffixes: "
+                         ".o (object file), .ll (LLVM IR), .s (assembly), .so (shared "
+                         "library)")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return path

@@ -1,0 +1,157 @@
+"""``load_module(path)``: a library made by ``export_library``, as a checked Module.
+
+The library is opened with the dynamic loader (``RTLD_LOCAL``, so two libraries
+may define kernels of the same name); ``__tecomp_abi_version`` and
+``__tecomp_metadata`` (see :mod:`.export`) restore each function's
+:class:`~.signature.Signature`, so calls are checked exactly as after ``build``.
+A file that is not a shared library, a library not made by tecomp, and one made
+by a newer ABI raise :class:`LibraryLoadError` saying which. A library compiled
+for a CPU this host lacks loads, but its calls are refused (like ``build`` with
+such a target).
+"""
+
+import ctypes
+import json
+import os
+import struct
+
+from tecomp.errors import TecompError
+from tecomp.target import Target
+
+from .export import ABI_VERSION, METADATA_SYMBOL, VERSION_SYMBOL
+from .signature import Signature
+
+
+class LibraryLoadError(TecompError, OSError):
+    """A file cannot be loaded as a tecomp library (missing, not a shared library,
+    not made by tecomp, or made by a newer tecomp)."""
+
+
+class LoadedLibrary:
+    """The compiled-code object of a loaded library (see :mod:`.module`)."""
+
+    def __init__(self, path, handle, meta):
+        from codegen.llvm.jit import host_mismatch
+        self.path, self.handle, self.meta = path, handle, meta
+        self.uses_parallel = bool(meta.get("parallel"))
+        self.run_error = host_mismatch(meta["triple"], meta["cpu"], meta["features"],
+                                       meta.get("features_complete", False))
+        self.assert_messages = {f["name"]: tuple(f.get("messages", ()))
+                                for f in meta["functions"]}
+
+    def _symbol(self, name):
+        try:
+            return ctypes.cast(getattr(self.handle, name), ctypes.c_void_p).value
+        except AttributeError:
+            return None
+
+    def function_address(self, name):
+        if self.run_error is not None:
+            return None
+        address = self._symbol(name)
+        if address is None:
+            raise LibraryLoadError(f"{self.path}: the metadata lists function {name!r} but "
+                                   "the library does not export it")
+        return address
+
+    def has_function(self, name):
+        return self.run_error is None and self._symbol(name) is not None
+
+    def global_address(self, name):
+        try:
+            return ctypes.addressof(ctypes.c_int32.in_dll(self.handle, name))
+        except ValueError:
+            return None
+
+    def get_source(self, fmt="ll"):
+        raise TecompError(f"a module loaded from {self.path} has no source; get_source() "
+                          "works on the module that build() returned")
+
+
+def check_elf(path):
+    """Why ``path`` is not a complete ELF shared library, or ``None``. The dynamic
+    loader maps a truncated file without complaint and the process then dies of
+    SIGBUS, so the headers and every loaded segment are checked against the size."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        if head[:4] != b"\x7fELF":
+            return "it has no ELF header"
+        if head[4] != 2 or head[5] not in (1, 2):
+            return "it is not a 64-bit ELF file"
+        end = "<" if head[5] == 1 else ">"
+        if len(head) < 64:
+            return "it is truncated (incomplete ELF header)"
+        e_type, = struct.unpack_from(end + "H", head, 16)
+        if e_type != 3:
+            return "it is not a shared library (ELF type %d)" % e_type
+        phoff, shoff = struct.unpack_from(end + "QQ", head, 32)
+        phentsize, phnum, shentsize, shnum = struct.unpack_from(end + "HHHH", head, 54)
+        if phoff + phentsize * phnum > size or shoff + shentsize * shnum > size:
+            return f"it is truncated ({size} bytes; its headers reach further)"
+        for i in range(phnum):
+            fh.seek(phoff + i * phentsize)
+            entry = fh.read(phentsize)
+            if len(entry) < 56:
+                return "it is truncated (incomplete program header)"
+            p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(end + "IIQQQQ", entry)
+            if p_type == 1 and p_offset + p_filesz > size:   # PT_LOAD
+                return (f"it is truncated ({size} bytes; a segment ends at byte "
+                        f"{p_offset + p_filesz})")
+    return None
+
+
+def read_metadata(path):
+    """``(handle, metadata dict)`` of the library at ``path``."""
+    shown = os.fspath(path)
+    path = os.path.abspath(shown)
+    if not os.path.isfile(path):
+        raise LibraryLoadError(f"load_module: no such file: {shown!r}")
+    problem = check_elf(path)
+    if problem:
+        raise LibraryLoadError(f"load_module: {shown} is not a loadable shared library: "
+                               f"{problem}; expected a file written by "
+                               "Module.export_library")
+    try:
+        handle = ctypes.CDLL(path, mode=os.RTLD_LOCAL | os.RTLD_NOW)
+    except OSError as exc:
+        raise LibraryLoadError(f"load_module: {shown} is not a loadable shared library "
+                               f"({exc}); expected a file written by "
+                               "Module.export_library") from None
+    try:
+        version = ctypes.c_int32.in_dll(handle, VERSION_SYMBOL).value
+        text = ctypes.string_at(ctypes.addressof(ctypes.c_char.in_dll(handle,
+                                                                      METADATA_SYMBOL)))
+    except ValueError:
+        raise LibraryLoadError(f"load_module: {shown} is a shared library but was not made "
+                               f"by tecomp (it has no {METADATA_SYMBOL} symbol); use ctypes "
+                               "to call other libraries") from None
+    if version > ABI_VERSION:
+        raise LibraryLoadError(f"load_module: {shown} was made by a newer tecomp (library "
+                               f"ABI {version}; this tecomp reads ABI {ABI_VERSION} and "
+                               "older); upgrade tecomp or re-export the library")
+    try:
+        meta = json.loads(text.decode())
+        if meta.get("format") != "tecomp-library" or meta.get("abi") != version:
+            raise ValueError("unexpected format or version fields")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LibraryLoadError(f"load_module: {shown} has damaged tecomp metadata: "
+                               f"{exc}") from None
+    return handle, meta
+
+
+def load_module(path):
+    """Load a shared library written by :meth:`Module.export_library`.
+
+    Returns a :class:`tecomp.runtime.Module` whose functions take numpy arrays and
+    check every argument as the module returned by ``build`` does.
+    """
+    from .module import Module
+    handle, meta = read_metadata(path)
+    try:
+        sigs = [Signature.from_json(f) for f in meta["functions"]]
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise LibraryLoadError(f"load_module: {os.fspath(path)} has damaged tecomp "
+                               f"metadata: {exc!r}") from None
+    library = LoadedLibrary(os.fspath(path), handle, meta)
+    return Module(sigs, library, Target(meta["target"]))
