@@ -89,3 +89,12 @@ def broadcast_indices(tensor, out_shape, indices):
     for extent, out_extent, index in zip(tensor.shape, out_shape[skip:], indices[skip:]):
         picked.append(0 if is_one(extent) and not is_one(out_extent) else index)
     return tuple(picked)
+
+
+def fold(fn, *extents):
+    """``fn(*extents)`` on Python ints when every extent is constant (so output shapes
+    stay constant), else on the expressions."""
+    ints = [get_const_int(e) for e in extents]
+    if all(i is not None for i in ints):
+        return fn(*ints)
+    return fn(*extents)

@@ -4,7 +4,7 @@ from ... import api
 from ...errors import ExprError
 from ...ir import Range
 from ...ir import expr as E
-from ..util import get_const_int, same_extent
+from ..util import fold, get_const_int, same_extent
 
 
 def _pair(value, what):
@@ -47,7 +47,8 @@ def pad(data, pad_before, pad_after=None, pad_value=0.0, name="PadInput"):
     if len(pad_before) != ndim or len(pad_after) != ndim:
         raise ExprError(f"pad: needs {ndim} entries in pad_before and pad_after, got "
                         f"{list(pad_before)} and {list(pad_after)}")
-    shape = tuple(d + b + a for d, b, a in zip(data.shape, pad_before, pad_after))
+    shape = tuple(fold(lambda d, b, a: d + b + a, d, b, a)
+                  for d, b, a in zip(data.shape, pad_before, pad_after))
     value = E.const(pad_value, data.dtype) if not isinstance(pad_value, E.PrimExpr) else pad_value
 
     def body(*i):
@@ -86,8 +87,10 @@ def conv2d_nchw(Input, Filter, stride, padding, dilation=1, out_dtype=None):  # 
     kh, kw = get_const_int(kernel_h), get_const_int(kernel_w)
     pad_top, pad_left, pad_bottom, pad_right = get_pad_tuple(padding, (kh, kw))
     out_dtype = out_dtype or Input.dtype
-    out_h = (height + pad_top + pad_bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
-    out_w = (width + pad_left + pad_right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    out_h = fold(lambda h, k, s, d: (h + pad_top + pad_bottom - (k - 1) * d - 1) // s + 1,
+                 height, kernel_h, stride_h, dilation_h)
+    out_w = fold(lambda w, k, s, d: (w + pad_left + pad_right - (k - 1) * d - 1) // s + 1,
+                 width, kernel_w, stride_w, dilation_w)
     for extent, what in ((out_h, "height"), (out_w, "width")):
         if get_const_int(extent) is not None and get_const_int(extent) <= 0:
             raise ExprError(f"conv2d_nchw: the output {what} would be {extent}; the kernel is "

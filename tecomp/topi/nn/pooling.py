@@ -4,6 +4,7 @@ from ... import api
 from ...errors import ExprError
 from ...ir import Range
 from ...ir import expr as E
+from ..util import fold
 from .conv2d import _pair, get_pad_tuple, pad
 
 
@@ -24,8 +25,8 @@ def pool(data, kernel, stride, padding, pool_type, ceil_mode=False, layout="NCHW
     stride_h, stride_w = _pair(stride, "stride")
     pad_top, pad_left, pad_bottom, pad_right = get_pad_tuple(padding, (kernel_h, kernel_w))
     batch, channel, height, width = data.shape
-    out_h = (height + pad_top + pad_bottom - kernel_h) // stride_h + 1
-    out_w = (width + pad_left + pad_right - kernel_w) // stride_w + 1
+    out_h = fold(lambda h: (h + pad_top + pad_bottom - kernel_h) // stride_h + 1, height)
+    out_w = fold(lambda w: (w + pad_left + pad_right - kernel_w) // stride_w + 1, width)
     padded = any((pad_top, pad_left, pad_bottom, pad_right))
     fill = api.min_value(data.dtype) if pool_type == "max" else E.const(0, data.dtype)
     source = pad(data, (0, 0, pad_top, pad_left), (0, 0, pad_bottom, pad_right), fill,
