@@ -16,7 +16,7 @@ from ..errors import InternalError
 from ..ir import dtype as dt
 from ..ir import expr as E
 from .int_bound import ConstIntBound
-from .linear import AtomTable, const_value, poly_add
+from .linear import AtomTable, coeff_bits, const_value, poly_add
 from .rewrite_simplify import Simplifier, is_int_scalar
 
 
@@ -125,7 +125,7 @@ class Analyzer:
         if a.dtype != b.dtype or not is_int_scalar(a.dtype):
             return False
         s = self._simplifier
-        d = poly_add(s.poly_of(a), s.poly_of(b), dt.bits_of(a.dtype), -1)
+        d = poly_add(s.poly_of(a), s.poly_of(b), coeff_bits(a.dtype), -1)
         if const_value(d) == 0:
             return True
         return s.poly_bound(d) == (0, 0)

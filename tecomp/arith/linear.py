@@ -7,9 +7,12 @@ not ``+``, ``-``, ``*`` or a constant: variables, divisions, loads, ``min``...,
 interned by structure in :class:`AtomTable`, so two ``floordiv(i, 4)`` built
 separately are the same atom and cancel.
 
-Coefficients are kept in the dtype's two's complement range (signed spelling even
-for unsigned types, so ``x - 3`` stays a subtraction): ``+``, ``-``, ``*`` with
-wraparound form a ring, so this form is exact for every integer dtype.
+Coefficients of wrapping dtypes (narrow and unsigned integers) are kept in the
+two's complement range (signed spelling even for unsigned types, so ``x - 3``
+stays a subtraction): ``+``, ``-``, ``*`` with wraparound form a ring, so the
+form is exact. For int32/int64, whose overflow is undefined, coefficients are
+plain integers; an expression rebuilt from them computes the same value in
+wrapping arithmetic whenever the original did not overflow.
 
 Dicts keep insertion order, so terms appear in the order of their first
 appearance in the input; :meth:`AtomTable.to_expr` puts the constant last.
@@ -19,14 +22,27 @@ from dataclasses import fields
 
 from ..ir import dtype as dt
 from ..ir import expr as E
+from .const_fold import NO_OVERFLOW
 
 #: Largest number of monomials a product of two sums may expand to; a bigger
 #: product stays an opaque atom (no exponential blowup).
 MAX_PRODUCT_TERMS = 16
 
 
+def coeff_bits(dtype):
+    """The modulus (in bits) of a dtype's coefficients, or ``None`` for int32 and
+    int64: their overflow is undefined, so their polys are mathematical (and a
+    constant such as ``x - 5 - 2**31 + 1`` compares correctly)."""
+    if dtype in NO_OVERFLOW:
+        return None
+    return dt.bits_of(dtype)
+
+
 def wrap_coeff(value, bits):
-    """``value`` modulo ``2**bits``, spelled in the signed range."""
+    """``value`` modulo ``2**bits``, spelled in the signed range (unchanged for
+    ``bits=None``)."""
+    if bits is None:
+        return value
     value %= 1 << bits
     if value >= 1 << (bits - 1):
         value -= 1 << bits
@@ -86,10 +102,6 @@ def poly_mul(p, q, bits, sort_key):
             else:
                 out.pop(mono, None)
     return out
-
-
-def dtype_bits(dtype):
-    return dt.bits_of(dtype)
 
 
 class AtomTable:

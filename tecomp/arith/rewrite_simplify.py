@@ -18,9 +18,9 @@ from math import gcd, inf
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.functor import IRMutator, free_vars, uses_var
-from .const_fold import NO_OVERFLOW, fold_binary, fold_cast, make_const
+from .const_fold import NO_OVERFLOW, fold_binary, fold_cast, int_limits, make_const
 from .int_bound import mul_bound
-from .linear import (const_value, poly_add, poly_const, poly_mul, poly_scale,
+from .linear import (coeff_bits, const_value, poly_add, poly_const, poly_mul, poly_scale,
                      wrap_coeff)
 
 _INT_SCALAR = {}
@@ -113,7 +113,7 @@ class Simplifier(IRMutator):
         if hit is not None and hit[0] is s:
             return hit[1]
         t = type(s)
-        bits = dt.bits_of(s.dtype)
+        bits = coeff_bits(s.dtype)
         if t is E.IntImm:
             p = poly_const(wrap_coeff(s.value, bits))
         elif t is E.Add:
@@ -140,13 +140,13 @@ class Simplifier(IRMutator):
         """The canonical form of an unsimplified integer expression."""
         t = type(e)
         if t is E.IntImm:
-            return poly_const(wrap_coeff(e.value, dt.bits_of(e.dtype)))
+            return poly_const(wrap_coeff(e.value, coeff_bits(e.dtype)))
         if t is not E.Add and t is not E.Sub and t is not E.Mul:
             return self.poly_of(self.visit(e))
         hit = self.orig_poly.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
-        bits = dt.bits_of(e.dtype)
+        bits = coeff_bits(e.dtype)
         pa, pb = self._to_poly(e.a), self._to_poly(e.b)
         if t is E.Add:
             p = poly_add(pa, pb, bits)
@@ -220,36 +220,43 @@ class Simplifier(IRMutator):
         lo, hi = self.poly_bound(p)
         if decided(lo, hi) or not self.an._symbolic or self.an._in_symbolic:
             return lo, hi
-        expr = self.from_poly(p, dtype)
-        ranges = {}
-        for v in free_vars(expr):
-            binding = self.an._binding(v)
-            # Only variables with symbolic ends are replaced by their ranges: the
-            # constant bounds of the others are used at the end anyway, and
-            # replacing `n` in [0, inf) would lose that i <= n - 1 mentions n.
-            if binding is not None and _is_symbolic(*binding):
-                ranges[v] = binding
-        if not ranges:
-            return lo, hi
-        from .interval import Interval, eval_interval
+        from .interval import eval_interval
         self.an._in_symbolic = True
         try:
-            ends = [expr, expr]
-            intervals = {v: Interval(*r) for v, r in ranges.items()}
+            # Replace the variables that have symbolic ranges (i in [0, n - 1])
+            # by those ranges, a few rounds deep (j in [0, i] needs two).
+            lo_end = hi_end = self.from_poly(p, dtype)
             for _ in range(_SYMBOLIC_ROUNDS):
-                iv_lo = eval_interval(ends[0], intervals, self.an)
-                iv_hi = iv_lo if ends[1] is ends[0] else eval_interval(ends[1], intervals, self.an)
-                ends = [iv_lo.lo, iv_hi.hi]
-                if iv_lo.lo is not None:
-                    lo = max(lo, self.bound(iv_lo.lo)[0])
-                if iv_hi.hi is not None:
-                    hi = min(hi, self.bound(iv_hi.hi)[1])
-                if decided(lo, hi) or None in ends \
-                        or not any(uses_var(x, ranges) for x in ends):
+                if lo_end is not None:
+                    lo_end = self._substitute_ranges(lo_end, eval_interval, lower=True)
+                    if lo_end is not None:
+                        lo = max(lo, self.bound(lo_end)[0])
+                if hi_end is not None:
+                    hi_end = self._substitute_ranges(hi_end, eval_interval, lower=False)
+                    if hi_end is not None:
+                        hi = min(hi, self.bound(hi_end)[1])
+                if decided(lo, hi) or (lo_end is None and hi_end is None):
                     break
         finally:
             self.an._in_symbolic = False
         return lo, hi
+
+    def _substitute_ranges(self, expr, eval_interval, lower):
+        """One end of ``expr`` over the symbolic ranges of its variables, or
+        ``None`` when it has no such variable or that end is unbounded."""
+        from .interval import Interval
+        ranges = {}
+        for v in free_vars(expr):
+            binding = self.an._binding(v)
+            # Only variables with symbolic ends are replaced: the constant bounds
+            # of the others are used at the end anyway, and replacing n in
+            # [0, inf) would lose that i <= n - 1 mentions n.
+            if binding is not None and _is_symbolic(*binding):
+                ranges[v] = Interval(*binding)
+        if not ranges:
+            return None
+        iv = eval_interval(expr, ranges, self.an)
+        return iv.lo if lower else iv.hi
 
     # ------------------------------------------------------------ leaves
     def visit_Var(self, e):
@@ -357,14 +364,14 @@ class Simplifier(IRMutator):
             if c == 1:
                 return a
             if c == -1 and _no_overflow(dtype):
-                return self.from_poly(poly_scale(self.poly_of(a), -1, dt.bits_of(dtype)), dtype)
+                return self.from_poly(poly_scale(self.poly_of(a), -1, coeff_bits(dtype)), dtype)
             if c > 0 and (floor or lo >= 0):
                 return self._floordiv_const(a, c, dtype, lo, hi)
             if c > 0 and -c < lo and hi < c:
                 return make_const(dtype, 0)   # truncation of |a| < c
             return self._rebuild(e, a, b)
         if lo >= 0 and _no_overflow(dtype):
-            d = poly_add(self.poly_of(b), self.poly_of(a), dt.bits_of(dtype), -1)
+            d = poly_add(self.poly_of(b), self.poly_of(a), coeff_bits(dtype), -1)
             if self.diff_bound(d, dtype, lambda l, h: l >= 1)[0] >= 1:
                 return make_const(dtype, 0)   # 0 <= a < b
         if floor and lo >= 0 and self.bound(b)[0] >= 1:
@@ -379,7 +386,7 @@ class Simplifier(IRMutator):
             # Wrapping types: the sum-of-products split is not exact.
             return E.Div(a, make_const(dtype, c)) if lo >= 0 else \
                 E.FloorDiv(a, make_const(dtype, c))
-        bits = dt.bits_of(dtype)
+        bits = coeff_bits(dtype)
         p = self.poly_of(a)
         g = c
         for coef in p.values():
@@ -440,7 +447,7 @@ class Simplifier(IRMutator):
                 return a                    # truncating remainder of |a| < c
             return self._rebuild(e, a, b)
         if lo >= 0 and _no_overflow(dtype):
-            d = poly_add(self.poly_of(b), self.poly_of(a), dt.bits_of(dtype), -1)
+            d = poly_add(self.poly_of(b), self.poly_of(a), coeff_bits(dtype), -1)
             if self.diff_bound(d, dtype, lambda l, h: l >= 1)[0] >= 1:
                 return a                    # 0 <= a < b
         if floor and lo >= 0 and self.bound(b)[0] >= 1:
@@ -455,7 +462,7 @@ class Simplifier(IRMutator):
                 shift = lo // c * c
                 return a if shift == 0 else self.visit(E.Sub(a, make_const(dtype, shift)))
             return E.Mod(a, cexpr) if lo >= 0 else E.FloorMod(a, cexpr)
-        bits = dt.bits_of(dtype)
+        bits = coeff_bits(dtype)
         p = self.poly_of(a)
         r = {}
         for mono, coef in p.items():
@@ -490,8 +497,10 @@ class Simplifier(IRMutator):
             return fold_binary(type(e), a, b)
         if self.atoms.same(a, b):
             return a
+        if type(a) is E.IntImm:           # commutative: the constant goes last
+            a, b = b, a
         if _no_overflow(dtype):
-            d = poly_add(self.poly_of(b), self.poly_of(a), dt.bits_of(dtype), -1)
+            d = poly_add(self.poly_of(b), self.poly_of(a), coeff_bits(dtype), -1)
             lo, hi = self.diff_bound(d, dtype, lambda l, h: l >= 0 or h <= 0)
         else:
             (alo, ahi), (blo, bhi) = self.bound(a), self.bound(b)
@@ -516,21 +525,13 @@ class Simplifier(IRMutator):
         if not is_int_scalar(dtype):
             return self._other_binary(e, a, b)
         if _no_overflow(dtype):
-            bits = dt.bits_of(dtype)
-            d = poly_add(self.poly_of(a), self.poly_of(b), bits, -1)
+            pa, pb = self.poly_of(a), self.poly_of(b)
+            d = poly_add(pa, pb, None, -1)
             lo, hi = self.diff_bound(d, dtype, lambda l, h: _decide(t, l, h) is not None)
             verdict = _decide(t, lo, hi)
             if verdict is not None:
                 return E.IntImm("bool", int(verdict))
-            # a - b <cmp> 0 as  P + c <cmp> N  (or P <cmp> N - c): common terms cancel.
-            const = d.get((), 0)
-            pos = {m: v for m, v in d.items() if m and v > 0}
-            neg = {m: -v for m, v in d.items() if m and v < 0}
-            if pos:
-                neg = poly_add(neg, poly_const(-const), bits) if const else neg
-            elif const:
-                pos = poly_const(const)
-            return self._rebuild(e, self.from_poly(pos, dtype), self.from_poly(neg, dtype))
+            return self._rebuild_compare(e, a, b, pa, pb, d)
         (alo, ahi), (blo, bhi) = self.bound(a), self.bound(b)
         verdict = _decide(t, alo - bhi, ahi - blo)
         if verdict is not None:
@@ -538,6 +539,28 @@ class Simplifier(IRMutator):
         return self._rebuild(e, a, b)
 
     visit_EQ = visit_NE = visit_LT = visit_LE = visit_GT = visit_GE = _compare
+
+    def _rebuild_compare(self, e, a, b, pa, pb, d):
+        """``a - b <cmp> 0`` as ``P <cmp> N - c`` (or ``c <cmp> N``), so common
+        terms cancel: ``x + 1 < y + 1`` is ``x < y``. Kept as is when that would
+        compute a bigger multiple of a term (``x == 0 - x`` is not ``x*2 == 0``,
+        which overflows sooner) or a literal outside the dtype."""
+        dtype = a.dtype
+        for mono, coef in d.items():
+            if mono and abs(coef) > max(abs(pa.get(mono, 0)), abs(pb.get(mono, 0))):
+                return self._rebuild(e, a, b)
+        const = d.get((), 0)
+        pos = {m: v for m, v in d.items() if m and v > 0}
+        neg = {m: -v for m, v in d.items() if m and v < 0}
+        if pos:
+            if const:
+                neg = poly_add(neg, poly_const(-const), None)
+        elif const:
+            pos = poly_const(const)
+        low, high = int_limits(dtype)
+        if not low <= const <= high or not low <= -const <= high:
+            return self._rebuild(e, a, b)
+        return self._rebuild(e, self.from_poly(pos, dtype), self.from_poly(neg, dtype))
 
     # ------------------------------------------------------------ logic
     def visit_And(self, e):

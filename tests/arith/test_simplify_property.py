@@ -6,6 +6,8 @@ random variable ranges, then evaluated by a reference evaluator with C
 semantics at random points inside those ranges.
 """
 
+import itertools
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +21,13 @@ VARS = {dtype: tuple(E.Var(n, dtype) for n in "xyz") for dtype in ("int64", "int
 DIVS = (E.FloorDiv, E.FloorMod, E.Div, E.Mod)
 BINOPS = (E.Add, E.Sub, E.Mul, E.Min, E.Max) + DIVS
 CMPS = (E.EQ, E.NE, E.LT, E.LE, E.GT, E.GE)
-SETTINGS = settings(max_examples=250, deadline=None,
+SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# Constants near the divisors' multiples, where off-by-one bugs live.
+SMALL = st.one_of(st.sampled_from([-33, -32, -31, -9, -8, -7, -2, -1, 0, 1, 2, 7, 8, 9, 31, 32, 33]),
+                  st.integers(-40, 40))
 
 
 def _const(dtype, values):
@@ -35,12 +42,13 @@ def bool_exprs(children):
 
 
 def int_exprs(dtype, max_leaves=10):
-    leaves = st.one_of(st.sampled_from(VARS[dtype]), _const(dtype, st.integers(-40, 40)))
+    leaves = st.one_of(st.sampled_from(VARS[dtype]), st.sampled_from(VARS[dtype]),
+                       _const(dtype, SMALL))
 
     def extend(children):
         binop = st.tuples(st.sampled_from(BINOPS), children, children).map(lambda t: t[0](t[1], t[2]))
         by_const = st.tuples(st.sampled_from(DIVS + (E.Mul,)), children,
-                             _const(dtype, st.sampled_from([-7, -4, -1, 1, 2, 3, 4, 8, 16, 32])))
+                             _const(dtype, st.sampled_from([-8, -7, -2, -1, 1, 2, 3, 4, 8, 16, 32])))
         by_const = by_const.map(lambda t: t[0](t[1], t[2]))
         select = st.tuples(bool_exprs(children), children, children).map(lambda t: E.Select(*t))
         options = [binop, by_const, select]
@@ -53,8 +61,14 @@ def int_exprs(dtype, max_leaves=10):
     return st.recursive(leaves, extend, max_leaves=max_leaves)
 
 
+# Range ends near multiples of the divisors, where off-by-one bugs live.
+LOWS = st.one_of(st.sampled_from([-33, -32, -31, -17, -16, -9, -8, -7, -4, -1, 0, 1, 3, 8, 16, 31, 32]),
+                 st.integers(-40, 40))
+EXTENTS = st.one_of(st.sampled_from([1, 2, 3, 4, 7, 8, 9, 16, 17, 32, 33]), st.integers(1, 40))
+
+
 def ranges_for(dtype):
-    one = st.one_of(st.none(), st.tuples(st.integers(-20, 20), st.integers(1, 40)))
+    one = st.one_of(st.none(), st.tuples(LOWS, EXTENTS))
     return st.tuples(one, one, one)
 
 
@@ -67,13 +81,15 @@ def _check(expr, dtype, ranges, data, unbounded):
     simple = an.simplify(expr)
     assert simple.dtype == expr.dtype
     assert an.simplify(simple) is simple, f"not idempotent: {expr} -> {simple} -> {an.simplify(simple)}"
-    for _ in range(4):
-        env = {}
-        for var, rng in zip(variables, ranges):
-            if rng is None:
-                env[var] = data.draw(unbounded)
-            else:
-                env[var] = data.draw(st.integers(rng[0], rng[0] + rng[1] - 1))
+    choices = []
+    for rng in ranges:
+        if rng is None:
+            choices.append([data.draw(unbounded) for _ in range(2)])
+        else:  # both ends of the range and one value inside
+            lo, hi = rng[0], rng[0] + rng[1] - 1
+            choices.append(sorted({lo, hi, data.draw(st.integers(lo, hi))}))
+    for point in itertools.product(*choices):
+        env = dict(zip(variables, point))
         try:
             expected = evaluate(expr, env)
         except Undefined:
@@ -98,10 +114,10 @@ def test_int64_conditions_keep_their_value(expr, ranges, data):
 @SETTINGS
 @given(int_exprs("int32"), ranges_for("int32"), st.data())
 def test_int32_expressions_keep_their_value(expr, ranges, data):
-    _check(expr, "int32", ranges, data, st.integers(-2 ** 31, 2 ** 31 - 1))
+    _check(expr, "int32", ranges, data, st.integers(-2 ** 20, 2 ** 20))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.sampled_from(("int8", "uint8")), st.data())
 def test_wrapping_types_keep_their_value(dtype, data):
     expr = data.draw(st.one_of(int_exprs(dtype, 8), bool_exprs(int_exprs(dtype, 5))))
@@ -120,7 +136,6 @@ def test_const_int_bound_is_sound(expr, ranges):
         if rng is not None:
             an.bind(var, E.Range(E.IntImm("int64", rng[0]), E.IntImm("int64", rng[1])))
     lo, hi = an.const_int_bound(expr)
-    import itertools
     grids = [range(r[0], r[0] + r[1]) if r else (-25, -1, 0, 3, 30) for r in ranges]
     for point in itertools.islice(itertools.product(*grids), 400):
         env = dict(zip(VARS["int64"], point))
