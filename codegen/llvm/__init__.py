@@ -16,6 +16,7 @@ from tecomp.errors import BuildError
 from tecomp.ir import For, ForKind, PrimFunc, collect
 from tecomp.runtime import Module
 from tecomp.target import Target
+from tecomp.transform.verify_cpu_scopes import verify_cpu_scopes
 
 from .codegen import CodeGenLLVM
 from .jit import CompiledModule
@@ -42,7 +43,7 @@ def build(funcs, target="llvm"):
     target = Target.create(target)
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
-    funcs = _as_list(funcs)
+    funcs = [verify_cpu_scopes(f) for f in _as_list(funcs)]
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp")
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
                    for f in funcs)

@@ -6,8 +6,9 @@ and returns it with ``Evaluate(Call("int32", "storage_sync", ("shared",)))`` (pr
 
 * in a sequence, before a statement that reads a shared buffer written earlier in
   the sequence since the last barrier (the cooperative fill before its use), or
-  writes one read or written there (so no thread overwrites a tile another still
-  reads);
+  writes one read there (so no thread overwrites a tile another still reads).
+  Writes after writes are not synchronized: the statements of one fill store
+  disjoint elements;
 * at the top of a loop body that both reads and writes a shared buffer (before
   the next iteration's fill)::
 
@@ -93,11 +94,13 @@ class _Sync:
     def stmt_SeqStmt(self, s):
         items, pending_reads, pending_writes = [], set(), set()
         all_reads, all_writes = set(), set()
-        changed = False
-        for item in s.seq:
+        flat = S.seq(*s.seq)          # nested sequences (left by hoisting) as one
+        flat = flat.seq if isinstance(flat, S.SeqStmt) else (flat,)
+        changed = len(flat) != len(s.seq)
+        for item in flat:
             new, reads, writes = self.stmt(item)
             changed |= new is not item
-            if reads & pending_writes or writes & (pending_reads | pending_writes):
+            if reads & pending_writes or writes & pending_reads:
                 items.append(barrier())
                 changed = True
                 pending_reads, pending_writes = set(), set()
