@@ -105,3 +105,32 @@ def test_cache_errors():
         s.cache_write(C, "local")
     with pytest.raises(te.ScheduleError, match=r"rfactor\(C\): axis 'i.outer' is not a reduction axis"):
         s.rfactor(C, s[C].leaf_iter_vars[0])
+
+
+def test_storage_align_pads_rows(rng):
+    A = te.placeholder((16, 30), name="A")
+    B = te.compute((16, 30), lambda i, j: A[i, j] * 2.0, name="B")
+    C = te.compute((16, 30), lambda i, j: B[i, j] + 1.0, name="C")
+    s = te.create_schedule(C.op)
+    s[B].storage_align(B.op.axis[0], 32, 1)
+    text = str(te.lower(s, [A, C]))
+    assert "allocate B[float32 * 528]" in text      # rows padded from 30 to 33 elements
+    f = te.build(s, [A, C])
+    a = rng.random((16, 30), dtype="float32")
+    c = np.empty_like(a)
+    f(a, c)
+    np.testing.assert_allclose(c, a * 2 + 1)
+
+
+def test_pragma_unroll(rng):
+    A = te.placeholder((8, 4), name="A")
+    B = te.compute((8, 4), lambda i, j: A[i, j] + 1.0, name="B")
+    s = te.create_schedule(B.op)
+    s[B].pragma(B.op.axis[1], "unroll")
+    text = str(te.lower(s, [A, B]))
+    assert text.count("for (") == 1
+    f = te.build(s, [A, B])
+    a = rng.random((8, 4), dtype="float32")
+    b = np.empty_like(a)
+    f(a, b)
+    np.testing.assert_allclose(b, a + 1)
