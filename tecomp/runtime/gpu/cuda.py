@@ -123,12 +123,24 @@ class CUDADevice:
     def synchronize(self):
         _check(self.driver.cuCtxSynchronize(), "cuCtxSynchronize")
 
-    def launch(self, kernel, grid, block, args):
-        f = self.functions.get(kernel.name)
+    def function(self, name):
+        f = self.functions.get(name)
         if f is None:
-            f = self.functions[kernel.name] = _check(
-                self.driver.cuModuleGetFunction(self.module, kernel.name.encode()),
-                "cuModuleGetFunction")
+            f = self.functions[name] = _check(
+                self.driver.cuModuleGetFunction(self.module, name.encode()), "cuModuleGetFunction")
+        return f
+
+    def attributes(self, name):
+        """Registers per thread and local (spill) bytes of kernel ``name``."""
+        a = self.driver.CUfunction_attribute
+        f = self.function(name)
+        return {"registers": _check(self.driver.cuFuncGetAttribute(
+                    a.CU_FUNC_ATTRIBUTE_NUM_REGS, f), "cuFuncGetAttribute"),
+                "local_bytes": _check(self.driver.cuFuncGetAttribute(
+                    a.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, f), "cuFuncGetAttribute")}
+
+    def launch(self, kernel, grid, block, args):
+        f = self.function(kernel.name)
         values = []
         for a in args:
             if hasattr(a, "dtype"):          # numpy scalar
