@@ -178,6 +178,10 @@ class GPUModule:
     def __call__(self, *args):
         return self.get_function(self.entry_name)(*args)
 
+    def time(self, *args, number=10, repeat=3):
+        """Seconds per call of the first function (see :meth:`GPUFunction.time`)."""
+        return self.get_function(self.entry_name).time(*args, number=number, repeat=repeat)
+
     def get_function(self, name):
         names = [f.name for f in self.funcs]
         if name not in names:
