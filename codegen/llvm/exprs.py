@@ -135,17 +135,22 @@ class ExprMixin:
     def _operands(self, op):
         return self.visit(op.a), self.visit(op.b), _kind(op.a.dtype)
 
+    # `contract` lets LLVM fuse a*b + c into one FMA (as C compilers do with
+    # -ffp-contract=fast and BLAS kernels do by hand): one rounding instead of
+    # two, and twice the arithmetic throughput. No other fast-math freedom.
+    _CONTRACT = ("contract",)
+
     def visit_Add(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fadd(a, b) if k == "float" else self.builder.add(a, b)
+        return self.builder.fadd(a, b, flags=self._CONTRACT) if k == "float" else self.builder.add(a, b)
 
     def visit_Sub(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fsub(a, b) if k == "float" else self.builder.sub(a, b)
+        return self.builder.fsub(a, b, flags=self._CONTRACT) if k == "float" else self.builder.sub(a, b)
 
     def visit_Mul(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fmul(a, b) if k == "float" else self.builder.mul(a, b)
+        return self.builder.fmul(a, b, flags=self._CONTRACT) if k == "float" else self.builder.mul(a, b)
 
     def visit_Div(self, op):
         a, b, k = self._operands(op)
