@@ -36,7 +36,7 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     ranges = log.run("infer_bound", lambda _: infer_bound(sch), None, show=False)
     body = log.run("schedule_ops", lambda _: schedule_ops(sch, ranges, tensors), None)
     func = PrimFunc(name, params, body)
-    align = {t: s.storage_align for s in lowered_stages(sch) for t in s.op.outputs if s.storage_align}
+    align = {t: s.align_info for s in lowered_stages(sch) for t in s.op.outputs if s.align_info}
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, align), func)
     func = log.run("simplify", simplify, func)
     func = log.run("loop_partition", loop_partition, func)

@@ -40,7 +40,7 @@ class Stage:
         self.attach_ivar = None
         self.scope = ""
         self.is_output = False
-        self.storage_align = {}
+        self.align_info = {}   # root axis index -> (factor, offset)
         self.double_buffer = False
         # Set by cache_write / rfactor: the stage computes this body instead of
         # op.body, over these reduce axes (its op, and so its tensors, stay).
@@ -284,7 +284,7 @@ class Stage:
         factor = int(factor)
         if factor <= 0:
             raise self._error("storage_align", f"factor must be positive, got {factor}")
-        self.storage_align[self.op.axis.index(axis)] = (factor, int(offset))
+        self.align_info[self.op.axis.index(axis)] = (factor, int(offset))
 
 
 class Schedule:
