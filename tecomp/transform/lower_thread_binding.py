@@ -73,7 +73,8 @@ class _Lowering(IRMutator):
     def _bind(self, loop):
         tag = loop.thread_tag
         extent = self.analyzer.simplify(loop.extent)
-        name = loop.loop_var.name
+        stores = [n.buffer.name for n in collect(loop.body, lambda n: isinstance(n, S.Store))]
+        name = f"{loop.loop_var.name}' writing '{', '.join(dict.fromkeys(stores))}"
         if tag.startswith("threadIdx") and not isinstance(extent, E.IntImm):
             raise LoweringError(
                 f"{self.name}: loop '{name}' is bound to {tag} with extent `{extent}`, which is "

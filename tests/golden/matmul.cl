@@ -1,0 +1,51 @@
+__kernel void __attribute__((reqd_work_group_size(16, 16, 1))) matmul_kernel0(__global const float* restrict A, __global const float* restrict B, __global float* restrict C) {
+  __local float B_shared[256];
+  __local float A_shared[256];
+  float C_local[4];
+  C_local[0] = 0.0f;
+  C_local[1] = 0.0f;
+  C_local[2] = 0.0f;
+  C_local[3] = 0.0f;
+  for (int k_outer = 0; k_outer < 4; ++k_outer) {
+    barrier(CLK_LOCAL_MEM_FENCE);
+    A_shared[(((((int)get_local_id(1)) * 16) + ((((int)get_local_id(0)) / 8) * 8)) + (((int)get_local_id(0)) % 8))] = A[(((((((int)get_group_id(1)) * 1024) + (((int)get_local_id(1)) * 64)) + ((((int)get_local_id(0)) / 8) * 32)) + (k_outer * 8)) + (((int)get_local_id(0)) % 8))];
+    B_shared[(((((((int)get_local_id(1)) * 16) + ((int)get_local_id(0))) / 32) * 32) + (((((int)get_local_id(1)) * 16) + ((int)get_local_id(0))) % 32))] = B[((((k_outer * 512) + ((((((int)get_local_id(1)) * 16) + ((int)get_local_id(0))) / 32) * 64)) + (((int)get_group_id(0)) * 32)) + (((((int)get_local_id(1)) * 16) + ((int)get_local_id(0))) % 32))];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    C_local[0] = (C_local[0] + (A_shared[(((int)get_local_id(1)) * 16)] * B_shared[(((int)get_local_id(0)) * 2)]));
+    C_local[1] = (C_local[1] + (A_shared[(((int)get_local_id(1)) * 16)] * B_shared[((((int)get_local_id(0)) * 2) + 1)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 8)] * B_shared[(((int)get_local_id(0)) * 2)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 8)] * B_shared[((((int)get_local_id(0)) * 2) + 1)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 1)] * B_shared[((((int)get_local_id(0)) * 2) + 32)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 1)] * B_shared[((((int)get_local_id(0)) * 2) + 33)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 9)] * B_shared[((((int)get_local_id(0)) * 2) + 32)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 9)] * B_shared[((((int)get_local_id(0)) * 2) + 33)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 2)] * B_shared[((((int)get_local_id(0)) * 2) + 64)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 2)] * B_shared[((((int)get_local_id(0)) * 2) + 65)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 10)] * B_shared[((((int)get_local_id(0)) * 2) + 64)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 10)] * B_shared[((((int)get_local_id(0)) * 2) + 65)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 3)] * B_shared[((((int)get_local_id(0)) * 2) + 96)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 3)] * B_shared[((((int)get_local_id(0)) * 2) + 97)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 11)] * B_shared[((((int)get_local_id(0)) * 2) + 96)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 11)] * B_shared[((((int)get_local_id(0)) * 2) + 97)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 4)] * B_shared[((((int)get_local_id(0)) * 2) + 128)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 4)] * B_shared[((((int)get_local_id(0)) * 2) + 129)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 12)] * B_shared[((((int)get_local_id(0)) * 2) + 128)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 12)] * B_shared[((((int)get_local_id(0)) * 2) + 129)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 5)] * B_shared[((((int)get_local_id(0)) * 2) + 160)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 5)] * B_shared[((((int)get_local_id(0)) * 2) + 161)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 13)] * B_shared[((((int)get_local_id(0)) * 2) + 160)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 13)] * B_shared[((((int)get_local_id(0)) * 2) + 161)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 6)] * B_shared[((((int)get_local_id(0)) * 2) + 192)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 6)] * B_shared[((((int)get_local_id(0)) * 2) + 193)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 14)] * B_shared[((((int)get_local_id(0)) * 2) + 192)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 14)] * B_shared[((((int)get_local_id(0)) * 2) + 193)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)get_local_id(1)) * 16) + 7)] * B_shared[((((int)get_local_id(0)) * 2) + 224)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)get_local_id(1)) * 16) + 7)] * B_shared[((((int)get_local_id(0)) * 2) + 225)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)get_local_id(1)) * 16) + 15)] * B_shared[((((int)get_local_id(0)) * 2) + 224)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)get_local_id(1)) * 16) + 15)] * B_shared[((((int)get_local_id(0)) * 2) + 225)]));
+  }
+  C[((((((int)get_group_id(1)) * 2048) + (((int)get_local_id(1)) * 128)) + (((int)get_group_id(0)) * 32)) + (((int)get_local_id(0)) * 2))] = C_local[0];
+  C[(((((((int)get_group_id(1)) * 2048) + (((int)get_local_id(1)) * 128)) + (((int)get_group_id(0)) * 32)) + (((int)get_local_id(0)) * 2)) + 1)] = C_local[1];
+  C[(((((((int)get_group_id(1)) * 2048) + (((int)get_local_id(1)) * 128)) + (((int)get_group_id(0)) * 32)) + (((int)get_local_id(0)) * 2)) + 64)] = C_local[2];
+  C[(((((((int)get_group_id(1)) * 2048) + (((int)get_local_id(1)) * 128)) + (((int)get_group_id(0)) * 32)) + (((int)get_local_id(0)) * 2)) + 65)] = C_local[3];
+}

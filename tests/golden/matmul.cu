@@ -1,0 +1,51 @@
+extern "C" __global__ void __launch_bounds__(256) matmul_kernel0(const float* __restrict__ A, const float* __restrict__ B, float* __restrict__ C) {
+  __shared__ float B_shared[256];
+  __shared__ float A_shared[256];
+  float C_local[4];
+  C_local[0] = 0.0f;
+  C_local[1] = 0.0f;
+  C_local[2] = 0.0f;
+  C_local[3] = 0.0f;
+  for (int k_outer = 0; k_outer < 4; ++k_outer) {
+    __syncthreads();
+    A_shared[(((((int)threadIdx.y) * 16) + ((((int)threadIdx.x) / 8) * 8)) + (((int)threadIdx.x) % 8))] = A[(((((((int)blockIdx.y) * 1024) + (((int)threadIdx.y) * 64)) + ((((int)threadIdx.x) / 8) * 32)) + (k_outer * 8)) + (((int)threadIdx.x) % 8))];
+    B_shared[(((((((int)threadIdx.y) * 16) + ((int)threadIdx.x)) / 32) * 32) + (((((int)threadIdx.y) * 16) + ((int)threadIdx.x)) % 32))] = B[((((k_outer * 512) + ((((((int)threadIdx.y) * 16) + ((int)threadIdx.x)) / 32) * 64)) + (((int)blockIdx.x) * 32)) + (((((int)threadIdx.y) * 16) + ((int)threadIdx.x)) % 32))];
+    __syncthreads();
+    C_local[0] = (C_local[0] + (A_shared[(((int)threadIdx.y) * 16)] * B_shared[(((int)threadIdx.x) * 2)]));
+    C_local[1] = (C_local[1] + (A_shared[(((int)threadIdx.y) * 16)] * B_shared[((((int)threadIdx.x) * 2) + 1)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 8)] * B_shared[(((int)threadIdx.x) * 2)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 8)] * B_shared[((((int)threadIdx.x) * 2) + 1)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 1)] * B_shared[((((int)threadIdx.x) * 2) + 32)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 1)] * B_shared[((((int)threadIdx.x) * 2) + 33)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 9)] * B_shared[((((int)threadIdx.x) * 2) + 32)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 9)] * B_shared[((((int)threadIdx.x) * 2) + 33)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 2)] * B_shared[((((int)threadIdx.x) * 2) + 64)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 2)] * B_shared[((((int)threadIdx.x) * 2) + 65)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 10)] * B_shared[((((int)threadIdx.x) * 2) + 64)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 10)] * B_shared[((((int)threadIdx.x) * 2) + 65)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 3)] * B_shared[((((int)threadIdx.x) * 2) + 96)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 3)] * B_shared[((((int)threadIdx.x) * 2) + 97)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 11)] * B_shared[((((int)threadIdx.x) * 2) + 96)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 11)] * B_shared[((((int)threadIdx.x) * 2) + 97)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 4)] * B_shared[((((int)threadIdx.x) * 2) + 128)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 4)] * B_shared[((((int)threadIdx.x) * 2) + 129)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 12)] * B_shared[((((int)threadIdx.x) * 2) + 128)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 12)] * B_shared[((((int)threadIdx.x) * 2) + 129)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 5)] * B_shared[((((int)threadIdx.x) * 2) + 160)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 5)] * B_shared[((((int)threadIdx.x) * 2) + 161)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 13)] * B_shared[((((int)threadIdx.x) * 2) + 160)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 13)] * B_shared[((((int)threadIdx.x) * 2) + 161)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 6)] * B_shared[((((int)threadIdx.x) * 2) + 192)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 6)] * B_shared[((((int)threadIdx.x) * 2) + 193)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 14)] * B_shared[((((int)threadIdx.x) * 2) + 192)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 14)] * B_shared[((((int)threadIdx.x) * 2) + 193)]));
+    C_local[0] = (C_local[0] + (A_shared[((((int)threadIdx.y) * 16) + 7)] * B_shared[((((int)threadIdx.x) * 2) + 224)]));
+    C_local[1] = (C_local[1] + (A_shared[((((int)threadIdx.y) * 16) + 7)] * B_shared[((((int)threadIdx.x) * 2) + 225)]));
+    C_local[2] = (C_local[2] + (A_shared[((((int)threadIdx.y) * 16) + 15)] * B_shared[((((int)threadIdx.x) * 2) + 224)]));
+    C_local[3] = (C_local[3] + (A_shared[((((int)threadIdx.y) * 16) + 15)] * B_shared[((((int)threadIdx.x) * 2) + 225)]));
+  }
+  C[((((((int)blockIdx.y) * 2048) + (((int)threadIdx.y) * 128)) + (((int)blockIdx.x) * 32)) + (((int)threadIdx.x) * 2))] = C_local[0];
+  C[(((((((int)blockIdx.y) * 2048) + (((int)threadIdx.y) * 128)) + (((int)blockIdx.x) * 32)) + (((int)threadIdx.x) * 2)) + 1)] = C_local[1];
+  C[(((((((int)blockIdx.y) * 2048) + (((int)threadIdx.y) * 128)) + (((int)blockIdx.x) * 32)) + (((int)threadIdx.x) * 2)) + 64)] = C_local[2];
+  C[(((((((int)blockIdx.y) * 2048) + (((int)threadIdx.y) * 128)) + (((int)blockIdx.x) * 32)) + (((int)threadIdx.x) * 2)) + 65)] = C_local[3];
+}
