@@ -7,6 +7,10 @@ tiles of A and B per k step, a register tile per thread laid out so shared reads
 are bank-conflict free) is built for target "cuda", checked against cuBLAS,
 timed on device arrays, and reported as TFLOP/s and as a ratio to cuBLAS float32
 (TF32 tensor cores off).
+
+Measured on an NVIDIA H100 80GB HBM3 (torch 2.11 cuBLAS 52.0 TFLOP/s, 2.64 ms):
+block 128x128, 16x16 threads, k tile 16: 3.75 ms, 36.7 TFLOP/s, 0.71x cuBLAS
+(128 registers, no spills); k tile 8: 0.67x; 128x64: 0.61x; 64x64: 0.59x.
 """
 
 import argparse

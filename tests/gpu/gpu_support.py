@@ -1,12 +1,9 @@
-import os
-import sys
+"""Which GPU devices and compilers this machine has, as skip markers."""
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from tecomp.runtime.gpu.cuda import gpu_compute_capability, nvrtc_available  # noqa: E402
-from tecomp.runtime.gpu.opencl import opencl_devices  # noqa: E402
+from tecomp.runtime.gpu.cuda import gpu_compute_capability, nvrtc_available
+from tecomp.runtime.gpu.opencl import opencl_devices
 
 HAS_OPENCL = bool(opencl_devices())
 HAS_NVRTC = nvrtc_available()

@@ -6,7 +6,7 @@ import pytest
 
 import tecomp as te
 import kernels
-from conftest import needs_cuda_gpu, needs_nvrtc
+from gpu_support import needs_cuda_gpu, needs_nvrtc
 
 SCHEDULES = {
     "vector_add": lambda: kernels.vector_add(),
@@ -34,7 +34,7 @@ def test_nvrtc_error_is_a_build_error_with_the_log():
         compile_ptx('extern "C" __global__ void k() { undefined_name = 1; }', "compute_75")
 
 
-@pytest.mark.skipif(__import__("conftest").HAS_CUDA_GPU, reason="a GPU is present")
+@pytest.mark.skipif(__import__("gpu_support").HAS_CUDA_GPU, reason="a GPU is present")
 @needs_nvrtc
 def test_call_without_gpu_is_a_clear_error():
     s, args = kernels.vector_add()

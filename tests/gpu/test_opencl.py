@@ -5,7 +5,7 @@ import pytest
 
 import tecomp as te
 import kernels
-from conftest import needs_opencl
+from gpu_support import needs_opencl
 
 pytestmark = needs_opencl
 
