@@ -73,11 +73,20 @@ class IntImm(PrimExpr):
     dtype: str
     value: int
 
+    # `int(A.shape[0])` works for constant extents, as in TVM.
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
 
 @node
 class FloatImm(PrimExpr):
     dtype: str
     value: float
+
+    def __float__(self):
+        return self.value
 
 
 @node

@@ -84,12 +84,38 @@ def binary(cls, a, b):
     return cls(a, b)
 
 
+# Integer constants are folded as they are built, so shapes such as `n + 2`
+# with a constant n stay plain numbers (TVM does the same).
+_FOLD = {
+    E.Add: lambda x, y: x + y, E.Sub: lambda x, y: x - y, E.Mul: lambda x, y: x * y,
+    E.Min: min, E.Max: max,
+    E.FloorDiv: lambda x, y: x // y if y else None, E.FloorMod: lambda x, y: x % y if y else None,
+}
+
+
+def _fold(cls, a, b):
+    if isinstance(a, E.IntImm) and isinstance(b, E.IntImm) and not dt.is_bool(a.dtype):
+        value = _FOLD[cls](a.value, b.value)
+        if value is not None:
+            return _wrap(value, a.dtype)
+    return None
+
+
+def _wrap(value, dtype):
+    bits = dt.bits_of(dtype)
+    value %= 2 ** bits
+    if dt.is_int(dtype) and value >= 2 ** (bits - 1):
+        value -= 2 ** bits
+    return E.IntImm(dtype, value)
+
+
 def _arith(cls):
     def build(a, b):
         a, b, _ = match_operands(a, b, f"`{cls.__name__}`")
         if dt.is_bool(a.dtype):
             a, b = cast(a, "int32"), cast(b, "int32")
-        return cls(a, b)
+        folded = _fold(cls, a, b)
+        return cls(a, b) if folded is None else folded
     return build
 
 
@@ -104,7 +130,8 @@ def _integer_div(cls, name):
             if cls is E.FloorDiv:
                 return floor(E.Div(a, b))
             raise ExprError(f"{name} needs integer operands, got {a.dtype}")
-        return cls(a, b)
+        folded = _fold(cls, a, b) if cls in _FOLD else None
+        return cls(a, b) if folded is None else folded
     return build
 
 
@@ -118,7 +145,8 @@ def true_div(a, b):
     a, b, _ = match_operands(a, b, "`/`")
     if dt.is_float(a.dtype):
         return E.Div(a, b)
-    return E.FloorDiv(a, b)
+    folded = _fold(E.FloorDiv, a, b)
+    return E.FloorDiv(a, b) if folded is None else folded
 
 
 def floor(x):
