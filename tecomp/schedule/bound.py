@@ -124,6 +124,13 @@ def _relaxed_vars(stage, consumer, ranges):
         # Threads share "shared" memory across threadIdx, and "global" across all.
         if index > position or (thread is not None and _thread_relaxed(stage.scope, thread.thread_tag)):
             relax(parent, iv)
+    # ... and across the bound loops of the stages ``parent`` itself is nested in.
+    for outer in _attach_path(parent)[1:]:
+        for iv in outer.leaf_iter_vars:
+            attr = outer.iter_var_attrs.get(iv)
+            thread = attr.bind_thread if attr else None
+            if thread is not None and _thread_relaxed(stage.scope, thread.thread_tag):
+                relax(outer, iv)
     return relaxed
 
 

@@ -43,11 +43,16 @@ class _Flattener(IRMutator):
             self.entries[tensor] = _Entry(buffer, [zero] * len(buffer.shape), buffer.strides())
 
     def visit_For(self, loop):
+        # A thread axis may bind nested loops of several stages: restore, not delete.
+        outer = self.loop_ranges.get(loop.loop_var)
         self.loop_ranges[loop.loop_var] = Interval(loop.min, loop.min + loop.extent - 1)
         try:
             return self.generic_visit(loop)
         finally:
-            del self.loop_ranges[loop.loop_var]
+            if outer is None:
+                del self.loop_ranges[loop.loop_var]
+            else:
+                self.loop_ranges[loop.loop_var] = outer
 
     def visit_Realize(self, realize):
         tensor = realize.tensor
