@@ -19,7 +19,6 @@ from tecomp.ir import dtype as dt
 from tecomp.runtime.abi import abi_vars, passes_as_double
 
 from . import types as T
-from .entry import add_py_entry
 from .exprs import ExprMixin
 from .intrinsics import IntrinsicMixin
 from .memory import MemoryMixin
@@ -143,7 +142,6 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
         self.visit(func.body)
         self.builder.ret(ir.Constant(T.I32, 0))
         self.frame = None
-        add_py_entry(self, func, fn)
         return fn
 
     def _return_code(self, code):

@@ -16,7 +16,7 @@ from tecomp.errors import BuildError, TecompError
 
 from .abi import passes_as_double
 from .arguments import ArgumentChecker
-from .numpy_abi import OVERLAP_CODE, layout_ok, py_entry_name
+from .fastcall import fast_entries
 from .signature import Signature
 
 
@@ -32,12 +32,16 @@ class NotRunnableError(TecompError, RuntimeError):
 class Function:
     """One compiled function with its argument checker; call it with numpy arrays.
 
-    The fast path calls the kernel's entry wrapper (:mod:`codegen.llvm.entry`) with
-    the arrays themselves; where numpy's struct layout cannot be relied on, or the
-    backend has no wrapper, the kernel is called with pointers read in Python.
+    The fast path is a native CPython entry (:mod:`.fastcall`) that checks the
+    arguments and calls the kernel without ctypes; it hands every call it does not
+    accept to :meth:`checked_call`, the Python checker, which raises the detailed
+    message or calls the kernel through ctypes with pointers read in Python. The
+    module JIT-compiles the entries of all its functions at the first call (about
+    10 ms), so ``build`` itself does not pay for them; ``fast`` is ``None`` before
+    that, and where the entry is unavailable.
     """
 
-    __slots__ = ("name", "func", "signature", "check", "native", "kernel", "messages",
+    __slots__ = ("name", "func", "signature", "check", "fast", "kernel", "messages",
                  "run_error", "_module")
 
     def __init__(self, func, compiled, messages, module=None):
@@ -48,7 +52,7 @@ class Function:
         self.check = ArgumentChecker(sig)
         self.messages = tuple(messages)
         self._module = module   # keeps the JIT engine / library (and so the code) alive
-        self.native = self.kernel = None
+        self.fast = self.kernel = None
         self.run_error = getattr(compiled, "run_error", None)
         address = compiled.function_address(sig.name)
         if address is None:
@@ -58,22 +62,20 @@ class Function:
         nbuf = len(sig.buffer_params)
         kernel = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.c_void_p] * nbuf), *scalars)
         self.kernel = kernel(address)
-        entry = py_entry_name(sig.name)
-        if layout_ok() and compiled.has_function(entry):
-            proto = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.py_object] * nbuf), *scalars)
-            self.native = proto(compiled.function_address(entry))
 
     def __call__(self, *args):
+        fast = self.fast
+        if fast is None:
+            fast = self._module._fast_entry(self)
+        return fast(*args)
+
+    def checked_call(self, *args):
+        """The call with every check in Python, the kernel called through ctypes."""
         if self.kernel is None:
             self._not_runnable()
         arrays, scalars = self.check(args)
-        if self.native is not None:
-            code = self.native(*arrays, *scalars)
-            if code == OVERLAP_CODE:
-                self.check.check_overlap(args, arrays)
-        else:
-            self.check.check_overlap(args, arrays)
-            code = self.kernel(*[a.ctypes.data for a in arrays], *scalars)
+        self.check.check_overlap(args, arrays)
+        code = self.kernel(*[a.ctypes.data for a in arrays], *scalars)
         if code:
             self._raise(code)
 
@@ -109,9 +111,25 @@ class Module:
             f.name: Function(f, compiled, tuple(compiled.assert_messages[f.name]), self)
             for f in self.funcs}
         self._entry = self._functions[self.entry_name]
+        self._call = self._entry
+        self._entries_built = False
+
+    def _fast_entry(self, function):
+        """Compile the native entries of all functions (once); the callable that
+        ``function`` should use from now on."""
+        if not self._entries_built:
+            self._entries_built = True
+            runnable = [f for f in self._functions.values() if f.kernel is not None]
+            entries = fast_entries([(f.signature, f.check,
+                                     ctypes.cast(f.kernel, ctypes.c_void_p).value,
+                                     f.checked_call, f._raise) for f in runnable])
+            for f, fast in zip(runnable, entries):
+                f.fast = fast
+            self._call = self._entry.fast or self._entry
+        return function.fast or function.checked_call
 
     def __call__(self, *args):
-        return self._entry(*args)
+        return self._call(*args)
 
     def get_function(self, name):
         try:

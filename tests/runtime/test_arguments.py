@@ -148,9 +148,9 @@ def test_module_lookup(f):
 
 
 def test_python_pointer_fallback_path():
-    """Without the native entry wrapper, pointers come from Python; same checks."""
+    """Without the native entry, pointers come from Python; same checks."""
     g = build(_add_func())
-    g["addmul"].native = None
+    g["addmul"].fast = None
     a, b, c = arrays()
     g(a, b, c, 2)
     np.testing.assert_array_equal(c, a + 2 * b)
