@@ -18,7 +18,6 @@ declared in the generated header with every argument's dtype and shape.
 """
 
 import json
-import keyword
 import os
 import re
 import shutil
@@ -124,7 +123,7 @@ def _c_type(dtype):
 
 def _c_name(name, taken):
     ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if not ident or ident[0].isdigit() or ident in _C_KEYWORDS or keyword.iskeyword(ident):
+    if not ident or ident[0].isdigit() or ident in _C_KEYWORDS:
         ident = "arg_" + ident
     base, k = ident, 1
     while ident in taken:

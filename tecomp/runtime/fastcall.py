@@ -38,7 +38,8 @@ import llvmlite.binding as llvm
 import llvmlite.ir as ir
 import numpy as np
 
-from tecomp.ir import Buffer, IntImm, Var
+from tecomp.errors import BuildError
+from tecomp.ir import IntImm, Var
 from tecomp.ir import dtype as dt
 
 from .abi import passes_as_double
@@ -188,11 +189,7 @@ class _EntryBuilder:
             self.require(b.and_(b.icmp_signed(">=", value, ir.Constant(I64, low)),
                                 b.icmp_signed("<=", value, ir.Constant(I64, high))))
         self.check_overlap(data, sizes)
-        scalars = []
-        for slot, var in enumerate(self.check.vars):
-            value = bound[slot]
-            scalars.append(value)
-        self.call_kernel(self_obj, data, scalars)
+        self.call_kernel(self_obj, data, [bound[slot] for slot in range(len(self.check.vars))])
 
     def scalar(self, obj, spec, bound):
         b = self.b
@@ -408,7 +405,10 @@ def _compiled_entries(items):
     """``(engine, address)`` or ``None`` for each ``(signature, checker)``."""
     results, texts, pending = [None] * len(items), [], {}
     for k, (sig, check) in enumerate(items):
-        key = _entry_key(sig)
+        try:
+            key = _entry_key(sig)
+        except BuildError:          # an extent the metadata cannot describe
+            continue
         if key in _CACHE:
             _CACHE.move_to_end(key)
             results[k] = _CACHE[key]

@@ -10,7 +10,6 @@ backend adds ``global_address(name)``, ``emit_object()``, ``emit_assembly()`` an
 """
 
 import ctypes
-import os
 
 from tecomp.errors import BuildError, TecompError
 

@@ -63,7 +63,8 @@ def test_round_trip_in_fresh_process(lib):
                 call()
             except te.ArgumentError as exc:
                 errors.append(type(exc).__name__ + ": " + str(exc))
-        print(json.dumps({{"names": m.function_names, "ok_r": bool(np.allclose(r, 2 * a.sum(1), rtol=1e-5)),
+        print(json.dumps({{"names": m.function_names,
+                          "ok_r": bool(np.allclose(r, 2 * a.sum(1), rtol=1e-5)),
                           "ok_w": bool(np.allclose(w, x[:-2] + x[1:-1] + x[2:])),
                           "errors": errors}}))
     """)
