@@ -3,7 +3,8 @@
 An analyzer holds what is known of variables (a loop variable's range, a
 let-bound value) and answers with that knowledge: ``simplify``, ``can_prove``,
 ``const_int_bound``, ``can_prove_equal``. Knowledge is scoped: ``bind`` pushes,
-``unbind`` pops, and ``with analyzer.scope(var, rng):`` does both.
+``unbind`` pops, and ``with analyzer.scope(var, rng):`` does both;
+``with analyzer.assume(cond):`` adds a known-true condition.
 
 Answers are memoized per analyzer while the bindings stay the same, so one
 analyzer per pass invocation is the intended use.
@@ -27,6 +28,8 @@ class Analyzer:
         self._bindings = {}        # Var -> stack of (lo expr or None, hi expr or None)
         self._symbolic = 0         # how many live bindings have a symbolic end
         self._in_symbolic = False  # guards the symbolic fallback against recursion
+        self._facts = []           # (poly d, lo, hi): lo <= d <= hi is known (see assume)
+        self._var_facts = {}       # Var -> [(lo, hi)] constant bounds implied by facts
         self.atoms = AtomTable()
         self._int_bound = ConstIntBound(self)
         self._simplifier = Simplifier(self)
@@ -94,6 +97,31 @@ class Analyzer:
             yield self
         finally:
             self.unbind(var)
+
+    @contextmanager
+    def assume(self, cond):
+        """``with analyzer.assume(i*32 + j < n): ...``: inside, ``cond`` is known
+        true. Comparisons of int32/int64 values (and ``&&`` of them, and ``!`` of
+        one) are used; other conditions are ignored."""
+        facts = self._simplifier.facts_of(self.simplify(cond))
+        added_vars = []
+        for poly, lo, hi in facts:
+            var_range = self._simplifier.var_fact(poly, lo, hi)
+            if var_range is not None:
+                self._var_facts.setdefault(var_range[0], []).append(var_range[1:])
+                added_vars.append(var_range[0])
+        self._facts.extend(facts)
+        self._changed()
+        try:
+            yield self
+        finally:
+            del self._facts[len(self._facts) - len(facts):]
+            for var in added_vars:
+                stack = self._var_facts[var]
+                stack.pop()
+                if not stack:
+                    del self._var_facts[var]
+            self._changed()
 
     # ------------------------------------------------------------ questions
     def simplify(self, expr):

@@ -9,6 +9,7 @@ int conversion out of range) returns ``None``: the caller leaves the node alone.
 """
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from ..ir import expr as E
 NO_OVERFLOW = frozenset(("int32", "int64"))
 
 
+@lru_cache(maxsize=None)
 def int_limits(dtype):
     """``(lowest, highest)`` value of an integer or bool scalar dtype."""
     if dt.is_bool(dtype):

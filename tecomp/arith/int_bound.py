@@ -143,20 +143,23 @@ class ConstIntBound:
 
     def b_Var(self, e):
         default = default_bound(e.dtype)
+        lo, hi = default
+        for flo, fhi in self.analyzer._var_facts.get(e, ()):
+            lo, hi = max(lo, flo), min(hi, fhi)
         binding = self.analyzer._binding(e)
         if binding is None or e in self._active:
-            return default
+            return lo, hi
         self._active.add(e)
         try:
             lo_expr, hi_expr = binding
             if lo_expr is hi_expr and lo_expr is not None:
-                lo, hi = self.bound(lo_expr)
+                blo, bhi = self.bound(lo_expr)
             else:
-                lo = self.bound(lo_expr)[0] if lo_expr is not None else -inf
-                hi = self.bound(hi_expr)[1] if hi_expr is not None else inf
+                blo = self.bound(lo_expr)[0] if lo_expr is not None else -inf
+                bhi = self.bound(hi_expr)[1] if hi_expr is not None else inf
         finally:
             self._active.discard(e)
-        return (max(lo, default[0]), min(hi, default[1]))
+        return (max(lo, blo), min(hi, bhi))
 
     def b_Add(self, e):
         return add_bound(self.bound(e.a), self.bound(e.b))

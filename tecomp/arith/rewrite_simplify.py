@@ -40,6 +40,8 @@ def _no_overflow(dtype):
 
 _FLIP_NOT = {E.LT: E.GE, E.LE: E.GT, E.GT: E.LE, E.GE: E.LT, E.EQ: E.NE, E.NE: E.EQ}
 _CMP_TYPES = (E.EQ, E.NE, E.LT, E.LE, E.GT, E.GE)
+# The range of a - b that each comparison a <cmp> b implies.
+_FACT_RANGE = {E.LT: (-inf, -1), E.LE: (-inf, 0), E.GT: (1, inf), E.GE: (0, inf), E.EQ: (0, 0)}
 _MAX_DEGREE = 8
 _SYMBOLIC_ROUNDS = 3
 
@@ -96,7 +98,7 @@ class Simplifier(IRMutator):
         if method is None:
             method = self._methods[t] = getattr(self, "visit_" + t.__name__, self.generic_visit)
         result = method(e)
-        if result is not e and self.atoms.key(result) == self.atoms.key(e):
+        if result is not e and type(result) is t and self.atoms.key(result) == self.atoms.key(e):
             result = e
         self.memo[id(e)] = (e, result)
         return result
@@ -218,6 +220,15 @@ class Simplifier(IRMutator):
         """Bound of poly ``p``; refined by substituting symbolic variable ranges
         when ``decided(lo, hi)`` says the constant bound is not enough."""
         lo, hi = self.poly_bound(p)
+        for fact, flo, fhi in self.an._facts:
+            # p == fact + k  or  p == k - fact, for a constant k
+            k = const_value(poly_add(p, fact, None, -1))
+            if k is not None:
+                lo, hi = max(lo, flo + k), min(hi, fhi + k)
+                continue
+            k = const_value(poly_add(p, fact, None))
+            if k is not None:
+                lo, hi = max(lo, k - fhi), min(hi, k - flo)
         if decided(lo, hi) or not self.an._symbolic or self.an._in_symbolic:
             return lo, hi
         from .interval import eval_interval
@@ -257,6 +268,34 @@ class Simplifier(IRMutator):
             return None
         iv = eval_interval(expr, ranges, self.an)
         return iv.lo if lower else iv.hi
+
+    def facts_of(self, cond):
+        """``[(poly d, lo, hi)]`` with ``lo <= d <= hi`` implied by the
+        simplified condition ``cond``."""
+        t = type(cond)
+        if t is E.And:
+            return self.facts_of(cond.a) + self.facts_of(cond.b)
+        if t is E.Not and type(cond.a) in _FLIP_NOT and is_int_scalar(cond.a.a.dtype):
+            return self.facts_of(_FLIP_NOT[type(cond.a)](cond.a.a, cond.a.b))
+        if t not in _FACT_RANGE or not is_int_scalar(cond.a.dtype) \
+                or not _no_overflow(cond.a.dtype):
+            return []
+        d = poly_add(self.poly_of(cond.a), self.poly_of(cond.b), None, -1)
+        lo, hi = _FACT_RANGE[t]
+        return [(d, lo, hi)]
+
+    def var_fact(self, poly, lo, hi):
+        """``(var, lo, hi)`` when the fact ``lo <= poly <= hi`` bounds one variable."""
+        terms = [m for m in poly if m]
+        if len(terms) != 1 or len(terms[0]) != 1 or poly[terms[0]] not in (1, -1):
+            return None
+        var = self.atoms.exprs[terms[0][0]]
+        if type(var) is not E.Var:
+            return None
+        k = poly.get((), 0)
+        if poly[terms[0]] == 1:
+            return var, lo - k, hi - k
+        return var, k - hi, k - lo
 
     # ------------------------------------------------------------ leaves
     def visit_Var(self, e):
@@ -505,6 +544,8 @@ class Simplifier(IRMutator):
         else:
             (alo, ahi), (blo, bhi) = self.bound(a), self.bound(b)
             lo, hi = blo - ahi, bhi - alo
+        if lo < 0 < hi:
+            lo, hi = self._divisions_order(a, b, dtype, lo, hi)
         if lo >= 0:                     # a <= b
             return a if type(e) is E.Min else b
         if hi <= 0:                     # b <= a
@@ -512,6 +553,16 @@ class Simplifier(IRMutator):
         return self._rebuild(e, a, b)
 
     visit_Min = visit_Max = _minmax
+
+    def _divisions_order(self, a, b, dtype, lo, hi):
+        """Division by one positive constant is monotone: ``x // c`` vs ``y // c``
+        is ordered like ``x`` vs ``y`` (``min(n // 32, (n + 31) // 32)``)."""
+        fa, fb = self._as_floor_div(a), self._as_floor_div(b)
+        if fa is None or fb is None or fa[1] != fb[1] or not _no_overflow(dtype):
+            return lo, hi
+        d = poly_add(self.poly_of(fb[0]), self.poly_of(fa[0]), None, -1)
+        dlo, dhi = self.diff_bound(d, dtype, lambda l, h: l >= 0 or h <= 0)
+        return (0 if dlo >= 0 else lo), (0 if dhi <= 0 else hi)
 
     # ------------------------------------------------------------ comparisons
     def _compare(self, e):

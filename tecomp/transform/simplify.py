@@ -12,7 +12,9 @@ of each enclosing loop variable, thread index and let-bound value::
       }
     }
 
-* ``IfThenElse`` / ``AssertStmt`` whose condition is provable are removed;
+* ``IfThenElse`` / ``AssertStmt`` whose condition is provable are removed, and
+  inside a branch its condition (or its negation) is known: a nested guard
+  that it implies disappears;
 * ``For`` loops whose extent is provably ``<= 0`` are removed; serial, unrolled
   and vectorized loops of extent 1 become their body with the loop variable
   replaced by the loop's min (parallel and thread-bound loops stay: they decide
@@ -111,8 +113,12 @@ class _StmtSimplifier(IRMutator):
             if cond.value:
                 return self.visit(s.then_case)
             return S.no_op() if s.else_case is None else self.visit(s.else_case)
-        then_case = self.visit(s.then_case)
-        else_case = None if s.else_case is None else self.visit(s.else_case)
+        with self.an.assume(cond):
+            then_case = self.visit(s.then_case)
+        else_case = None
+        if s.else_case is not None:
+            with self.an.assume(E.Not(cond)):
+                else_case = self.visit(s.else_case)
         if else_case is not None and _is_no_op(else_case):
             else_case = None
         if _is_no_op(then_case):

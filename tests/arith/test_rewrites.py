@@ -340,3 +340,32 @@ def test_bind_accepts_itervars_intervals_and_values():
     assert an.can_prove(y > 2) and not an.can_prove(y < 100)
     an.bind(z, 5)
     assert an.const_int_bound(z) == (5, 5)
+
+
+def test_min_max_of_divisions_by_one_constant():
+    an = Analyzer()
+    an.bind(n, Interval(c(0), None))
+    same(an.simplify(E.Min(n // 32, (n + 31) // 32)), E.Div(n, c(32)))
+    same(an.simplify(E.Max(n // 32, (n + 31) // 32)), E.Div(n + 31, c(32)))
+    same(simplify(E.Min(x // 8, (x + 7) // 8)), x // 8)
+    e = E.Min(x // 8, y // 8)
+    assert simplify(e) is e
+
+
+def test_assume_makes_conditions_known():
+    an = analyzer(io=(0, 32), ii=(0, 32))
+    guard = io * 32 + ii < n
+    with an.assume(guard):
+        assert an.can_prove(io * 32 + ii < n + 5)
+        assert an.can_prove(io * 32 + ii <= n - 1)
+        assert an.simplify(n <= io * 32 + ii).value == 0
+        assert not an.can_prove(io * 32 + ii < n - 1)
+    assert not an.can_prove(io * 32 + ii < n + 5)
+    an = analyzer(x=(0, 16))
+    with an.assume(E.And(x < 10, y >= 2)):
+        assert an.const_int_bound(x) == (0, 9)
+        assert an.simplify(x // 10).value == 0
+        assert an.can_prove(y > 1)
+    with an.assume(E.Not(x < 10)):
+        assert an.const_int_bound(x) == (10, 15)
+    assert an.const_int_bound(x) == (0, 15)

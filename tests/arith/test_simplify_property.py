@@ -21,7 +21,7 @@ VARS = {dtype: tuple(E.Var(n, dtype) for n in "xyz") for dtype in ("int64", "int
 DIVS = (E.FloorDiv, E.FloorMod, E.Div, E.Mod)
 BINOPS = (E.Add, E.Sub, E.Mul, E.Min, E.Max) + DIVS
 CMPS = (E.EQ, E.NE, E.LT, E.LE, E.GT, E.GE)
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
@@ -117,10 +117,14 @@ def test_int32_expressions_keep_their_value(expr, ranges, data):
     _check(expr, "int32", ranges, data, st.integers(-2 ** 20, 2 ** 20))
 
 
+WRAPPING_EXPRS = {dtype: st.one_of(int_exprs(dtype, 8), bool_exprs(int_exprs(dtype, 5)))
+                  for dtype in ("int8", "uint8")}
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(("int8", "uint8")), st.data())
 def test_wrapping_types_keep_their_value(dtype, data):
-    expr = data.draw(st.one_of(int_exprs(dtype, 8), bool_exprs(int_exprs(dtype, 5))))
+    expr = data.draw(WRAPPING_EXPRS[dtype])
     ranges = data.draw(ranges_for(dtype)) if dtype == "int8" else (None, None, None)
     if dtype == "int8":
         ranges = tuple(None if r is None else (r[0], min(r[1], 127 - r[0])) for r in ranges)
@@ -137,7 +141,7 @@ def test_const_int_bound_is_sound(expr, ranges):
             an.bind(var, E.Range(E.IntImm("int64", rng[0]), E.IntImm("int64", rng[1])))
     lo, hi = an.const_int_bound(expr)
     grids = [range(r[0], r[0] + r[1]) if r else (-25, -1, 0, 3, 30) for r in ranges]
-    for point in itertools.islice(itertools.product(*grids), 400):
+    for point in itertools.islice(itertools.product(*grids), 150):
         env = dict(zip(VARS["int64"], point))
         try:
             value = evaluate(expr, env)
@@ -167,3 +171,26 @@ def test_eval_interval_is_sound(expr, rx, ry):
                     continue
                 assert lo is None or lo <= value, (expr, iv, env, value)
                 assert hi is None or value <= hi, (expr, iv, env, value)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(bool_exprs(int_exprs("int64", 4)), int_exprs("int64", 8), ranges_for("int64"), st.data())
+def test_assumed_conditions_are_used_soundly(cond, expr, ranges, data):
+    an = Analyzer()
+    variables = VARS["int64"]
+    for var, rng in zip(variables, ranges):
+        if rng is not None:
+            an.bind(var, E.Range(E.IntImm("int64", rng[0]), E.IntImm("int64", rng[1])))
+    with an.assume(cond):
+        simple = an.simplify(expr)
+    grids = [range(r[0], r[0] + r[1]) if r else (-25, -1, 0, 3, 30) for r in ranges]
+    for point in itertools.islice(itertools.product(*grids), 300):
+        env = dict(zip(variables, point))
+        try:
+            if not evaluate(cond, env):
+                continue
+            expected = evaluate(expr, env)
+        except Undefined:
+            continue
+        assert evaluate(simple, env) == expected, (cond, expr, simple, env)

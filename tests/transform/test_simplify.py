@@ -157,3 +157,14 @@ def test_tiled_matmul_is_fast_and_guards_vanish():
     elapsed = time.perf_counter() - start
     assert not collect(out.body, lambda n: isinstance(n, IfThenElse))
     assert elapsed < 0.05, f"simplify took {elapsed * 1000:.1f} ms"
+
+
+def test_nested_guard_implied_by_outer_guard_is_removed():
+    i, j, n = Var("i"), Var("j"), Var("n")
+    index = E.Add(E.Mul(i, idx(32)), j)
+    inner = IfThenElse(E.LT(index, E.Add(n, idx(3))), Store(B, load(A, index), index))
+    outer = IfThenElse(E.LT(index, n), inner, IfThenElse(E.GE(index, n), Store(A, load(B, j), j)))
+    out = simplify(loop(i, 32, loop(j, 32, outer)))
+    guard = out.body.body
+    assert isinstance(guard, IfThenElse)
+    assert isinstance(guard.then_case, Store) and isinstance(guard.else_case, Store)
