@@ -7,6 +7,7 @@ the very same node when nothing below it changed, so passes can tell cheaply
 whether they did anything.
 """
 
+import weakref
 from dataclasses import fields
 
 from ..errors import InternalError
@@ -14,22 +15,51 @@ from .expr import CommReducer, IterVar, PrimExpr, Range, Var
 from .stmt import Stmt
 
 _NODE_TYPES = (PrimExpr, Stmt, Range)
-_FIELDS = {}
+_SCALAR_FIELD_TYPES = (str, int, float, bool)
+_FIELDS = {}        # node class -> names of all init fields
+_CHILD_FIELDS = {}  # node class -> names of the fields that can hold nodes
+# visitor class -> {node class -> visit_<Class> function or None}; weak, since
+# passes define small visitor classes inside functions.
+_DISPATCH = weakref.WeakKeyDictionary()
 
 
 def _child_fields(cls):
     names = _FIELDS.get(cls)
     if names is None:
         try:
-            names = tuple(f.name for f in fields(cls) if f.init)
+            init_fields = [f for f in fields(cls) if f.init]
         except TypeError:
             raise InternalError(f"{cls.__name__} is not an IR node") from None
+        names = tuple(f.name for f in init_fields)
         _FIELDS[cls] = names
+        _CHILD_FIELDS[cls] = tuple(f.name for f in init_fields
+                                   if f.type not in _SCALAR_FIELD_TYPES)
     return names
+
+
+def _node_fields(cls):
+    children = _CHILD_FIELDS.get(cls)
+    if children is None:
+        _child_fields(cls)
+        children = _CHILD_FIELDS[cls]
+    return children
 
 
 def _is_node(value):
     return isinstance(value, _NODE_TYPES)
+
+
+def _dispatch(visitor, node):
+    cls = visitor.__class__
+    table = _DISPATCH.get(cls)
+    if table is None:
+        table = _DISPATCH[cls] = {}
+    node_cls = node.__class__
+    try:
+        return table[node_cls]
+    except KeyError:
+        fn = table[node_cls] = getattr(cls, "visit_" + node_cls.__name__, None)
+        return fn
 
 
 class IRVisitor:
@@ -37,15 +67,15 @@ class IRVisitor:
     (or visit children yourself) to continue below."""
 
     def visit(self, node):
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is None:
+        fn = _dispatch(self, node)
+        if fn is None:
             return self.generic_visit(node)
-        return method(node)
+        return fn(self, node)
 
     def generic_visit(self, node):
         if not _is_node(node):
             raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
-        for name in _child_fields(type(node)):
+        for name in _node_fields(type(node)):
             value = getattr(node, name)
             if _is_node(value):
                 self.visit(value)
@@ -59,16 +89,16 @@ class IRMutator:
     """Rebuilds a tree bottom-up. ``visit_<Class>`` returns the replacement."""
 
     def visit(self, node):
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is None:
+        fn = _dispatch(self, node)
+        if fn is None:
             return self.generic_visit(node)
-        return method(node)
+        return fn(self, node)
 
     def generic_visit(self, node):
         if not _is_node(node):
             raise InternalError(f"IRMutator: no handler for {type(node).__name__}")
         changed = {}
-        for name in _child_fields(type(node)):
+        for name in _node_fields(type(node)):
             value = getattr(node, name)
             if _is_node(value):
                 new = self.visit(value)
