@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from math import inf
 
 from ..errors import InternalError
-from ..ir import dtype as dt
 from ..ir import expr as E
 from .int_bound import ConstIntBound
 from .linear import AtomTable, coeff_bits, const_value, poly_add

@@ -10,7 +10,6 @@ whole range.
 from math import inf
 
 from ..ir import dtype as dt
-from ..ir import expr as E
 from .const_fold import NO_OVERFLOW, int_limits
 
 EVERYTHING = (-inf, inf)

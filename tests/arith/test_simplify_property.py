@@ -8,12 +8,11 @@ semantics at random points inside those ranges.
 
 import itertools
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tecomp.arith import Analyzer, Interval
 from tecomp.ir import expr as E
-from tecomp.ir.functor import structural_equal
 
 from ir_eval import Undefined, evaluate
 
