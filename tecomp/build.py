@@ -12,15 +12,21 @@ from .target import Target
 _BACKENDS = {"llvm": "codegen.llvm", "cuda": "codegen.cuda", "opencl": "codegen.opencl"}
 
 
-def build(inputs, args=None, target="llvm", target_host=None, name="default_function"):
+def build(inputs, args=None, target="llvm", target_host=None, name="default_function",
+          debug=False):
     """Compile a schedule (with its argument list) or lowered PrimFuncs to a Module.
 
     ``inputs`` may be a Schedule, a PrimFunc, a list of PrimFuncs, or a dict
     ``{name: (schedule, args)}`` to put several kernels in one module.
     ``target`` is a TVM-style string such as ``"llvm -mcpu=skylake-avx512"``;
-    ``target_host`` is accepted for TVM compatibility."""
+    ``target_host`` is accepted for TVM compatibility. ``debug=True`` checks every
+    buffer access at run time (:mod:`tecomp.transform.bounds_check`): an
+    out-of-bounds index raises an error naming the buffer instead of touching memory."""
     target = Target(target) if not isinstance(target, Target) else target
     funcs = _lowered_functions(inputs, args, name)
+    if debug:
+        from .transform.bounds_check import bounds_check
+        funcs = [bounds_check(f) for f in funcs]
     backend = _BACKENDS.get(target.kind)
     if backend is None:
         raise BuildError(f"build: no backend for target kind '{target.kind}'; "

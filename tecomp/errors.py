@@ -39,3 +39,12 @@ class ExprError(TecompError, TypeError):
 
 class InternalError(Exception):
     """A bug in tecomp itself: please report it with the program that raised it."""
+
+
+class VerificationError(TecompError, AssertionError):
+    """:func:`tecomp.verify` found a scheduled program whose output differs from
+    the unscheduled one; ``.result`` holds the :class:`tecomp.verify.VerifyResult`."""
+
+    def __init__(self, message, result=None):
+        super().__init__(message)
+        self.result = result
