@@ -1,0 +1,78 @@
+"""Long fuzzing campaigns::
+
+    python -m tests.fuzz --cases 10000 --seed 1            # collect every failure
+    python -m tests.fuzz --cases 2000 --seed 7 --shrink    # stop at the first, shrink it
+
+Without ``--shrink`` every failing case is kept (unshrunk) and its ready-to-paste
+regression test is written to ``--out`` (default ``fuzz_failures.py``); with it,
+hypothesis minimizes the first failure and prints the regression test of the
+minimal case. Paste it into ``tests/fuzz/test_regressions.py``.
+"""
+
+import argparse
+import collections
+import sys
+import time
+
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from .harness import FuzzFailure, case_id, check_case, draw_case, regression_test_source
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shrink", action="store_true",
+                        help="stop at the first failure and let hypothesis minimize it")
+    parser.add_argument("--out", default="fuzz_failures.py",
+                        help="where to write the regression tests of failing cases")
+    options = parser.parse_args(argv)
+    stats = collections.Counter()
+    failures = {}
+    start = time.time()
+
+    @seed(options.seed)
+    @settings(max_examples=options.cases, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(st.data())
+    def campaign(data):
+        case = draw_case(data)
+        try:
+            check_case(case)
+        except FuzzFailure as exc:
+            stats[exc.kind] += 1
+            if options.shrink:
+                raise
+            failures.setdefault(case_id(case), (exc.kind, exc.detail, case))
+            return
+        stats["ok"] += 1
+        done = sum(stats.values())
+        if done % 500 == 0:
+            print(f"{done} cases, {time.time() - start:.0f} s: {dict(stats)}", flush=True)
+
+    failed = False
+    try:
+        campaign()
+    except FuzzFailure as exc:
+        failed = True
+        print(f"minimal failing case ({exc.kind}): {exc.detail}\n")
+        print(regression_test_source(exc.case, f"{exc.kind}: {exc.detail.splitlines()[0]}"))
+    total = sum(stats.values())
+    print(f"{total} cases in {time.time() - start:.0f} s: {dict(stats)}")
+    if failures:
+        with open(options.out, "w") as out:
+            out.write("# Failing fuzz cases; paste into tests/fuzz/test_regressions.py\n\n")
+            for kind, detail, case in failures.values():
+                out.write(f"# {kind}: {detail.splitlines()[0]}\n")
+                out.write(regression_test_source(case, f"{kind}: {detail.splitlines()[0]}"))
+                out.write("\n\n")
+        print(f"{len(failures)} failing cases written to {options.out}")
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Run one fuzz case: build the scheduled program bounds-checked, call it on random
+inputs, and compare every output with the numpy interpreter.
+
+A case is plain source text, so it reproduces anywhere::
+
+    check_case({"program": "...", "schedule": "...", "sizes": {"n": 5},
+                "outputs": ["T1"], "seed": 3})
+
+``regression_test_source(case, reason)`` prints a ready-to-paste pytest function
+for ``tests/fuzz/test_regressions.py``.
+"""
+
+import hashlib
+import textwrap
+
+import numpy as np
+
+import tecomp as te
+from tecomp.tensor import PlaceholderOp
+
+from .numpy_eval import ProgramError, evaluate_tensors
+from .programs import INPUT_BOUND
+
+RTOL = {"float16": 1e-2, "float32": 1e-3, "float64": 1e-7}
+
+
+class FuzzFailure(AssertionError):
+    """A case failed; ``kind`` is "crash", "bounds", "mismatch" or "refused"."""
+
+    def __init__(self, kind, message, case):
+        super().__init__(f"[{kind}] {message}\n\nreproduce with:\n\n"
+                         f"{regression_test_source(case, kind + ': ' + message.splitlines()[0])}")
+        self.kind = kind
+        self.case = case
+        self.detail = message
+
+
+def _inputs_of(outputs):
+    found, seen = [], set()
+
+    def visit(op):
+        if op in seen:
+            return
+        seen.add(op)
+        for t in op.input_tensors:
+            visit(t.op)
+        if isinstance(op, PlaceholderOp):
+            found.append(op.output(0))
+
+    for t in outputs:
+        visit(t.op)
+    return sorted(found, key=lambda t: t.name)
+
+
+def _random_input(rng, t, shape):
+    dtype = np.dtype(t.dtype)
+    bound = INPUT_BOUND.get(t.dtype, 2)
+    if dtype.kind == "f":
+        return rng.uniform(-bound, bound, size=shape).astype(dtype)
+    if dtype.kind == "u":
+        return rng.integers(0, bound + 1, size=shape).astype(dtype)
+    if dtype.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(dtype)
+    return rng.integers(-bound, bound + 1, size=shape).astype(dtype)
+
+
+def _shape(t, sizes):
+    from tecomp.runtime.evaluate import evaluate
+    return tuple(int(evaluate(e, sizes)) for e in t.shape)
+
+
+def check_case(case):
+    """Run ``case``; raise :class:`FuzzFailure` on any difference or crash.
+    Returns the module's name list of outputs checked."""
+    ns = {"te": te}
+    exec(textwrap.dedent(case["program"]), ns)   # the program itself must be valid: errors propagate
+    outputs = [ns[o] for o in case["outputs"]]
+    variables = sorted({v for v in ns.values() if isinstance(v, te.Var)}, key=lambda v: v.name)
+    sizes = {v: case["sizes"][v.name] for v in variables}
+    inputs = _inputs_of(outputs)
+    rng = np.random.default_rng(case["seed"])
+    arrays = {t: _random_input(rng, t, _shape(t, sizes)) for t in inputs}
+    try:
+        expected = evaluate_tensors(outputs, arrays, sizes)
+    except ProgramError as exc:
+        raise AssertionError(f"the fuzzer generated an invalid program ({exc}):\n"
+                             f"{case['program']}") from None
+    try:
+        exec(textwrap.dedent(case["schedule"]), ns)
+    except Exception as exc:  # noqa: BLE001
+        raise FuzzFailure("crash", f"schedule raised {type(exc).__name__}: {exc}", case) from exc
+    args = inputs + outputs + variables
+    try:
+        f = te.build(ns["s"], args, debug=True, name="fuzz")
+    except te.TecompError as exc:
+        raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
+    except Exception as exc:  # noqa: BLE001
+        raise FuzzFailure("crash", f"build raised {type(exc).__name__}: {exc}", case) from exc
+    results = []
+    for t in outputs:
+        dtype = np.dtype(t.dtype)
+        fill = np.nan if dtype.kind == "f" else np.iinfo(dtype).max
+        results.append(np.full(_shape(t, sizes), fill, dtype))
+    call = [arrays[t].copy() for t in inputs] + results + [sizes[v] for v in variables]
+    try:
+        f(*call)
+    except te.TecompError as exc:
+        kind = "bounds" if "out-of-bounds" in str(exc) else "crash"
+        raise FuzzFailure(kind, f"call raised {type(exc).__name__}: {exc}", case) from exc
+    for t, got in zip(outputs, results):
+        want = expected[t]
+        _compare(t, got, want, case)
+    return case["outputs"]
+
+
+def _compare(t, got, want, case):
+    if got.shape != want.shape:
+        raise FuzzFailure("mismatch", f"output '{t.name}' has shape {got.shape}, numpy "
+                          f"{want.shape}", case)
+    if got.size == 0:
+        return
+    if np.dtype(t.dtype).kind == "f":
+        rtol = RTOL[t.dtype]
+        scale = float(np.max(np.abs(np.where(np.isfinite(want), want, 0)), initial=0))
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isclose(got.astype("float64"), want.astype("float64"), rtol=rtol,
+                              atol=rtol * max(1.0, scale), equal_nan=True)
+    else:
+        bad = got != want
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise FuzzFailure("mismatch", f"output '{t.name}' differs at {first}: tecomp "
+                          f"{got[first]!r}, numpy {want[first]!r} ({int(bad.sum())} of "
+                          f"{bad.size} elements differ)", case)
+
+
+def draw_case(data):
+    """A random case, drawn through hypothesis' ``data`` (so it shrinks)."""
+    from hypothesis import strategies as st
+
+    from .programs import program_source, programs
+    from .schedules import draw_schedule
+
+    spec = data.draw(programs(), label="program")
+    program = program_source(spec)
+    ns = {"te": te}
+    exec(program, ns)
+
+    def choose(lo, hi):
+        return data.draw(st.integers(lo, hi)) if hi > lo else lo
+
+    schedule, _ = draw_schedule(ns, spec["outputs"], choose)
+    sizes = {d[1]: d[0] for d in spec["dims"] if d[1]}
+    return {"program": program, "schedule": schedule, "sizes": sizes,
+            "outputs": spec["outputs"], "seed": spec["seed"]}
+
+
+def case_id(case):
+    text = case["program"] + case["schedule"] + repr(sorted(case["sizes"].items()))
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def regression_test_source(case, reason):
+    """A pytest function reproducing ``case``, to paste into test_regressions.py
+    (marked xfail(strict=True) until the bug is fixed, then unmarked)."""
+    reason = reason.replace('"', "'")[:150]
+    body = textwrap.indent(
+        f'check_case({{\n'
+        f'    "program": """\\\n{case["program"]}""",\n'
+        f'    "schedule": """\\\n{case["schedule"]}""",\n'
+        f'    "sizes": {case["sizes"]!r}, "outputs": {case["outputs"]!r}, '
+        f'"seed": {case["seed"]!r}}})\n', "    ")
+    return (f'@pytest.mark.xfail(strict=True, reason="{reason}")\n'
+            f"def test_fuzz_{case_id(case)}():\n{body}")

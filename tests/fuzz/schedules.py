@@ -1,0 +1,207 @@
+"""Random valid schedules, drawn by running the primitives and recorded as source.
+
+``draw_schedule(ns, outputs, choose)`` applies random primitives to a fresh
+schedule of the program in namespace ``ns`` and returns the Python source of the
+calls it made (``s = te.create_schedule(...)`` first). Every line is executed as
+it is drawn, so each choice sees the real leaf axes; a primitive that refuses
+(``ScheduleError``) is dropped from the source. ``choose(lo, hi)`` returns an int
+in ``[lo, hi]`` (hypothesis draws it, so failing cases shrink).
+
+Primitives are used only if the schedule offers them (``hasattr``), so the
+fuzzer grows as primitives land: split, tile, fuse, reorder, compute_at,
+compute_inline, compute_root, vectorize, unroll, parallel, cache_read,
+cache_write, rfactor.
+
+Validity rules (what makes a schedule legal, not what tecomp happens to accept):
+compute_at only into the single reader of a stage, and only when that reader
+has loops (is not inlined); inlining only of non-reductions; vectorize only the
+innermost, data-parallel leaf of constant extent at most 16; unroll only a leaf
+of constant extent at most 8; parallel only the outermost data-parallel leaf of a
+stage computed at the root (no nested parallelism).
+"""
+
+from tecomp import ScheduleError
+from tecomp.ir import IntImm
+from tecomp.ir.expr import IterVarType
+from tecomp.tensor import PlaceholderOp
+
+
+def _leaf_extent(stage, iv):
+    try:
+        from tecomp.schedule.bound import leaf_extent
+    except ImportError:
+        return None
+    try:
+        extent = leaf_extent(stage, iv)
+    except Exception:   # noqa: BLE001  (an unsupported relation: treat as unknown)
+        return None
+    return extent.value if isinstance(extent, IntImm) else None
+
+
+def _readers(s, stage):
+    """Stages that read ``stage``'s output (after cache_read redirections)."""
+    try:
+        from tecomp.schedule.schedule import _reads
+    except ImportError:
+        _reads = None
+    tensors = set(stage.op.outputs)
+    found = []
+    for other in s.stages:
+        if other is stage or isinstance(other.op, PlaceholderOp):
+            continue
+        reads = _reads(s, other) if _reads else other.op.input_tensors
+        if tensors & set(reads):
+            found.append(other)
+    return found
+
+
+def _is_reduction(stage):
+    axes = getattr(stage, "reduce_axes", None)
+    if axes is None:
+        axes = stage.op.reduce_axis
+    return bool(axes)
+
+
+class _Recorder:
+    def __init__(self, ns, choose):
+        self.ns = ns
+        self.choose = choose
+        self.lines = []
+        self.names = {}       # op -> python name of its tensor
+        self.rejected = 0
+
+    def name(self, tensor_or_op):
+        op = getattr(tensor_or_op, "op", tensor_or_op)
+        return self.names[op]
+
+    def run(self, line):
+        try:
+            exec(line, self.ns)
+        except ScheduleError:
+            self.rejected += 1
+            return False
+        self.lines.append(line)
+        return True
+
+    def pick(self, items):
+        return items[self.choose(0, len(items) - 1)]
+
+    def new_tensor(self, base):
+        name = base.replace(".", "_")
+        while name in self.ns:
+            name += "_"
+        return name
+
+
+def draw_schedule(ns, outputs, choose):
+    """Source of a random schedule of the tensors named ``outputs`` in ``ns``."""
+    rec = _Recorder(ns, choose)
+    for key, value in list(ns.items()):
+        if hasattr(value, "op") and hasattr(value, "shape"):
+            rec.names[value.op] = key
+    rec.run(f"s = te.create_schedule([{', '.join(o + '.op' for o in outputs)}])")
+    s = ns["s"]
+
+    def stages():
+        return [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
+
+    def leaf(st, k):
+        return f"s[{rec.name(st.op)}].leaf_iter_vars[{k}]"
+
+    # 1. structural primitives: new stages
+    for st in list(stages()):
+        if hasattr(s, "cache_write") and choose(0, 9) == 0:
+            var = rec.new_tensor(rec.name(st.op) + "_c")
+            if rec.run(f'{var} = s.cache_write({rec.name(st.op)}, '
+                       f'"{rec.pick(["local", "global"])}")'):
+                rec.names[ns[var].op] = var
+        if hasattr(s, "rfactor") and _is_reduction(st) and choose(0, 5) == 0:
+            reduce_leaves = [k for k, iv in enumerate(st.leaf_iter_vars)
+                             if iv.iter_type == IterVarType.COMM_REDUCE]
+            k = rec.pick(reduce_leaves)
+            rec.run(f"s[{rec.name(st.op)}].split({leaf(st, k)}, factor={choose(1, 4)})")
+            reduce_leaves = [k for k, iv in enumerate(st.leaf_iter_vars)
+                             if iv.iter_type == IterVarType.COMM_REDUCE]
+            k = rec.pick(reduce_leaves)
+            var = rec.new_tensor(rec.name(st.op) + "_rf")
+            if rec.run(f"{var} = s.rfactor({rec.name(st.op)}, {leaf(st, k)}, "
+                       f"factor_axis={choose(0, len(st.op.axis))})"):
+                rec.names[ns[var].op] = var
+    if hasattr(s, "cache_read") and choose(0, 5) == 0:
+        candidates = [(t, _readers(s, s[t])) for t in _all_tensors(s)]
+        candidates = [(t, r) for t, r in candidates if r]
+        if candidates:
+            tensor, readers = rec.pick(candidates)
+            chosen = readers if choose(0, 1) else [rec.pick(readers)]
+            var = rec.new_tensor(rec.name(tensor.op) + "_r")
+            if rec.run(f'{var} = s.cache_read({rec.name(tensor.op)}, '
+                       f'"{rec.pick(["local", "global"])}", '
+                       f'[{", ".join(rec.name(r.op) for r in chosen)}])'):
+                rec.names[ns[var].op] = var
+
+    # 2. loop structure
+    for st in stages():
+        for _ in range(choose(0, 3)):
+            leaves = st.leaf_iter_vars
+            n = len(leaves)
+            what = choose(0, 3)
+            if what == 0:
+                k = choose(0, n - 1)
+                key = "factor" if choose(0, 3) else "nparts"
+                rec.run(f"s[{rec.name(st.op)}].split({leaf(st, k)}, {key}={choose(1, 5)})")
+            elif what == 1 and n >= 2:
+                k = choose(0, n - 2)
+                rec.run(f"s[{rec.name(st.op)}].fuse({leaf(st, k)}, {leaf(st, k + 1)})")
+            elif what == 2 and n >= 2:
+                order = list(range(n))
+                for i in range(n - 1, 0, -1):      # Fisher-Yates from drawn ints
+                    j = choose(0, i)
+                    order[i], order[j] = order[j], order[i]
+                rec.run(f"s[{rec.name(st.op)}].reorder("
+                        f"{', '.join(leaf(st, k) for k in order)})")
+            elif what == 3 and n >= 2:
+                k = choose(0, n - 2)
+                rec.run(f"s[{rec.name(st.op)}].tile({leaf(st, k)}, {leaf(st, k + 1)}, "
+                        f"{choose(1, 5)}, {choose(1, 5)})")
+
+    # 3. attachment, consumers first
+    for st in reversed(stages()):
+        if st.is_output:
+            continue
+        what = choose(0, 3)
+        name = rec.name(st.op)
+        if what == 1 and not _is_reduction(st):
+            rec.run(f"s[{name}].compute_inline()")
+        elif what == 2:
+            readers = _readers(s, st)
+            if len(readers) == 1 and readers[0].attach_type != "inline":
+                reader = readers[0]
+                k = choose(0, len(reader.leaf_iter_vars) - 1)
+                rec.run(f"s[{name}].compute_at(s[{rec.name(reader.op)}], {leaf(reader, k)})")
+        elif what == 3:
+            rec.run(f"s[{name}].compute_root()")
+
+    # 4. annotations
+    for st in stages():
+        if st.attach_type == "inline":
+            continue
+        leaves = st.leaf_iter_vars
+        name = rec.name(st.op)
+        if choose(0, 3) == 0:
+            iv = leaves[-1]
+            extent = _leaf_extent(st, iv)
+            if iv.iter_type == IterVarType.DATA_PAR and extent is not None and extent <= 16:
+                rec.run(f"s[{name}].vectorize({leaf(st, len(leaves) - 1)})")
+        if choose(0, 3) == 0:
+            k = choose(0, len(leaves) - 1)
+            extent = _leaf_extent(st, leaves[k])
+            if extent is not None and extent <= 8:
+                rec.run(f"s[{name}].unroll({leaf(st, k)})")
+        if choose(0, 4) == 0 and st.attach_type == "root" and leaves \
+                and leaves[0].iter_type == IterVarType.DATA_PAR:
+            rec.run(f"s[{name}].parallel({leaf(st, 0)})")
+    return "\n".join(rec.lines) + "\n", rec.rejected
+
+
+def _all_tensors(s):
+    return [st.op.outputs[0] for st in s.stages]
