@@ -1,0 +1,136 @@
+"""Resource hygiene: building many kernels and calling them many times does not
+grow memory without bound; dropped modules are released; building from several
+threads at once is safe."""
+
+import gc
+import os
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tecomp as te
+
+
+def _rss_mib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def _kernel(k, name="k"):
+    A = te.placeholder((16, 8), name="A")
+    B = te.compute((16, 8), lambda i, j: A[i, j] * (k % 7) + 1, name="B")
+    s = te.create_schedule(B.op)
+    s[B].split(B.op.axis[1], factor=4)
+    return te.build(s, [A, B], name=name)
+
+
+def _build_and_run(k):
+    f = _kernel(k, name=f"k{k % 5}")
+    a = np.ones((16, 8), "float32")
+    b = np.empty_like(a)
+    f(a, b)
+    assert b[0, 0] == (k % 7) + 1
+
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"),
+                                reason="needs /proc/self/statm (Linux) to measure memory")
+
+
+def test_dropped_modules_are_released():
+    refs = []
+    for k in range(5):
+        f = _kernel(k)
+        refs += [weakref.ref(f), weakref.ref(f._compiled)]
+        del f
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
+
+
+@pytest.mark.xfail(strict=True, reason="each build leaks ~85 KiB of native memory: "
+                   "codegen/llvm/jit.py optimize() runs llvmlite's new-pass-manager "
+                   "ModulePassManager, which does not free it (llvmlite 0.50; the JIT engine, "
+                   "parsing and codegen alone leak ~1 KiB)")
+def test_many_builds_do_not_grow_memory():
+    for k in range(20):             # warm-up: caches, LLVM's one-time allocations
+        _build_and_run(k)
+    gc.collect()
+    before = _rss_mib()
+    for k in range(200):
+        _build_and_run(k)
+    gc.collect()
+    growth = _rss_mib() - before
+    assert growth < 6, f"200 builds grew RSS by {growth:.1f} MiB"
+
+
+def test_many_calls_do_not_grow_memory():
+    f = _kernel(3)
+    a = np.ones((16, 8), "float32")
+    b = np.empty_like(a)
+    for _ in range(1000):
+        f(a, b)
+    gc.collect()
+    before = _rss_mib()
+    for _ in range(50_000):
+        f(a, b)
+    with pytest.raises(te.ArgumentError):     # the failing path must not leak either
+        f(a.astype("float64"), b)
+    for _ in range(2_000):
+        try:
+            f(a, b[:1])
+        except te.ArgumentError:
+            pass
+    gc.collect()
+    growth = _rss_mib() - before
+    assert growth < 2, f"52,000 calls grew RSS by {growth:.1f} MiB"
+
+
+def test_building_from_several_threads():
+    errors, results = [], {}
+
+    def work(t):
+        try:
+            for k in range(6):
+                n = t * 10 + k
+                f = _kernel(n, name=f"t{t}_{k}")
+                a = np.full((16, 8), 2, "float32")
+                b = np.empty_like(a)
+                f(a, b)
+                results[n] = float(b[3, 5])
+        except te.TecompError as exc:   # refusing is allowed, with a clear message
+            errors.append(exc)
+        except Exception as exc:        # noqa: BLE001  anything else is a bug
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    unexpected = [e for e in errors if not isinstance(e, te.TecompError)]
+    assert unexpected == []
+    for n, value in results.items():
+        assert value == 2 * (n % 7) + 1
+    assert len(results) + 6 * len(errors) >= 24
+
+
+def test_calling_one_kernel_from_several_threads():
+    f = _kernel(2)
+    failures = []
+
+    def work(t):
+        a = np.full((16, 8), t, "float32")
+        b = np.empty_like(a)
+        for _ in range(2000):
+            f(a, b)
+            if not (b == t * 2 + 1).all():
+                failures.append(t)
+                return
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert failures == []
