@@ -12,7 +12,8 @@ from ..ir import expr as E
 from ..ir.functor import free_vars
 from .const_fold import NO_OVERFLOW, make_const
 from .int_bound import mul_bound
-from .linear import coeff_bits, const_value, poly_add, poly_const, poly_mul, wrap_coeff
+from .linear import (coeff_bits, const_value, is_monomial, poly_add, poly_const, poly_mul,
+                     wrap_coeff)
 
 _INT_SCALAR = {}
 
@@ -68,7 +69,13 @@ class CanonicalForm:
         return p
 
     def _mul(self, p, q, bits):
+        """``p * q`` or ``None`` (keep the product opaque). A sum is distributed
+        over a monomial (``(i*32 + 31)*n`` is ``i*n*32 + n*31``, so bounds cancel)
+        but a product of two sums is not expanded: ``(a - b)*(c - d)`` would
+        become four products in the generated code."""
         if const_value(p) is None and const_value(q) is None:
+            if not (is_monomial(p) or is_monomial(q)):
+                return None
             degree = max(len(m) for m in p) + max(len(m) for m in q)
             if degree > _MAX_DEGREE:
                 return None

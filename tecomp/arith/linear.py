@@ -24,8 +24,8 @@ from ..ir import dtype as dt
 from ..ir import expr as E
 from .const_fold import NO_OVERFLOW
 
-#: Largest number of monomials a product of two sums may expand to; a bigger
-#: product stays an opaque atom (no exponential blowup).
+#: Largest number of monomials a product may expand to; a bigger product stays
+#: an opaque atom (no exponential blowup).
 MAX_PRODUCT_TERMS = 16
 
 
@@ -83,6 +83,11 @@ def poly_scale(p, k, bits):
     return out
 
 
+def is_monomial(p):
+    """One term and no constant: ``3*x*y``."""
+    return len(p) == 1 and () not in p
+
+
 def poly_mul(p, q, bits, sort_key):
     """``p * q`` expanded, or ``None`` when that has too many terms."""
     cp, cq = const_value(p), const_value(q)
@@ -137,7 +142,7 @@ class AtomTable:
             k = len(self.exprs)
             self._ids[struct] = k
             self.exprs.append(e)
-            self._sort.append((0, e.name, k) if t is E.Var else (1, "", k))
+            self._sort.append((0, e.name, k) if t is E.Var else None)
         self._memo[id(e)] = (e, k)
         return k
 
@@ -155,7 +160,13 @@ class AtomTable:
         return ("object", id(value))
 
     def sort_key(self, atom_id):
-        return self._sort[atom_id]
+        """Order of atoms inside a monomial: variables by name, then other atoms
+        by their printed text, so the order does not depend on which atom was
+        met first (simplifying twice gives the same product)."""
+        key = self._sort[atom_id]
+        if key is None:
+            key = self._sort[atom_id] = (1, str(self.exprs[atom_id]), atom_id)
+        return key
 
     def same(self, a, b):
         return a is b or self.key(a) == self.key(b)

@@ -369,3 +369,14 @@ def test_assume_makes_conditions_known():
     with an.assume(E.Not(x < 10)):
         assert an.const_int_bound(x) == (10, 15)
     assert an.const_int_bound(x) == (0, 15)
+
+
+def test_products_of_two_sums_stay_factored_and_monomials_sort_by_name():
+    e = (x - y) * (z + 1)
+    assert simplify(e) is e
+    same(simplify((y + x) * 4 * z), y * z * 4 + x * z * 4)
+    an1, an2 = Analyzer(), Analyzer()
+    m1, m2 = E.Min(x, y), E.Min(y, z)
+    a = an1.simplify(m1 * m2 * n)          # first meets min(x, y)
+    b = an2.simplify(n * m2 * m1)          # first meets min(y, z)
+    same(a, b)
