@@ -168,3 +168,21 @@ def test_nested_guard_implied_by_outer_guard_is_removed():
     guard = out.body.body
     assert isinstance(guard, IfThenElse)
     assert isinstance(guard.then_case, Store) and isinstance(guard.else_case, Store)
+
+
+def test_lowered_symbolic_matmul_is_a_fixed_point():
+    import tecomp as te
+    n = te.var("n")
+    A = te.placeholder((n, 256), name="A")
+    B = te.placeholder((256, 128), name="B")
+    k = te.reduce_axis((0, 256), name="k")
+    C = te.compute((n, 128), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], 32, 32)
+    ko, ki = s[C].split(k, factor=4)
+    s[C].reorder(io, jo, ko, ii, ki, ji)
+    s[C].vectorize(ji)
+    func = te.lower(s, [A, B, C])
+    start = time.perf_counter()
+    assert simplify(func) is func
+    assert time.perf_counter() - start < 0.05
