@@ -32,6 +32,18 @@ def loop_partition(func):
     return func if body is func.body else func.with_body(body)
 
 
+def _linear_in(e, v):
+    """Whether ``e`` is ``a*v + rest`` with a constant ``a`` and ``v`` nowhere else
+    (not under a division, modulo, min, call...)."""
+    if isinstance(e, (E.Add, E.Sub)):
+        return _linear_in(e.a, v) and _linear_in(e.b, v)
+    if isinstance(e, E.Mul):
+        if not uses_var(e.a, {v}):
+            return isinstance(e.a, E.IntImm) and _linear_in(e.b, v) or not uses_var(e.b, {v})
+        return isinstance(e.b, E.IntImm) and _linear_in(e.a, v)
+    return e is v or not uses_var(e, {v})
+
+
 def _conjuncts(cond):
     if isinstance(cond, E.And):
         return _conjuncts(cond.a) + _conjuncts(cond.b)
@@ -122,10 +134,11 @@ class _Partitioner(IRMutator):
         else:
             e, upper = guard.a - guard.b, False
         v = loop.loop_var
-        at = [simplify(substitute(e, {v: E.const_index(k)})) for k in (0, 1, 2)]
+        if not _linear_in(e, v):
+            return None
+        at = [simplify(substitute(e, {v: E.const_index(k)})) for k in (0, 1)]
         slope = simplify(at[1] - at[0])
-        if not isinstance(slope, E.IntImm) or slope.value == 0 or \
-                not self.analyzer.can_prove_equal(at[2] - at[1], slope):
+        if not isinstance(slope, E.IntImm) or slope.value == 0:
             return None
         a = slope.value
         rest = eval_interval(at[0], inner)

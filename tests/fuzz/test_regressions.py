@@ -29,9 +29,8 @@ def test_regression_harness_smoke():
 
 
 
-@pytest.mark.xfail(strict=True, reason="bounds: compute_at of an rfactor'ed reduction whose "
-                   "consumer reads it at an offset (padding): the attached stage is computed "
-                   "at index -2 and loads 'T0.rf' out of bounds (found by the fuzzer, seed 1)")
+# Was: loop_partition took `floormod(f, 5) - 2 >= 0` for linear in f (it is at
+# f = 0, 1, 2) and dropped the guard, so T0.rf was read at index -2.
 def test_fuzz_rfactor_compute_at_offset_read():
     check_case({
         "program": """\
@@ -55,9 +54,7 @@ def test_fuzz_rfactor_compute_at_offset_read():
 # Open bugs the fuzzer keeps hitting, each with its xfail regression test above:
 # (kind, a regex on the failure's message). The CI sample skips a case matching
 # one, so an open bug fails its regression test rather than the random sample.
-KNOWN_BUGS = [
-    ("bounds", r"out-of-bounds load from buffer '\w+\.rf'"),   # test_fuzz_rfactor_compute_at_offset_read
-]
+KNOWN_BUGS = []
 
 
 def known_bug(failure):

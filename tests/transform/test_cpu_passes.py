@@ -172,3 +172,18 @@ def test_nested_parallel_is_a_schedule_error():
     s[B].parallel(B.op.axis[1])
     with pytest.raises(te.ScheduleError, match=r"parallel\(B\): .*nested inside parallel loop 'i'"):
         te.lower(s, [A, B])
+
+
+def test_partition_ignores_guards_that_are_not_linear(rng):
+    # floormod(f, 5) - 2 >= 0 looks linear at f = 0, 1, 2 but is not.
+    A = te.placeholder((5,), name="A")
+    B = te.compute((10,), lambda f: te.if_then_else(f % 5 >= 2, A[f % 5 - 2], 0.0), name="B")
+    C = te.compute((10,), lambda f: B[f] + 1.0, name="C")
+    s = te.create_schedule(C.op)
+    s[B].compute_at(s[C], C.op.axis[0])
+    f = te.build(s, [A, C], debug=True)
+    a = rng.random(5, dtype="float32")
+    c = np.empty(10, "float32")
+    f(a, c)
+    idx = np.arange(10) % 5
+    np.testing.assert_allclose(c, np.where(idx >= 2, a[np.maximum(idx - 2, 0)], 0) + 1)
