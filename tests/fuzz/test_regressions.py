@@ -51,6 +51,30 @@ def test_fuzz_rfactor_compute_at_offset_read():
         "sizes": {}, "outputs": ["T1"], "seed": 0})
 
 
+@pytest.mark.xfail(strict=True, reason="refused: LoweringError 'cannot bound the size of \'T1\'' for compute_at into a split (nparts) of a fused split of a symbolic reduce axis, with clamped reads (found by the fuzzer, seed 2)")
+def test_fuzz_compute_at_split_of_fused_symbolic_reduce_axis():
+    check_case({
+        "program": """\
+        n = te.var("n")
+        A = te.placeholder((n, 5, 5), dtype="float64", name="A")
+        B = te.placeholder((5,), dtype="float16", name="B")
+        T0 = te.compute((n, 5, 5), lambda i0, i1, i2: (te.min((te.const(4, "float32")).astype("float64"), ((B[i1]).astype("float64") + A[i0, 5 - 1 - i1, i2])) - i2.astype("float64")), name="T0")
+        T1 = te.compute((n, 5, 5), lambda i0, i1, i2: i1.astype("float64"), name="T1")
+        k2 = te.reduce_axis((1, 5), name="k2")
+        T2 = te.compute((n, 5), lambda i0, i1: te.sum((B[i1]).astype("float64"), axis=k2), name="T2")
+        k0 = te.reduce_axis((0, n), name="k0")
+        T3 = te.compute((5, 5), lambda i1, i2: te.max(te.if_then_else(te.max(te.truncdiv((A[k0, i1, i2]).astype("int32"), te.const(5, "int32")), -((te.if_then_else(i1 - 1 >= 0, T0[n - 1 - k0, i1 - 1, i2], te.const(0, "float64"))).astype("int32"))) > te.max(((T1[k0, i1, i2]).astype("int32") + k0.astype("int32")), te.truncdiv(te.const(2, "int32"), te.const(2, "int32"))), te.select(((T1[te.min(te.max(k0 + -2, 0), n - 1), i1, i2]).astype("int32") + (B[i1]).astype("int32")) > (te.if_then_else(i1 + 2 < 5, A[k0, i1 + 2, 5 - 1 - i2], te.const(0, "float64"))).astype("int32"), te.select(i2 % 2 == 0, k0.astype("int32"), (T0[te.min(te.max(k0 + 1, 0), n - 1), te.min(te.max(i1 + 0, 0), 5 - 1), i2]).astype("int32")), te.const(4, "int32")), te.abs(te.max(i1.astype("int32"), i1.astype("int32")))), axis=k0, where=k0 % 2 == 0), name="T3")
+        """,
+        "schedule": """\
+        s = te.create_schedule([T3.op])
+        s[T3].split(s[T3].leaf_iter_vars[2], nparts=5)
+        s[T3].fuse(s[T3].leaf_iter_vars[2], s[T3].leaf_iter_vars[3])
+        s[T3].split(s[T3].leaf_iter_vars[2], nparts=4)
+        s[T1].compute_at(s[T3], s[T3].leaf_iter_vars[3])
+    """,
+        "sizes": {'n': 2}, "outputs": ['T3'], "seed": 29021})
+
+
 # Open bugs the fuzzer keeps hitting, each with its xfail regression test above:
 # (kind, a regex on the failure's message). The CI sample skips a case matching
 # one, so an open bug fails its regression test rather than the random sample.
