@@ -102,6 +102,9 @@ def compute(shape, fcompute, name="compute", tag="", attrs=None):
 
     ``fcompute`` may return a tuple for several outputs of one stage."""
     shape = _shape(shape, f"compute '{name}'")
+    if not callable(fcompute):
+        raise ExprError(f"compute '{name}': the second argument must be a callable such as "
+                        f"`lambda i, j: ...`, got {fcompute!r}")
     try:
         params = list(inspect.signature(fcompute).parameters.values())
     except (TypeError, ValueError):

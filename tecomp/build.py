@@ -4,7 +4,7 @@ import importlib
 
 from .errors import BuildError
 from .ir import PrimFunc
-from .lower import lower
+from .lower import check_function_name, lower
 from .schedule import Schedule
 from .target import Target
 
@@ -40,6 +40,7 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
 
 def _lowered_functions(inputs, args, name):
     if isinstance(inputs, Schedule):
+        check_function_name(name, BuildError)
         if args is None:
             raise BuildError("build: a schedule needs its argument list, build(s, [A, B, C])")
         return [lower(inputs, args, name=name)]
@@ -56,6 +57,7 @@ def _lowered_functions(inputs, args, name):
             except (TypeError, ValueError):
                 raise BuildError(f"build: entry '{fname}' must be (schedule, args) or a "
                                  "lowered function") from None
+            check_function_name(fname, BuildError)
             funcs.append(lower(sch, fargs, name=fname))
         return funcs
     if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(f, PrimFunc) for f in inputs):

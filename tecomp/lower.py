@@ -30,6 +30,7 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     accepted for TVM compatibility."""
     if not isinstance(sch, Schedule):
         raise LoweringError(f"lower: first argument must be a schedule (te.create_schedule), got {sch!r}")
+    check_function_name(name, LoweringError)
     tensors, params, buffers = _parameters(sch, args, name)
     log = _PassLog(name)
 
@@ -45,6 +46,13 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     func = log.run("simplify", simplify, func)
     log.finish()
     return func
+
+
+def check_function_name(name, error_class):
+    """The name becomes a C symbol (and a declaration in an exported header)."""
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        raise error_class(f"function name {name!r} must be a C identifier (letters, digits "
+                          "and '_', not starting with a digit), e.g. 'matmul'")
 
 
 def _parameters(sch, args, name):

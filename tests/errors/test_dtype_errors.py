@@ -81,8 +81,6 @@ def test_compute_body_not_an_expression(body, kind):
         te.compute((4,), body, name="B")
 
 
-@pytest.mark.xfail(strict=True, reason="compute((2,), 5) says 'the lambda takes 0 arguments' "
-                   "instead of naming that fcompute must be callable")
 def test_compute_with_a_non_callable():
     with pytest.raises(ExprError, match="callable"):
         te.compute((2,), 5, name="B")
