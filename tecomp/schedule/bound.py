@@ -13,9 +13,9 @@ from ..arith.interval import Interval, eval_interval
 from ..errors import ScheduleError
 from ..ir import Range
 from ..ir import expr as E
-from ..ir.functor import substitute
+from ..ir.functor import substitute, uses_var
 from .graph import consumers_of, expanded_body, lowered_stages, reads_of
-from .message_passing import leaf_to_root_values
+from .message_passing import leaf_to_root_values, leaf_values
 from .relations import Fuse, Split
 from .schedule import AttachType
 
@@ -153,6 +153,7 @@ def _infer_attached_root(schedule, stage, ranges, cache, analyzer):
             for dim, index in enumerate(read.indices):
                 found = eval_interval(substitute(index, values), relaxed)
                 intervals[dim] = found if intervals[dim] is None else intervals[dim].union(found)
+    loop_vars = _loop_vars(schedule)
     for dim, iv in enumerate(stage.op.axis):
         found = intervals[dim]
         if found is None or found.lo is None or found.hi is None:
@@ -160,4 +161,17 @@ def _infer_attached_root(schedule, stage, ranges, cache, analyzer):
             continue
         lo = analyzer.simplify(found.lo)
         extent = analyzer.simplify(found.hi - found.lo + 1)
+        if uses_var(extent, loop_vars):
+            # The region's size changes from one iteration to the next (reads
+            # through min/max or divisions of loop variables): cover the whole
+            # dimension instead, which is always enough and has a fixed size.
+            ranges[iv] = iv.dom
+            continue
         ranges[iv] = Range(lo, extent)
+
+
+def _loop_vars(schedule):
+    found = set()
+    for stage in lowered_stages(schedule):
+        found.update(leaf_values(stage).values())
+    return found
