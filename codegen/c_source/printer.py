@@ -18,9 +18,9 @@ from tecomp.ir import dtype as dt
 from tecomp.ir import expr as E
 from tecomp.ir import stmt as S
 from tecomp.ir.functor import collect, substitute
+from tecomp.ir.printer import INFIX, TextPrinter
 
-_INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "EQ": "==", "NE": "!=", "LT": "<", "LE": "<=",
-          "GT": ">", "GE": ">=", "And": "&&", "Or": "||"}
+_INFIX = INFIX
 _BITWISE = {"bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^", "shift_left": "<<",
             "shift_right": ">>"}
 _RESERVED = {
@@ -41,8 +41,9 @@ def print_kernels(kernels, dialect, narrow_index=False):
     return "\n".join(head + ([""] if head else []) + bodies)
 
 
-class CSourcePrinter:
+class CSourcePrinter(TextPrinter):
     def __init__(self, dialect, narrow_index=False):
+        super().__init__()
         self.d = dialect
         self.narrow = narrow_index
         self.helpers = {}           # name -> source lines
@@ -60,20 +61,14 @@ class CSourcePrinter:
         return self.ctype(var.dtype)
 
     def name_of(self, obj, base):
-        name = self.names.get(obj)
-        if name is None:
-            clean = "".join(c if c.isalnum() or c == "_" else "_" for c in base) or "v"
-            if clean[0].isdigit():
-                clean = "v" + clean
-            if clean in _RESERVED:
-                clean += "_"
-            name, count = clean, 0
-            while name in self.taken:
-                count += 1
-                name = f"{clean}_{count}"
-            self.taken.add(name)
-            self.names[obj] = name
-        return name
+        if obj in self.names:
+            return self.names[obj]
+        clean = "".join(c if c.isalnum() or c == "_" else "_" for c in base) or "v"
+        if clean[0].isdigit():
+            clean = "v" + clean
+        if clean in _RESERVED:
+            clean += "_"
+        return self.unique_name(obj, clean)
 
     # ------------------------------------------------------------ kernels
     def kernel(self, kernel):
@@ -103,25 +98,8 @@ class CSourcePrinter:
         return lines
 
     # ------------------------------------------------------------ statements
-    def line(self, text):
-        self.lines.append("  " * self.indent + text)
-
-    def block(self, header, body):
-        self.line(header + " {")
-        self.indent += 1
-        self.stmt(body)
-        self.indent -= 1
-        self.line("}")
-
-    def stmt(self, s):
-        method = getattr(self, "stmt_" + type(s).__name__, None)
-        if method is None:
-            raise BuildError(f"{self.d.name}: cannot print a {type(s).__name__} in a kernel")
-        method(s)
-
-    def stmt_SeqStmt(self, s):
-        for item in s.seq:
-            self.stmt(item)
+    def unsupported(self, s):
+        raise BuildError(f"{self.d.name}: cannot print a {type(s).__name__} in a kernel")
 
     def stmt_AttrStmt(self, s):
         if s.key == "thread_extent":

@@ -7,31 +7,61 @@ from . import expr as E
 from . import stmt as S
 from .buffer import Buffer
 
-_INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "EQ": "==", "NE": "!=", "LT": "<",
-          "LE": "<=", "GT": ">", "GE": ">=", "And": "&&", "Or": "||"}
+#: C-style infix spellings, shared with the C-family source printer.
+INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "EQ": "==", "NE": "!=", "LT": "<",
+         "LE": "<=", "GT": ">", "GE": ">=", "And": "&&", "Or": "||"}
+_INFIX = INFIX
 _CALL_LIKE = {"FloorDiv": "floordiv", "FloorMod": "floormod", "Min": "min", "Max": "max"}
 
 
-class IRPrinter:
+class TextPrinter:
+    """Indented lines, ``stmt_<Class>`` dispatch and unique names: what the IR
+    printer and the C-family source printer share."""
+
     def __init__(self):
         self.names = {}      # object -> unique printed name
-        self.taken = {}      # base name -> count
+        self.taken = set()   # names given out
         self.lines = []
         self.indent = 0
 
-    # ------------------------------------------------------------ naming
-    def name_of(self, obj, base):
+    def unique_name(self, obj, base):
         name = self.names.get(obj)
         if name is None:
-            count = self.taken.get(base, 0)
-            name = base if count == 0 else f"{base}_{count}"
-            self.taken[base] = count + 1
-            while name in self.taken and count > 0 and self.taken.get(name, 0) and name != base:
+            name, count = base, 0
+            while name in self.taken:
                 count += 1
                 name = f"{base}_{count}"
-            self.taken.setdefault(name, 1)
+            self.taken.add(name)
             self.names[obj] = name
         return name
+
+    def line(self, text):
+        self.lines.append("  " * self.indent + text)
+
+    def block(self, header, body):
+        self.line(header + " {")
+        self.indent += 1
+        self.stmt(body)
+        self.indent -= 1
+        self.line("}")
+
+    def stmt(self, s):
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            self.unsupported(s)
+        else:
+            method(s)
+
+    def unsupported(self, s):
+        self.line(f"<{type(s).__name__}>")
+
+    def stmt_SeqStmt(self, s):
+        for item in s.seq:
+            self.stmt(item)
+
+
+class IRPrinter(TextPrinter):
+    name_of = TextPrinter.unique_name
 
     # ------------------------------------------------------------ expressions
     def expr(self, e):
@@ -106,23 +136,6 @@ class IRPrinter:
         return text + ")"
 
     # ------------------------------------------------------------ statements
-    def line(self, text):
-        self.lines.append("  " * self.indent + text)
-
-    def block(self, header, body):
-        self.line(header + " {")
-        self.indent += 1
-        self.stmt(body)
-        self.indent -= 1
-        self.line("}")
-
-    def stmt(self, s):
-        getattr(self, "stmt_" + type(s).__name__)(s)
-
-    def stmt_SeqStmt(self, s):
-        for item in s.seq:
-            self.stmt(item)
-
     def stmt_For(self, s):
         keyword = "for" if s.kind == S.ForKind.SERIAL else s.kind
         header = f"{keyword} ({self.expr(s.loop_var)}, {self.expr(s.min)}, {self.expr(s.extent)})"
