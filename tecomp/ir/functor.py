@@ -62,15 +62,17 @@ def _dispatch(visitor, node):
         return fn
 
 
-class IRVisitor:
-    """Walks a tree. Override ``visit_<Class>`` and call ``self.generic_visit``
-    (or visit children yourself) to continue below."""
-
+class _Dispatcher:
     def visit(self, node):
         fn = _dispatch(self, node)
         if fn is None:
             return self.generic_visit(node)
         return fn(self, node)
+
+
+class IRVisitor(_Dispatcher):
+    """Walks a tree. Override ``visit_<Class>`` and call ``self.generic_visit``
+    (or visit children yourself) to continue below."""
 
     def generic_visit(self, node):
         if not _is_node(node):
@@ -85,14 +87,8 @@ class IRVisitor:
                         self.visit(item)
 
 
-class IRMutator:
+class IRMutator(_Dispatcher):
     """Rebuilds a tree bottom-up. ``visit_<Class>`` returns the replacement."""
-
-    def visit(self, node):
-        fn = _dispatch(self, node)
-        if fn is None:
-            return self.generic_visit(node)
-        return fn(self, node)
 
     def generic_visit(self, node):
         if not _is_node(node):

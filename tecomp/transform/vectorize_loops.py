@@ -129,16 +129,19 @@ class _Vectorizer(IRMutator):
             return E.Load(node.dtype, node.buffer, index)
         return E.Load(dt.with_lanes(node.dtype, self.lanes), node.buffer, index)
 
-    def visit_Let(self, node):
+    def _let(self, node, make):
+        """A let (expression or statement): a vector value gets a vector variable."""
         value = self.visit(node.value)
+        var = node.var
         if self.is_vector(value):
-            new_var = Var(node.var.name, value.dtype)
-            self.var_map[node.var] = new_var
-            return E.Let(new_var, value, self.visit(node.body))
+            var = self.var_map[node.var] = Var(node.var.name, value.dtype)
         body = self.visit(node.body)
-        if value is node.value and body is node.body:
+        if var is node.var and value is node.value and body is node.body:
             return node
-        return E.Let(node.var, value, body)
+        return make(var, value, body)
+
+    def visit_Let(self, node):
+        return self._let(node, E.Let)
 
     def visit_Ramp(self, node):
         raise _CannotVectorize()
@@ -159,15 +162,7 @@ class _Vectorizer(IRMutator):
         return S.Store(node.buffer, _broadcast(value, self.lanes), index)
 
     def visit_LetStmt(self, node):
-        value = self.visit(node.value)
-        if self.is_vector(value):
-            new_var = Var(node.var.name, value.dtype)
-            self.var_map[node.var] = new_var
-            return S.LetStmt(new_var, value, self.visit(node.body))
-        body = self.visit(node.body)
-        if value is node.value and body is node.body:
-            return node
-        return S.LetStmt(node.var, value, body)
+        return self._let(node, S.LetStmt)
 
     def visit_IfThenElse(self, node):
         cond = self.visit(node.condition)
