@@ -18,7 +18,8 @@ args = parse(__doc__)
 CI = CO = 16 if args.quick else 64
 H = W = 14 if args.quick else 56
 KH = KW = 3
-VC = 16   # output channels per vector
+VC = 16 if args.quick else 32   # output channels per register tile (1-2 vectors)
+XT = 7 if args.quick else 8     # output columns per register tile
 
 X = te.placeholder((1, CI, H, W), name="X")
 Wt = te.placeholder((CO, CI, KH, KW), name="W")
@@ -39,7 +40,7 @@ Y = te.compute((1, CO, H, W), lambda n, c, y, x: out[n, c // VC, y, x, c % VC], 
 s = te.create_schedule(Y.op)
 cache = s.cache_write(out, "local")
 n, o, y, x, v = s[out].op.axis
-xo, xi = s[out].split(x, factor=7 if not args.quick else 7)
+xo, xi = s[out].split(x, factor=XT)
 s[out].reorder(n, o, y, xo, xi, v)
 s[out].vectorize(v)
 s[cache].compute_at(s[out], xo)
