@@ -21,13 +21,20 @@ def parse(description):
     return args
 
 
-def median_seconds(fn, repeat):
+def median_seconds(fn, repeat, min_sample=0.05):
+    """Median seconds per call over ``repeat`` samples; each sample loops enough
+    calls to last ``min_sample`` seconds, so short kernels are not timer noise."""
     fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-9)
+    number = max(1, int(min_sample / once))
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
     return float(np.median(times))
 
 

@@ -53,6 +53,8 @@ fused = s[out].fuse(o, y)
 s[pad].compute_at(s[out], fused)
 s[out].parallel(fused)
 s[packW].vectorize(s[packW].op.axis[4])
+_, px = s[pad].split(s[pad].op.axis[3], factor=16)   # padding rows as masked vector loads
+s[pad].vectorize(px)
 if "--print" in sys.argv:
     print(te.lower(s, [X, Wt, Y], name="conv2d"))
 f = te.build(s, [X, Wt, Y], name="conv2d")

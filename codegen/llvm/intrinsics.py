@@ -12,7 +12,7 @@ are evaluated lane by lane (:mod:`.lanes`), each lane a scalar if_then_else.
 import llvmlite.ir as ir
 
 from tecomp.errors import BuildError
-from tecomp.ir import Load, collect
+from tecomp.ir import And, IRMutator, Load, Not, collect
 from tecomp.ir import dtype as dt
 
 from . import types as T
@@ -33,6 +33,20 @@ def supported():
     return sorted(set(LLVM_MATH) | set(_LIBM) | set(_BITWISE) | {
         "rsqrt", "sigmoid", "abs", "isnan", "if_then_else", "likely", "bitwise_not",
         "shift_right"})
+
+
+class _LoadPredicator(IRMutator):
+    def __init__(self, cond):
+        self.cond = cond
+
+    def visit_Load(self, load):
+        load = self.generic_visit(load)
+        pred = self.cond if load.predicate is None else And(load.predicate, self.cond)
+        return Load(load.dtype, load.buffer, load.index, pred)
+
+
+def _predicate_loads(expr, cond):
+    return _LoadPredicator(cond).visit(expr)
 
 
 class IntrinsicMixin:
@@ -135,6 +149,13 @@ class IntrinsicMixin:
         if not loads:
             c = self.visit(cond)
             return self.builder.select(c, self.visit(then_value), self.visit(else_value))
+        if all(dt.lanes_of(n.dtype) == lanes for n in loads) and dt.lanes_of(cond.dtype) == lanes:
+            # Each arm's loads are predicated by the lanes that take it (masked
+            # loads touch no memory in the other lanes), then one select.
+            then_value = _predicate_loads(then_value, cond)
+            else_value = _predicate_loads(else_value, Not(cond))
+            return self.builder.select(self.visit(cond), self.visit(then_value),
+                                       self.visit(else_value))
         out = ir.Constant(T.llvm_type(op.dtype), ir.Undefined)
         scalar = dt.element_of(op.dtype)
         for i in range(lanes):

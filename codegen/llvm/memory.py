@@ -90,6 +90,14 @@ class MemoryMixin:
             if dt.is_bool(element):
                 value = self.builder.icmp_unsigned("!=", value, T.const(dt.with_lanes("uint8", lanes), 0))
             return value
+        if _is_dense_ramp(op.index) and not dt.is_bool(element):
+            # Masked-off lanes touch no memory, so a predicate may guard padding.
+            ptr = self.element_ptr(op.buffer, self.visit(op.index.base), element)
+            ty = T.llvm_type(op.dtype)
+            fn = self.declare(f"llvm.masked.load.{T.intrinsic_suffix(op.dtype)}.p0", ty,
+                              [ptr.type, T.I32, pred.type, ty])
+            return self.builder.call(fn, [ptr, ir.Constant(T.I32, T.elem_bytes(element)), pred,
+                                          ir.Constant(ty, None)])
         index = self.visit(op.index)
         out = ir.Constant(T.llvm_type(op.dtype), None)
         for i in range(lanes):
@@ -117,6 +125,12 @@ class MemoryMixin:
             if dt.is_bool(element):
                 value = self.builder.zext(value, T.storage_type(op.value.dtype))
             self.builder.store(value, ptr, align=T.elem_bytes(element))
+            return None
+        if _is_dense_ramp(op.index) and not dt.is_bool(element):
+            ptr = self.element_ptr(op.buffer, self.visit(op.index.base), element)
+            fn = self.declare(f"llvm.masked.store.{T.intrinsic_suffix(op.value.dtype)}.p0",
+                              ir.VoidType(), [value.type, ptr.type, T.I32, pred.type])
+            self.builder.call(fn, [value, ptr, ir.Constant(T.I32, T.elem_bytes(element)), pred])
             return None
         index = self.visit(op.index)
         if dt.lanes_of(op.index.dtype) != lanes:

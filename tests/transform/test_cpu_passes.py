@@ -187,3 +187,36 @@ def test_partition_ignores_guards_that_are_not_linear(rng):
     f(a, c)
     idx = np.arange(10) % 5
     np.testing.assert_allclose(c, np.where(idx >= 2, a[np.maximum(idx - 2, 0)], 0) + 1)
+
+
+@pytest.mark.parametrize("n", [100, 37])
+def test_vectorized_padding_uses_masked_loads(n, rng):
+    A = te.placeholder((n,), name="A")
+    B = te.compute((n + 28,), lambda i: te.if_then_else(te.all(i >= 14, i < n + 14),
+                                                         A[i - 14] * 2.0, -1.0), name="B")
+    s = te.create_schedule(B.op)
+    o, i = s[B].split(B.op.axis[0], factor=16)
+    s[B].vectorize(i)
+    f = te.build(s, [A, B], debug=True)   # bounds-checked: masked lanes read nothing
+    assert "llvm.masked.load" in f.get_source("ll")
+    a = rng.random(n, dtype="float32")
+    b = np.empty(n + 28, "float32")
+    f(a, b)
+    expected = np.full(n + 28, -1.0, "float32")
+    expected[14:14 + n] = a * 2
+    np.testing.assert_array_equal(b, expected)
+
+
+def test_unannotated_blocked_loops_use_no_gathers():
+    # LLVM's own loop vectorizer, after unrolling the inner loop, used to
+    # vectorize the strided loop outside it with gathers and scatters.
+    A = te.placeholder((64, 64), name="A")
+    B = te.placeholder((64, 64), name="B")
+    k = te.reduce_axis((0, 64), name="k")
+    C = te.compute((64, 64), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], 32, 32)
+    ko, ki = s[C].split(k, factor=4)
+    s[C].reorder(io, jo, ko, ki, ii, ji)
+    asm = te.build(s, [A, B, C]).get_source("asm")
+    assert "gather" not in asm and "scatter" not in asm
