@@ -171,6 +171,10 @@ def _reduce(s, op, consumers=None):
 
 def _matmul(s, op, consumers=None):
     stage = s[op]
+    packs = [t.op for t in op.input_tensors if getattr(t.op, "tag", "") == "matmul_pack"
+             and _pack(s, t.op)]
+    if _register_tiled_matmul(s, op):
+        return packs
     i, j = op.axis
     (k,) = op.reduce_axis
     n, m = (get_const_int(a.dom.extent) for a in op.axis)
@@ -187,8 +191,43 @@ def _matmul(s, op, consumers=None):
         jio, jii = stage.split(ji, factor=_vector_width(col_tile))
         stage.vectorize(jii)
     _parallel(stage, [io], _work(op))
-    return [t.op for t in op.input_tensors if getattr(t.op, "tag", "") == "matmul_pack"
-            and _pack(s, t.op)]
+    return packs
+
+
+def _register_tiled_matmul(s, op):
+    """The GEMM tutorial's micro-kernel (step 8) for constant shapes: an MR x NR block
+    of the product accumulates in vector registers (a local cache) over the whole
+    k loop, and the NR-wide panel of the right operand it reads is packed once per
+    column block. Returns False where the shape does not suit it."""
+    stage = s[op]
+    n, m = (get_const_int(a.dom.extent) for a in op.axis)
+    kk = get_const_int(op.reduce_axis[0].dom.extent)
+    width = _vector_width(m) if m is not None else None
+    if None in (n, m, kk) or width is None or width < 8 or n < 4 or kk < 4 \
+            or stage.relations or stage.attach_type != "root":
+        return False
+    nr = 2 * width if m % (2 * width) == 0 else width
+    mr = min(6, n)
+    right = op.input_tensors[1]
+    cache = s.cache_write(op.output(0), "local")
+    panel = s.cache_read(right, "global", [cache])
+    i, j = stage.op.axis
+    jo, ji = stage.split(j, factor=nr)
+    io, ii = stage.split(i, factor=mr)
+    stage.reorder(jo, io, ii, ji)
+    stage.vectorize(ji)
+    s[cache].compute_at(stage, io)
+    s[panel].compute_at(stage, jo)
+    s[panel].vectorize(s[panel].op.axis[1])
+    ic, jc = s[cache].op.axis
+    (kc,) = s[cache].op.reduce_axis
+    ko, ki = s[cache].split(kc, factor=4)
+    s[cache].reorder(ko, ki, ic, jc)
+    s[cache].unroll(ki)
+    s[cache].unroll(ic)
+    s[cache].vectorize(jc)
+    _parallel(stage, [jo], _work(op))
+    return True
 
 
 def _pack(s, op):
