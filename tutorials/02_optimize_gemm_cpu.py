@@ -19,7 +19,7 @@ import tecomp as te
 # 8. Register micro-tile fed from packed panels, cache-blocked k (GotoBLAS-style):
 #    a MR x NR block of C lives in vector registers for a whole KC slice of k;
 #    B is packed into NR-wide panels so each k step loads one contiguous vector.
-def micro_kernel_schedule(M, N, K, MR=6, NR=32):
+def micro_kernel_schedule(M, N, K, MR=8, NR=32):
     """The step-8 schedule for an M x N x K float32 GEMM (N divisible by NR)."""
     NR = min(NR, N)
     A = te.placeholder((M, K), name="A")

@@ -207,7 +207,7 @@ def _register_tiled_matmul(s, op):
             or stage.relations or stage.attach_type != "root":
         return False
     nr = 2 * width if m % (2 * width) == 0 else width
-    mr = min(6, n)
+    mr = min(8, n)
     right = op.input_tensors[1]
     cache = s.cache_write(op.output(0), "local")
     panel = s.cache_read(right, "global", [cache])
