@@ -1,0 +1,36 @@
+"""Compile time of the GEMM tutorial's final schedule (lower + LLVM + JIT), median.
+
+python benchmarks/compile_time.py [--quick]
+"""
+
+import importlib.util
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from common import parse  # noqa: E402
+
+import tecomp as te  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "gemm_tutorial", pathlib.Path(__file__).parent.parent / "tutorials" / "02_optimize_gemm_cpu.py")
+_tutorial = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_tutorial)
+
+args = parse(__doc__)
+size = 256 if args.quick else 1024
+phases = {"lower": [], "build (lower + LLVM + JIT)": []}
+for _ in range(args.repeat):
+    s, tensors = _tutorial.micro_kernel_schedule(size, size, size)
+    start = time.perf_counter()
+    te.lower(s, tensors, name="gemm")
+    phases["lower"].append(time.perf_counter() - start)
+    s, tensors = _tutorial.micro_kernel_schedule(size, size, size)
+    start = time.perf_counter()
+    te.build(s, tensors, name="gemm")
+    phases["build (lower + LLVM + JIT)"].append(time.perf_counter() - start)
+for name, times in phases.items():
+    print(f"{name:<30} {np.median(times) * 1e3:8.1f} ms  (median of {len(times)})")
