@@ -10,6 +10,12 @@ from typing import Optional
 from ..ir import IterVar, PrimExpr
 
 
+class AttachType:
+    ROOT = "root"
+    INLINE = "inline"
+    SCOPE = "scope"   # compute_at
+
+
 @dataclass(eq=False)
 class Split:
     parent: IterVar

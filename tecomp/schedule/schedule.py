@@ -3,19 +3,13 @@ what they were asked; :mod:`tecomp.schedule.bound` and
 :mod:`tecomp.schedule.schedule_ops` interpret the record when lowering."""
 
 from ..errors import ScheduleError
-from ..ir import IterVar, Range, Var
+from ..ir import IterVar, Var
 from ..ir import expr as E
 from ..ir.expr import IterVarType
-from ..ir.functor import substitute
 from ..ir.stmt import ForKind
 from ..tensor import ComputeOp, Operation, PlaceholderOp, Tensor
-from .relations import Fuse, IterVarAttr, Split
-
-
-class AttachType:
-    ROOT = "root"
-    INLINE = "inline"
-    SCOPE = "scope"   # compute_at
+from . import dataflow
+from .relations import AttachType, Fuse, IterVarAttr, Split
 
 
 def _names(ivs):
@@ -301,6 +295,8 @@ class Schedule:
             self.stage_map[op] = stage
 
     def __getitem__(self, key):
+        if isinstance(key, Stage) and self.stage_map.get(key.op) is key:
+            return key
         op = key.op if isinstance(key, Tensor) else key
         if not isinstance(op, Operation):
             raise ScheduleError(f"schedule[...] takes a tensor or an operation, got {key!r}")
@@ -323,26 +319,7 @@ class Schedule:
         ``compute_at`` a reader's loop). TVM ``cache_read``; Halide ``in()``.
 
         Before: ``C[i] = f(A[i])``; after: ``A.shared[i] = A[i]; C[i] = f(A.shared[i])``."""
-        primitive = f"cache_read({getattr(tensor, 'name', tensor)})"
-        if not isinstance(tensor, Tensor) or tensor.op not in self.stage_map:
-            raise ScheduleError(f"{primitive}: first argument must be a tensor of this schedule")
-        _check_scope(primitive, scope)
-        readers = readers if isinstance(readers, (list, tuple)) else [readers]
-        stages = []
-        for reader in readers:
-            stage = reader if isinstance(reader, Stage) else self[reader]
-            if tensor not in _reads(self, stage):
-                raise ScheduleError(f"{primitive}: '{stage.op.name}' does not read "
-                                    f"'{tensor.name}'; readers must be its consumers")
-            stages.append(stage)
-        if not stages:
-            raise ScheduleError(f"{primitive}: give at least one reader")
-        cache = _copy_compute(tensor, f"{tensor.name}.{scope}")
-        for stage in stages:
-            stage.read_redirect[tensor] = cache
-        new = self._insert_stage(cache.op, self.stages.index(self.stage_map[tensor.op]) + 1)
-        new.scope = scope
-        return cache
+        return dataflow.cache_read(self, tensor, scope, readers)
 
     def cache_write(self, tensor, scope):
         """Compute ``tensor`` into a cache in ``scope`` and copy it out afterwards;
@@ -350,35 +327,7 @@ class Schedule:
         reduce axes). TVM ``cache_write``; Halide ``update()`` into a wrapper.
 
         Before: ``C[i] = sum(...)``; after: ``C.local[i] = sum(...); C[i] = C.local[i]``."""
-        primitive = f"cache_write({getattr(tensor, 'name', tensor)})"
-        if isinstance(tensor, (list, tuple)):
-            tensor = tensor[0]
-        if not isinstance(tensor, Tensor) or tensor.op not in self.stage_map:
-            raise ScheduleError(f"{primitive}: first argument must be a tensor of this schedule")
-        _check_scope(primitive, scope)
-        stage = self.stage_map[tensor.op]
-        stage._check_compute("cache_write")
-        if stage.relations or stage.iter_var_attrs:
-            raise ScheduleError(f"{primitive}: call cache_write before scheduling "
-                                f"'{tensor.op.name}' (it already has split/fuse/annotations)")
-        if stage.attach_type == AttachType.INLINE:
-            raise ScheduleError(f"{primitive}: '{tensor.op.name}' is inlined")
-        op = tensor.op
-        axis = [IterVar(iv.dom, Var(iv.var.name + ".c"), iv.iter_type) for iv in op.axis]
-        mapping = {old.var: new.var for old, new in zip(op.axis, axis)}
-        reduce_axes = [IterVar(iv.dom, Var(iv.var.name), iv.iter_type) for iv in stage.reduce_axes]
-        mapping.update({old.var: new.var for old, new in zip(stage.reduce_axes, reduce_axes)})
-        body = tuple(_rebuild_reduce(substitute(b, mapping), stage.reduce_axes, reduce_axes)
-                     for b in stage.body)
-        cache_op = ComputeOp(f"{op.name}.{scope}", axis, body)
-        new = self._insert_stage(cache_op, self.stages.index(stage))
-        new.scope = scope
-        new.read_redirect = dict(stage.read_redirect)
-        stage.body = tuple(E.TensorRead(t, tuple(iv.var for iv in op.axis)) for t in cache_op.outputs)
-        stage.reduce_axes = ()
-        stage.read_redirect = {}
-        stage._reset_loops()
-        return cache_op.outputs[0] if cache_op.num_outputs == 1 else list(cache_op.outputs)
+        return dataflow.cache_write(self, tensor, scope)
 
     def rfactor(self, tensor, axis, factor_axis=0):
         """Factor the reduction of ``tensor`` over the reduce axis ``axis`` (a leaf
@@ -388,78 +337,7 @@ class Schedule:
 
         Before: ``B[i] = sum(A[i, ko*4 + ki], axis=[ko, ki])``; after:
         ``BF[ki, i] = sum(A[i, ko*4 + ki], axis=ko); B[i] = sum(BF[r, i], axis=r)``."""
-        from .bound import leaf_extent
-        stage = self[tensor]
-        stage._check_compute("rfactor")
-        primitive = f"rfactor({stage.op.name})"
-        axis = stage._check_leaf("rfactor", axis)
-        if axis.iter_type != IterVarType.COMM_REDUCE:
-            raise ScheduleError(f"{primitive}: axis '{axis.var.name}' is not a reduction axis")
-        body = stage.body
-        if not isinstance(body[0], E.Reduce) or len(body) != 1:
-            raise ScheduleError(f"{primitive}: '{stage.op.name}' is not a single-output reduction")
-        rel_of = {r.outer: r for r in stage.relations if isinstance(r, Split)}
-        rel_of.update({r.inner: r for r in stage.relations if isinstance(r, Split)})
-        if axis in stage.reduce_axes:
-            split, root = None, axis
-        elif axis in rel_of and rel_of[axis].parent in stage.reduce_axes:
-            split, root = rel_of[axis], rel_of[axis].parent
-            other = split.outer if axis is split.inner else split.inner
-            if other not in stage.leaf_iter_vars:
-                raise ScheduleError(f"{primitive}: the other half of '{root.var.name}' was split "
-                                    "again; rfactor supports one split of the reduce axis")
-        else:
-            raise ScheduleError(f"{primitive}: axis '{axis.var.name}' must be a reduce axis or "
-                                "a direct split of one")
-        extent = leaf_extent(stage, axis)
-        if not isinstance(extent, E.IntImm):
-            raise ScheduleError(f"{primitive}: axis '{axis.var.name}' needs a constant extent")
-        op, reduce = stage.op, body[0]
-        ndim = len(op.axis)
-        if not 0 <= factor_axis <= ndim:
-            raise ScheduleError(f"{primitive}: factor_axis must be in [0, {ndim}]")
-        zero = E.const_index(0)
-        rf_axis = IterVar(Range(zero, extent), Var(axis.var.name + ".v"))
-        new_axes = [IterVar(iv.dom, Var(iv.var.name), iv.iter_type) for iv in op.axis]
-        mapping = {old.var: new.var for old, new in zip(op.axis, new_axes)}
-        kept, condition = [], reduce.condition
-        for iv in stage.reduce_axes:
-            if iv is not root:
-                fresh = IterVar(iv.dom, Var(iv.var.name), iv.iter_type)
-                mapping[iv.var] = fresh.var
-                kept.append(fresh)
-        if split is None:
-            mapping[root.var] = rf_axis.var
-        else:
-            outer_is_rf = axis is split.outer
-            other_extent = leaf_extent(stage, split.inner if outer_is_rf else split.outer)
-            other_leaf = split.inner if outer_is_rf else split.outer
-            other = IterVar(Range(zero, other_extent), Var(other_leaf.var.name),
-                            IterVarType.COMM_REDUCE)
-            kept.insert(0, other)
-            factor = leaf_extent(stage, split.inner)
-            outer_var, inner_var = (rf_axis.var, other.var) if outer_is_rf else (other.var, rf_axis.var)
-            value = root.dom.min + outer_var * factor + inner_var
-            mapping[root.var] = value
-            guard = value < root.dom.min + root.dom.extent
-            condition = guard if condition is None else (condition & guard)
-        if not kept:
-            raise ScheduleError(f"{primitive}: nothing left to reduce in the factored stage; "
-                                "split the reduce axis first")
-        source = tuple(substitute(x, mapping) for x in reduce.source)
-        cond = None if condition is None else substitute(condition, mapping)
-        factored_axes = new_axes[:factor_axis] + [rf_axis] + new_axes[factor_axis:]
-        factored_body = E.Reduce(reduce.combiner, source, tuple(kept), cond, 0)
-        factored = ComputeOp(f"{op.name}.rf", factored_axes, (factored_body,))
-        self._insert_stage(factored, self.stages.index(stage))
-        r = IterVar(Range(zero, extent), Var(axis.var.name + ".r"), IterVarType.COMM_REDUCE)
-        indices = [iv.var for iv in op.axis]
-        indices.insert(factor_axis, r.var)
-        read = E.TensorRead(factored.outputs[0], tuple(indices))
-        stage.body = (E.Reduce(reduce.combiner, (read,), (r,), None, 0),)
-        stage.reduce_axes = (r,)
-        stage._reset_loops()
-        return factored.outputs[0]
+        return dataflow.rfactor(self, tensor, axis, factor_axis)
 
     def _owner_of(self, iv):
         for stage in self.stages:
@@ -469,33 +347,6 @@ class Schedule:
 
     def __repr__(self):
         return f"Schedule({', '.join(s.op.name for s in self.stages)})"
-
-
-def _check_scope(primitive, scope):
-    if scope not in ("global", "shared", "local"):
-        raise ScheduleError(f"{primitive}: unknown scope {scope!r}; use 'global', 'shared' "
-                            "or 'local'")
-
-
-def _reads(schedule, stage):
-    from .graph import expanded_body, reads_of_any
-    return reads_of_any(expanded_body(schedule, stage))
-
-
-def _copy_compute(tensor, name):
-    shape = tensor.shape
-    axis = [IterVar(Range(E.const_index(0), extent), Var(f"ax{k}")) for k, extent in enumerate(shape)]
-    read = E.TensorRead(tensor, tuple(iv.var for iv in axis))
-    return ComputeOp(name, axis, (read,)).outputs[0]
-
-
-def _rebuild_reduce(body, old_axes, new_axes):
-    """``body`` with its Reduce node over ``new_axes`` instead of ``old_axes``."""
-    if not isinstance(body, E.Reduce):
-        return body
-    mapping = dict(zip(old_axes, new_axes))
-    axes = tuple(mapping.get(iv, iv) for iv in body.axis)
-    return E.Reduce(body.combiner, body.source, axes, body.condition, body.value_index)
 
 
 def _post_order(outputs):
