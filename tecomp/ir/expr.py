@@ -283,7 +283,12 @@ class IterVar:
         return self.var.name
 
     def __repr__(self):
-        dom = f"[{self.dom.min}, {self.dom.min} + {self.dom.extent})" if self.dom else "?"
+        if self.dom is None:
+            dom = "?"
+        elif is_const_int(self.dom.min, 0):
+            dom = f"[0, {self.dom.extent})"
+        else:
+            dom = f"[{self.dom.min}, {self.dom.min} + {self.dom.extent})"
         tag = f", {self.thread_tag!r}" if self.thread_tag else ""
         return f"IterVar({self.var.name}, {dom}{tag})"
 
