@@ -46,3 +46,38 @@ def test_bad_axis():
     X = te.placeholder((3, 4), name="X")
     with pytest.raises(te.ExprError, match="axis 2 is out of range"):
         topi.sum(X, axis=2)
+
+
+@pytest.mark.parametrize("shape,axis", [((64, 1000), 1), ((7, 1001), -1), ((5, 3, 64), 2),
+                                        ((3, 33), 1), ((40, 129), None), ((6, 5, 97), (0, 2)),
+                                        ((2, 3, 200), (1, 2))], ids=str)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_contiguous_axis_vector_partials(shape, axis, keepdims, rng):
+    """Reductions over the innermost axis use vector partial results (rfactor): row
+    lengths the lane count does not divide, several reduce axes, all axes."""
+    X = te.placeholder(shape, name="X")
+    x = rng.standard_normal(shape).astype("float32")
+    for op, ref, tol in ((topi.sum, np.sum, 1e-4), (topi.max, np.max, 0), (topi.min, np.min, 0),
+                         (topi.prod, np.prod, 1e-4)):
+        arg = x if op is not topi.prod else (1 + x / 64).astype("float32")
+        got = run(op(X, axis=axis, keepdims=keepdims), [X], [arg])
+        np.testing.assert_allclose(got, ref(arg, axis=axis, keepdims=keepdims), rtol=tol, atol=1e-4)
+
+
+def test_contiguous_axis_integer_and_symbolic_rows(rng):
+    n = te.var("n")
+    X = te.placeholder((n, 100), dtype="int32", name="X")
+    Y = topi.max(X, axis=1)
+    f = te.build(topi.generic.schedule_reduce(Y), [X, Y])
+    for rows in (1, 9):
+        x = rng.integers(-1000, 1000, (rows, 100)).astype("int32")
+        y = np.empty(rows, "int32")
+        f(x, y)
+        np.testing.assert_array_equal(y, x.max(axis=1))
+
+
+def test_contiguous_axis_schedule_is_vector():
+    """The default schedule of a row sum factors the row into a vector of partials."""
+    X = te.placeholder((256, 1024), name="X")
+    s = topi.generic.schedule_reduce(topi.sum(X, axis=1))
+    assert any(st.op.name.endswith(".rf") for st in s.stages), [st.op.name for st in s.stages]

@@ -30,6 +30,8 @@ INJECTIVE = ("elemwise", "broadcast", "injective")
 #: Below this many scalar operations a loop nest runs on one thread.
 PARALLEL_MIN_WORK = 1 << 15
 VECTOR_WIDTHS = (16, 8, 4)
+#: Partial results per row of a reduction over the contiguous axis (4 vectors of 16).
+ROW_LANES = 64
 
 
 def schedule_cpu(outs):
@@ -143,13 +145,14 @@ def _pad(s, op, consumers):
 def _reduce(s, op, consumers=None):
     stage = s[op]
     out_axes, raxes = list(op.axis), list(op.reduce_axis)
-    if not out_axes:
-        return
     work = _work(op)
+    if not out_axes:
+        _reduce_rows(s, op, work)
+        return
     ndim = op.attrs.get("input_ndim")
     reduces_last = ndim is None or (ndim - 1) in op.attrs.get("reduce_axes", ())
     if reduces_last:
-        _parallel(stage, out_axes, work)
+        _reduce_rows(s, op, work)
         return
     # The innermost input axis is kept: reduce outside it so the inner loop is contiguous.
     # A block of up to 256 columns per pass over the reduced rows (whole cache lines),
@@ -167,6 +170,36 @@ def _reduce(s, op, consumers=None):
     if width is not None:
         _split_vector(stage, inner, block)
     _parallel(stage, leading, work)
+
+
+def _reduce_rows(s, op, work):
+    """A reduction over the innermost (contiguous) input axis: that reduce axis is
+    split by ``ROW_LANES`` and the inner part factored out (rfactor) into a
+    data-parallel axis, so each row accumulates ``ROW_LANES`` partial results in
+    vector registers (several independent vectors, to hide the add's latency)
+    and folds them into one at the end. Rows run in parallel. A row length the
+    factor does not divide ends in a masked vector step.
+
+    Before: ``B[i] = sum(A[i, k], axis=k)``; after:
+    ``BF[i, v] = sum(A[i, ko*64 + v], axis=ko)`` (vector over ``v``, computed
+    at ``i``), ``B[i] = sum(BF[i, v], axis=v)``."""
+    stage = s[op]
+    out_axes, raxes = list(op.axis), list(op.reduce_axis)
+    extent = get_const_int(raxes[-1].dom.extent)
+    if extent is not None and extent < 2 * VECTOR_WIDTHS[0]:
+        _parallel(stage, out_axes, work)   # short rows: not worth a vector accumulator
+        return
+    ko, ki = stage.split(raxes[-1], factor=ROW_LANES)
+    partial = s.rfactor(op.output(0), ki, factor_axis=len(out_axes))
+    pstage = s[partial]
+    *paxes, lane = pstage.op.axis
+    pstage.reorder(*paxes, *pstage.op.reduce_axis, lane)
+    pstage.vectorize(lane)
+    if out_axes:
+        row = _parallel(stage, out_axes, work)
+        if row is None:
+            row = stage.fuse(*out_axes) if len(out_axes) > 1 else out_axes[0]
+        pstage.compute_at(stage, row)
 
 
 def _matmul(s, op, consumers=None):
