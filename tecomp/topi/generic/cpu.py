@@ -173,33 +173,55 @@ def _reduce(s, op, consumers=None):
 
 
 def _reduce_rows(s, op, work):
-    """A reduction over the innermost (contiguous) input axis: that reduce axis is
-    split by ``ROW_LANES`` and the inner part factored out (rfactor) into a
-    data-parallel axis, so each row accumulates ``ROW_LANES`` partial results in
-    vector registers (several independent vectors, to hide the add's latency)
-    and folds them into one at the end. Rows run in parallel. A row length the
-    factor does not divide ends in a masked vector step.
+    """A reduction over the innermost (contiguous) input axis: rows in parallel, each
+    row's reduction in vector partial results (:func:`_vector_partials`)."""
+    stage = s[op]
+    out_axes = list(op.axis)
+    partial = _vector_partials(s, op)   # before fusing: rfactor needs the stage unscheduled
+    row = _parallel(stage, out_axes, work)
+    if row is None and out_axes:
+        row = stage.fuse(*out_axes) if len(out_axes) > 1 else out_axes[0]
+    if partial is not None and row is not None:
+        s[partial].compute_at(stage, row)
+
+
+def _vector_partials(s, op):
+    """Split the innermost reduce axis of ``op`` (a reduction over the contiguous axis
+    of its input) by ``ROW_LANES`` and factor the inner part out (rfactor) into a
+    data-parallel axis: each row accumulates ``ROW_LANES`` partial results in vector
+    registers (several independent vectors, to hide the add's latency) and folds
+    them into one at the end. A row length the factor does not divide ends in a
+    shorter, guarded step. Returns the partial results' tensor, or None for short
+    rows (left as they are).
 
     Before: ``B[i] = sum(A[i, k], axis=k)``; after:
-    ``BF[i, v] = sum(A[i, ko*64 + v], axis=ko)`` (vector over ``v``, computed
-    at ``i``), ``B[i] = sum(BF[i, v], axis=v)``."""
+    ``BF[i, v] = sum(A[i, ko*64 + v], axis=ko)`` (a vector over ``v``),
+    ``B[i] = sum(BF[i, v], axis=v)``."""
     stage = s[op]
-    out_axes, raxes = list(op.axis), list(op.reduce_axis)
+    raxes = list(op.reduce_axis)
     extent = get_const_int(raxes[-1].dom.extent)
     if extent is not None and extent < 2 * VECTOR_WIDTHS[0]:
-        _parallel(stage, out_axes, work)   # short rows: not worth a vector accumulator
-        return
+        return None
     ko, ki = stage.split(raxes[-1], factor=ROW_LANES)
-    partial = s.rfactor(op.output(0), ki, factor_axis=len(out_axes))
+    partial = s.rfactor(op.output(0), ki, factor_axis=len(op.axis))
     pstage = s[partial]
     *paxes, lane = pstage.op.axis
     pstage.reorder(*paxes, *pstage.op.reduce_axis, lane)
     pstage.vectorize(lane)
-    if out_axes:
-        row = _parallel(stage, out_axes, work)
-        if row is None:
-            row = stage.fuse(*out_axes) if len(out_axes) > 1 else out_axes[0]
-        pstage.compute_at(stage, row)
+    return partial
+
+
+def _vector_inner(stage, axis):
+    """Vectorize ``axis`` (innermost) by the widest vector, a tail of any length left
+    to a guarded step; short or symbolic extents are left alone."""
+    extent = get_const_int(axis.dom.extent)
+    if extent is None or extent < VECTOR_WIDTHS[0]:
+        return
+    if extent == VECTOR_WIDTHS[0]:
+        stage.vectorize(axis)
+        return
+    _, inner = stage.split(axis, factor=VECTOR_WIDTHS[0])
+    stage.vectorize(inner)
 
 
 def _matmul(s, op, consumers=None):
@@ -308,11 +330,24 @@ def _softmax(s, op, consumers=None):
     work = _size(shape) * 4 if shape is not None else None
     if rows:
         row = stage.fuse(*rows) if len(rows) > 1 else rows[0]
-        for member in group:
-            s[member].compute_at(stage, row)
+        _rowwise(s, group, stage, row)
         if work is None or work >= PARALLEL_MIN_WORK:
             stage.parallel(row)
+    _vector_inner(stage, op.axis[-1])
     return group
+
+
+def _rowwise(s, group, stage, row):
+    """Compute the ``group`` of per-row stages of a softmax inside the loop over rows
+    ``row`` of ``stage``: reductions in vector partials, elementwise rows as vectors."""
+    for member in group:
+        if member.reduce_axis:
+            partial = _vector_partials(s, member)
+            if partial is not None:
+                s[partial].compute_at(stage, row)
+        else:
+            _vector_inner(s[member], member.axis[-1])
+        s[member].compute_at(stage, row)
 
 
 def _softmax_group(op):
@@ -339,8 +374,11 @@ def _cross_entropy(s, op, consumers=None):
     stage = s[row_loss]
     (row,) = row_loss.axis
     group = _softmax_group(row_loss)
-    for member in group:
-        s[member].compute_at(stage, row)
+    _rowwise(s, group, stage, row)
+    if row_loss.reduce_axis:
+        partial = _vector_partials(s, row_loss)
+        if partial is not None:
+            s[partial].compute_at(stage, row)
     work = _work(row_loss)
     if row_loss.reduce_axis:
         _parallel(stage, [row], work)
