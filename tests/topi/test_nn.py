@@ -150,3 +150,42 @@ def test_graph_of_operators(rng):
     got = run(c, [y, y_], [a, b])
     expected = np.mean(-np.sum(b * np.log(softmax_ref(a.astype("float64"))), axis=1), keepdims=True)
     np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_exp_nonpositive_accuracy_and_special_values():
+    """The arithmetic exp of the softmax family: within 2 ulp of exp on [-87, 0], 0 below
+    the normal floats and for -inf, NaN for NaN; vectorized with a tail."""
+    from tecomp.topi.nn.softmax import exp_nonpositive
+    n = 100003
+    X = te.placeholder((n,), name="X")
+    Y = te.compute((n,), lambda i: exp_nonpositive(X[i]), name="Y")
+    s = te.create_schedule(Y.op)
+    _, inner = s[Y].split(Y.op.axis[0], factor=16)
+    s[Y].vectorize(inner)
+    f = te.build(s, [X, Y])
+    x = np.concatenate([-np.linspace(0, 110, n - 4, dtype="float32"),
+                        np.float32([-np.inf, np.nan, 0.0, -1e-30])])
+    y = np.empty_like(x)
+    f(x, y)
+    ref = np.exp(x.astype("float64"))
+    normal = ref > np.finfo("float32").tiny
+    np.testing.assert_allclose(y[normal], ref[normal], rtol=2 ** -22)
+    assert np.all(np.abs(y[~normal & ~np.isnan(x)]) <= np.finfo("float32").tiny)
+    assert np.isnan(y[-3]) and y[-4] == 0 and y[-2] == 1
+
+
+@pytest.mark.parametrize("shape", [(5, 1001), (3, 2, 77), (9, 16)], ids=str)
+def test_softmax_wide_rows_with_infinities(shape, rng):
+    """Rows the vector width does not divide, and -inf logits (probability 0)."""
+    X = te.placeholder(shape, name="X")
+    x = (rng.standard_normal(shape) * 20).astype("float32")
+    x[..., 3] = -np.inf
+    ref = softmax_ref(x)
+    got = run(topi.nn.softmax(X), [X], [x], topi.generic.schedule_softmax)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-7)
+    assert np.all(got[..., 3] == 0)
+    x64 = x.astype("float64")
+    shifted = x64 - x64.max(axis=-1, keepdims=True)
+    log_ref = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    got = run(topi.nn.log_softmax(X), [X], [x], topi.generic.schedule_log_softmax)
+    np.testing.assert_allclose(got, log_ref, rtol=1e-4, atol=1e-5)
