@@ -189,3 +189,10 @@ def test_softmax_wide_rows_with_infinities(shape, rng):
     log_ref = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     got = run(topi.nn.log_softmax(X), [X], [x], topi.generic.schedule_log_softmax)
     np.testing.assert_allclose(got, log_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_softmax_float64_keeps_double_precision(rng):
+    X = te.placeholder((6, 300), dtype="float64", name="X")
+    x = rng.standard_normal((6, 300)) * 4
+    got = run(topi.nn.softmax(X), [X], [x], topi.generic.schedule_softmax)
+    np.testing.assert_allclose(got, softmax_ref(x), rtol=1e-12)
