@@ -196,3 +196,44 @@ def test_softmax_float64_keeps_double_precision(rng):
     x = rng.standard_normal((6, 300)) * 4
     got = run(topi.nn.softmax(X), [X], [x], topi.generic.schedule_softmax)
     np.testing.assert_allclose(got, softmax_ref(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape,kernel,stride,pad,dilation", [
+    ((1, 16, 56, 56), (12, 16, 3, 3), 1, 1, 1),    # 7 vectors of 8 columns, 4 channels
+    ((2, 3, 16, 16), (7, 3, 3, 3), 1, 1, 1),       # batch 2, 7 output channels (tile of 1)
+    ((1, 4, 12, 20), (6, 4, 5, 5), 1, 2, 1),       # 5x5 kernel
+    ((1, 5, 14, 34), (8, 5, 3, 3), (2, 1), 0, 1),  # stride along the height only, no padding
+    ((1, 3, 12, 20), (4, 3, 3, 3), 1, 2, 2),       # dilation
+    ((1, 2, 9, 19), (3, 2, 3, 3), 1, 1, 1)], ids=str)   # no vector width fits: fallback
+def test_conv2d_register_tile(shape, kernel, stride, pad, dilation, rng):
+    """The default schedule's register tile (channels x column vectors, padding at the
+    output row) on shapes that exercise its tile choices, against numpy."""
+    X, W = te.placeholder(shape, name="X"), te.placeholder(kernel, name="W")
+    x, w = rng.standard_normal(shape).astype("float32"), rng.standard_normal(kernel).astype("float32")
+    got = run(topi.nn.conv2d_nchw(X, W, stride, pad, dilation), [X, W], [x, w],
+              topi.generic.schedule_conv2d_nchw)
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    d = dilation
+    wd = np.zeros((w.shape[0], w.shape[1], (w.shape[2] - 1) * d + 1, (w.shape[3] - 1) * d + 1),
+                  "float32")
+    wd[:, :, ::d, ::d] = w
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    kh, kw = wd.shape[2:]
+    out_h, out_w = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw][:, :, :out_h, :out_w]
+    ref = np.einsum("ncyxij,fcij->nfyx", win, wd)
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_register_tile_then_relu(rng):
+    """A convolution that is not the output (a relu follows) keeps its register tile."""
+    X, W = te.placeholder((1, 8, 10, 16), name="X"), te.placeholder((8, 8, 3, 3), name="W")
+    Y = topi.nn.relu(topi.nn.conv2d_nchw(X, W, 1, 1))
+    x, w = rng.standard_normal((1, 8, 10, 16)).astype("float32"), \
+        rng.standard_normal((8, 8, 3, 3)).astype("float32")
+    got = run(Y, [X, W], [x, w])
+    np.testing.assert_allclose(got, np.maximum(conv2d_nchw_ref(x, w, 1, 1), 0), rtol=1e-4,
+                               atol=1e-4)
+    s = topi.generic.schedule_auto(Y)
+    assert any(st.op.name.endswith(".local") for st in s.stages), [st.op.name for st in s.stages]

@@ -295,6 +295,9 @@ def _pack(s, op):
 
 
 def _conv2d(s, op, consumers=None):
+    scheduled = _register_tiled_conv2d(s, op)
+    if scheduled is not None:
+        return scheduled
     stage = s[op]
     n, f, y, x = op.axis
     rc, ry, rx = op.reduce_axis
@@ -307,6 +310,62 @@ def _conv2d(s, op, consumers=None):
     else:
         stage.reorder(n, f, y, xo, rc, ry, rx, xi)
     _parallel(stage, [n, f, y], _work(op))
+
+
+def _register_tiled_conv2d(s, op):
+    """A register tile of the NCHW convolution for constant shapes and unit stride
+    along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
+    accumulate in a local cache (28 vector registers at most) over the whole
+    reduction (channels, kernel rows, kernel columns); each step loads ``NV``
+    input vectors (contiguous, shifted by the kernel column) and multiplies each
+    by ``FT`` broadcast weights. The padded input rows one output row needs are
+    computed at that row; output rows run in parallel. Unlike the benchmark's
+    schedule (benchmarks/conv2d.py) it keeps topi's layouts: no packed weights,
+    no blocked output. Returns the list of the other ops it scheduled (the
+    padding), or None where the shape does not suit it::
+
+        for n.y (parallel)               # output rows
+          T_pad[n, :, y:y+KH, :] = ...   # the padded input rows of this output row
+          for f.outer, x.outer
+            for rc, ry, rx
+              for f.inner (unrolled FT), x.v (unrolled NV)
+                acc[f.inner, x.v, 0:V] += T_pad[rc, y+ry, x+rx : +V] * W[f, rc, ry, rx]
+            T_conv2d[n, f, y, x] = acc   # FT rows of NV vectors
+    """
+    stage = s[op]
+    shape = const_shape(op.outputs[0].shape)
+    if shape is None or stage.relations or stage.attach_type != "root" \
+            or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] != 1:
+        return None
+    _, channels, _, width = shape
+    vector = _vector_width(width)
+    if vector is None:
+        return None
+    nvec = max(d for d in range(1, 8) if (width // vector) % d == 0)
+    ftile = next(f for f in (8, 6, 4, 3, 2, 1) if f * nvec <= 28 and channels % f == 0)
+    data = op.input_tensors[0]
+    pad = data.op if getattr(data.op, "tag", "") == "pad" and not s[data.op].is_output else None
+    cache = s.cache_write(op.output(0), "local")
+    n, f, y, x = stage.op.axis
+    fo, fi = stage.split(f, factor=ftile)
+    xo, xi = stage.split(x, factor=vector * nvec)
+    stage.reorder(n, y, fo, xo, fi, xi)
+    _, xv = stage.split(xi, factor=vector)
+    stage.vectorize(xv)
+    s[cache].compute_at(stage, xo)
+    cn, cf, cy, cx = s[cache].op.axis
+    rc, ry, rx = s[cache].op.reduce_axis
+    cxo, cxi = s[cache].split(cx, factor=vector)
+    s[cache].reorder(cn, cy, rc, ry, rx, cf, cxo, cxi)
+    s[cache].unroll(cf)
+    s[cache].unroll(cxo)
+    s[cache].vectorize(cxi)
+    row = stage.fuse(n, y)
+    if pad is not None:
+        s[pad].compute_at(stage, row)
+        _vector_inner(s[pad], s[pad].op.axis[-1])
+    _parallel(stage, [row], _work(op))
+    return [pad] if pad is not None else []
 
 
 def _pool(s, op, consumers=None):

@@ -109,7 +109,8 @@ def conv2d_nchw(Input, Filter, stride, padding, dilation=1, out_dtype=None):  # 
         return api.sum(value.astype(out_dtype) * Filter[f, rc, ry, rx].astype(out_dtype),
                        axis=[rc, ry, rx])
     return api.compute((batch, out_channel, out_h, out_w), body, name="T_conv2d_nchw",
-                       tag="conv2d_nchw")
+                       tag="conv2d_nchw", attrs={"strides": (stride_h, stride_w),
+                                                 "dilation": (dilation_h, dilation_w)})
 
 
 def conv2d(input, filter, strides, padding, dilation=1, layout="NCHW", out_dtype=None):  # noqa: A002
