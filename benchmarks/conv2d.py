@@ -1,7 +1,13 @@
-"""conv2d NCHW float32, batch 1, 64->64 channels, 56x56, 3x3, stride 1, pad 1;
-tecomp (padding computed at the convolution's tile) vs numpy im2col + matmul.
+"""conv2d NCHW float32, batch 1, 64->64 channels, 56x56, 3x3, stride 1, pad 1: two
+tecomp schedules vs numpy im2col + matmul, timed interleaved (round-robin medians).
 
-python benchmarks/conv2d.py [--quick]
+- packed: weights re-laid out ``[CO/VC][CI][KH][KW][VC]``, a register tile of VC
+  output channels (vectors) x XT columns, padding computed at the tile, the result
+  unpacked to NCHW;
+- topi default: ``topi.nn.conv2d_nchw`` under ``topi.generic.schedule_conv2d_nchw``
+  (NCHW kept: a tile of output channels x vectors of output columns).
+
+python benchmarks/conv2d.py [--quick] [--print]
 """
 
 import pathlib
@@ -13,51 +19,61 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from common import median_seconds, parse, report  # noqa: E402
 
 import tecomp as te  # noqa: E402
+from tecomp import topi  # noqa: E402
 
 args = parse(__doc__)
 CI = CO = 16 if args.quick else 64
 H = W = 14 if args.quick else 56
 KH = KW = 3
 VC = 16 if args.quick else 32   # output channels per register tile (1-2 vectors)
-XT = 7 if args.quick else 8     # output columns per register tile
+XT = 7 if args.quick else 8     # output columns per register tile (14: slower, spills)
 
-X = te.placeholder((1, CI, H, W), name="X")
-Wt = te.placeholder((CO, CI, KH, KW), name="W")
-pad = te.compute((1, CI, H + 2, W + 2),
-                 lambda n, c, y, x: te.if_then_else(te.all(y >= 1, y <= H, x >= 1, x <= W),
-                                                    X[n, c, y - 1, x - 1], 0.0), name="pad")
-# Weights re-laid out so VC output channels are contiguous: [CO/VC][CI][KH][KW][VC].
-packW = te.compute((CO // VC, CI, KH, KW, VC), lambda o, c, h, w, v: Wt[o * VC + v, c, h, w],
-                   name="packW")
-rc = te.reduce_axis((0, CI), name="rc")
-ry = te.reduce_axis((0, KH), name="ry")
-rx = te.reduce_axis((0, KW), name="rx")
-out = te.compute((1, CO // VC, H, W, VC),
-                 lambda n, o, y, x, v: te.sum(pad[n, rc, y + ry, x + rx] * packW[o, rc, ry, rx, v],
-                                              axis=[rc, ry, rx]), name="conv")
-Y = te.compute((1, CO, H, W), lambda n, c, y, x: out[n, c // VC, y, x, c % VC], name="Y")
 
-s = te.create_schedule(Y.op)
-cache = s.cache_write(out, "local")
-n, o, y, x, v = s[out].op.axis
-xo, xi = s[out].split(x, factor=XT)
-s[out].reorder(n, o, y, xo, xi, v)
-s[out].vectorize(v)
-s[cache].compute_at(s[out], xo)
-_, _, _, xc, vc = s[cache].op.axis
-rc_, ry_, rx_ = s[cache].op.reduce_axis
-s[cache].reorder(rc_, ry_, rx_, xc, vc)
-s[cache].unroll(xc)
-s[cache].vectorize(vc)
-fused = s[out].fuse(o, y)
-s[pad].compute_at(s[out], fused)
-s[out].parallel(fused)
-s[packW].vectorize(s[packW].op.axis[4])
-_, px = s[pad].split(s[pad].op.axis[3], factor=16)   # padding rows as masked vector loads
-s[pad].vectorize(px)
-if "--print" in sys.argv:
-    print(te.lower(s, [X, Wt, Y], name="conv2d"))
-f = te.build(s, [X, Wt, Y], name="conv2d")
+def packed_schedule():
+    X = te.placeholder((1, CI, H, W), name="X")
+    Wt = te.placeholder((CO, CI, KH, KW), name="W")
+    pad = te.compute((1, CI, H + 2, W + 2),
+                     lambda n, c, y, x: te.if_then_else(te.all(y >= 1, y <= H, x >= 1, x <= W),
+                                                        X[n, c, y - 1, x - 1], 0.0), name="pad")
+    # Weights re-laid out so VC output channels are contiguous: [CO/VC][CI][KH][KW][VC].
+    packW = te.compute((CO // VC, CI, KH, KW, VC),
+                       lambda o, c, h, w, v: Wt[o * VC + v, c, h, w], name="packW")
+    rc = te.reduce_axis((0, CI), name="rc")
+    ry = te.reduce_axis((0, KH), name="ry")
+    rx = te.reduce_axis((0, KW), name="rx")
+    out = te.compute((1, CO // VC, H, W, VC),
+                     lambda n, o, y, x, v: te.sum(pad[n, rc, y + ry, x + rx]
+                                                  * packW[o, rc, ry, rx, v], axis=[rc, ry, rx]),
+                     name="conv")
+    Y = te.compute((1, CO, H, W), lambda n, c, y, x: out[n, c // VC, y, x, c % VC], name="Y")
+
+    s = te.create_schedule(Y.op)
+    cache = s.cache_write(out, "local")
+    n, o, y, x, v = s[out].op.axis
+    xo, xi = s[out].split(x, factor=XT)
+    s[out].reorder(n, o, y, xo, xi, v)
+    s[out].vectorize(v)
+    s[cache].compute_at(s[out], xo)
+    _, _, _, xc, vc = s[cache].op.axis
+    rc_, ry_, rx_ = s[cache].op.reduce_axis
+    s[cache].reorder(rc_, ry_, rx_, xc, vc)
+    s[cache].unroll(xc)
+    s[cache].vectorize(vc)
+    fused = s[out].fuse(o, y)
+    s[pad].compute_at(s[out], fused)
+    s[out].parallel(fused)
+    s[packW].vectorize(s[packW].op.axis[4])
+    _, px = s[pad].split(s[pad].op.axis[3], factor=16)   # padding rows as masked vector loads
+    s[pad].vectorize(px)
+    return s, [X, Wt, Y]
+
+
+def topi_default():
+    X = te.placeholder((1, CI, H, W), name="X")
+    Wt = te.placeholder((CO, CI, KH, KW), name="W")
+    Y = topi.nn.conv2d_nchw(X, Wt, 1, 1)
+    return topi.generic.schedule_conv2d_nchw(Y), [X, Wt, Y]
+
 
 rng = np.random.default_rng(0)
 x_np = rng.random((1, CI, H, W), dtype="float32")
@@ -72,10 +88,23 @@ def numpy_conv():
     return (w_np.reshape(CO, -1) @ cols).reshape(1, CO, H, W)
 
 
-f(x_np, w_np, y_np)
-np.testing.assert_allclose(y_np, numpy_conv(), rtol=1e-4)
+kernels = {}
+for name, make in ((f"conv2d tecomp packed ({VC}ch x {XT}col)", packed_schedule),
+                   ("conv2d tecomp topi default (NCHW)", topi_default)):
+    s, params = make()
+    if args.print:
+        print(te.lower(s, params, name="conv2d"))
+    f = te.build(s, params, name="conv2d")
+    f(x_np, w_np, y_np)
+    np.testing.assert_allclose(y_np, numpy_conv(), rtol=1e-4)
+    kernels[name] = lambda f=f: f(x_np, w_np, y_np)
+kernels["conv2d numpy im2col+matmul"] = numpy_conv
+
 flops = 2 * CO * CI * KH * KW * H * W
-t = median_seconds(lambda: f(x_np, w_np, y_np), args.repeat)
-ref = median_seconds(numpy_conv, args.repeat)
-report([("conv2d tecomp", flops / t / 1e9, flops / ref / 1e9),
-        ("conv2d numpy im2col+matmul", flops / ref / 1e9, flops / ref / 1e9)], "GFLOP/s")
+samples = {name: [] for name in kernels}
+for _ in range(3):   # rounds, each kernel once per round: drift hits all alike
+    for name, fn in kernels.items():
+        samples[name].append(median_seconds(fn, args.repeat))
+rate = {name: flops / float(np.median(t)) / 1e9 for name, t in samples.items()}
+ref = rate["conv2d numpy im2col+matmul"]
+report([(name, r, ref) for name, r in rate.items()], "GFLOP/s")

@@ -338,7 +338,7 @@ def _register_tiled_conv2d(s, op):
             or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] != 1:
         return None
     _, channels, _, width = shape
-    vector = _vector_width(width)
+    vector = _conv_vector(width)
     if vector is None:
         return None
     nvec = max(d for d in range(1, 8) if (width // vector) % d == 0)
@@ -366,6 +366,16 @@ def _register_tiled_conv2d(s, op):
         _vector_inner(s[pad], s[pad].op.axis[-1])
     _parallel(stage, [row], _work(op))
     return [pad] if pad is not None else []
+
+
+def _conv_vector(width):
+    """Lanes of the column vectors of a convolution's register tile: 16 or 8 where they
+    divide ``width``, else the widest divisor of ``width`` from 16 down to 5 (LLVM pads
+    a vector of, say, 14 lanes to 16: cheaper than a guarded tail, which stays
+    scalar), else 4; None below 4 lanes."""
+    if width % 16 == 0 or width % 8 == 0:
+        return 16 if width % 16 == 0 else 8
+    return next((v for v in range(16, 3, -1) if width % v == 0), None)
 
 
 def _pool(s, op, consumers=None):
