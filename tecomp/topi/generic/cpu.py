@@ -9,13 +9,19 @@ walks the stages from the outputs to the inputs and treats each by its tag
   the innermost axis split into a vector of constant width;
 - ``comm_reduce``: data-parallel axes outside and parallel; when the input's
   innermost axis is kept, the reduction loops move outside that axis so the
-  inner loop reads contiguous memory and is vectorized;
+  inner loop reads contiguous memory and is vectorized; when it is reduced,
+  each row accumulates a vector of partial results (``rfactor``) folded at its end;
 - ``matmul`` / ``dense``: tiled, the reduction split, the inner column loop
   vectorized, the row tiles parallel;
-- ``conv2d_nchw`` / ``pool_*``: padding computed once, output channels and
-  rows parallel, the reduction inside each vector of output columns;
+- ``conv2d_nchw``: for constant shapes and unit stride along the width, a
+  register tile of output channels x vectors of output columns (a local cache)
+  with the padded input rows computed per output row, rows parallel; otherwise
+  padding computed once, output channels and rows parallel, the reduction
+  inside each vector of output columns;
+- ``pool_*``: padding computed once, output channels and rows parallel;
 - the softmax family: each row's max, exponentials and sum computed inside the
-  loop over rows (``compute_at``), rows in parallel.
+  loop over rows (``compute_at``), reductions in vector partials, elementwise
+  rows vectorized, rows in parallel.
 
 Stages with tags it does not know (a user's own ``compute``) are left as they are.
 Loops are annotated ``parallel`` only when the work is large enough to pay for
