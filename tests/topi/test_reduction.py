@@ -81,3 +81,19 @@ def test_contiguous_axis_schedule_is_vector():
     X = te.placeholder((256, 1024), name="X")
     s = topi.generic.schedule_reduce(topi.sum(X, axis=1))
     assert any(st.op.name.endswith(".rf") for st in s.stages), [st.op.name for st in s.stages]
+
+
+@pytest.mark.parametrize("shape,axis", [((300, 512), 0), ((5, 7, 320), (0, 1)), ((9, 3, 96), 1),
+                                        ((33, 1024), 0)], ids=str)
+def test_column_blocks_in_registers(shape, axis, rng):
+    """Reductions that keep the innermost axis accumulate a block of columns in registers
+    (a local cache) when the block divides that axis."""
+    X = te.placeholder(shape, name="X")
+    x = rng.standard_normal(shape).astype("float32")
+    for op, ref, tol in ((topi.sum, np.sum, 1e-4), (topi.max, np.max, 0)):
+        for keepdims in (False, True):
+            got = run(op(X, axis=axis, keepdims=keepdims), [X], [x])
+            np.testing.assert_allclose(got, ref(x, axis=axis, keepdims=keepdims), rtol=tol,
+                                       atol=1e-4)
+    s = topi.generic.schedule_reduce(topi.sum(X, axis=axis))
+    assert any(st.op.name.endswith(".local") for st in s.stages), [st.op.name for st in s.stages]

@@ -167,6 +167,9 @@ def _reduce(s, op, consumers=None):
     width = _vector_width(extent)
     block = next((b for b in (256, 128, 64, 32, 16, 8, 4) if width and extent % b == 0
                   and b >= width), None)
+    if block is not None and block < extent and block // width <= 16:
+        _reduce_columns_in_registers(s, op, block, width, work)
+        return
     if block is None or block == extent:
         outer, inner = None, out_axes[-1]
     else:
@@ -176,6 +179,29 @@ def _reduce(s, op, consumers=None):
     if width is not None:
         _split_vector(stage, inner, block)
     _parallel(stage, leading, work)
+
+
+def _reduce_columns_in_registers(s, op, block, width, work):
+    """A reduction that keeps the innermost input axis: a ``block`` of columns (at most
+    16 vectors) accumulates in registers (a local cache) over all the reduced
+    rows, then is stored once; the blocks run in parallel.
+
+    Before: ``B[j] = sum(A[k, j], axis=k)``; after: ``for j.outer (parallel): acc[0:block]
+    = 0; for k: acc[v*width : +width] += A[k, j.outer*block + ...] (unrolled over v);
+    B[j.outer*block : +block] = acc``."""
+    cache = s.cache_write(op.output(0), "local")
+    stage = s[op]
+    *rest, last = stage.op.axis
+    outer, inner = stage.split(last, factor=block)
+    stage.reorder(*rest, outer, inner)
+    _split_vector(stage, inner, block)
+    fused = _parallel(stage, rest + [outer], work)
+    s[cache].compute_at(stage, fused if fused is not None else outer)
+    *_, cinner = s[cache].op.axis
+    vo, vi = s[cache].split(cinner, factor=width)
+    s[cache].reorder(*s[cache].op.reduce_axis, vo, vi)
+    s[cache].unroll(vo)
+    s[cache].vectorize(vi)
 
 
 def _reduce_rows(s, op, work):
