@@ -1,7 +1,8 @@
 """Each topi operator, with its default CPU schedule, against numpy.
 
 Prints, per operator, the median time of >= 7 runs of the compiled kernel and of
-the numpy equivalent, and their ratio (> 1: tecomp is faster). Checks every
+the numpy equivalent (each timed in 3 alternating rounds, the median of the
+rounds' medians), and their ratio (> 1: tecomp is faster). Checks every
 result against numpy first. Run::
 
     python benchmarks/topi_ops.py            # full sizes
@@ -97,12 +98,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--reps", type=int, default=7, help="timed samples per kernel (>= 7)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of tecomp and numpy (median of the medians)")
     args = parser.parse_args()
     reps = max(args.reps, 7)
     rng = np.random.default_rng(0)
     threads = os.environ.get("TECOMP_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") \
         or os.cpu_count()
-    print(f"topi vs numpy {np.__version__}; {threads} threads; median of {reps} samples")
+    print(f"topi vs numpy {np.__version__}; {threads} threads; median of {reps} samples x "
+          f"{args.rounds} rounds")
     print(f"{'operator':<24}{'shapes':<30}{'tecomp ms':>11}{'numpy ms':>11}{'speedup':>9}")
     for name, shapes, build, reference in cases(args.quick):
         inputs = [te.placeholder(sh, name=f"in{k}") for k, sh in enumerate(shapes)]
@@ -114,8 +118,11 @@ def main():
         expected = reference(*arrays)
         np.testing.assert_allclose(result, expected, rtol=1e-3, atol=1e-3 * max(
             1.0, float(np.abs(expected).max())))
-        ours = median_seconds(lambda: func(*arrays, result), reps)
-        theirs = median_seconds(lambda: reference(*arrays), reps)
+        ours, theirs = [], []
+        for _ in range(args.rounds):   # interleaved, so drift of the machine hits both alike
+            ours.append(median_seconds(lambda: func(*arrays, result), reps))
+            theirs.append(median_seconds(lambda: reference(*arrays), reps))
+        ours, theirs = statistics.median(ours), statistics.median(theirs)
         text = " ".join("x".join(map(str, sh)) for sh in shapes)
         print(f"{name:<24}{text:<30}{ours * 1e3:>11.3f}{theirs * 1e3:>11.3f}"
               f"{theirs / ours:>8.2f}x")

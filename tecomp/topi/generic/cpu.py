@@ -234,7 +234,10 @@ def _vector_partials(s, op):
     extent = get_const_int(raxes[-1].dom.extent)
     if extent is not None and extent < 2 * VECTOR_WIDTHS[0]:
         return None
-    ko, ki = stage.split(raxes[-1], factor=ROW_LANES)
+    # The guarded tail runs lane by lane: keep it under one vector.
+    lanes = next((n for n in (ROW_LANES, ROW_LANES // 2) if extent is None
+                  or extent % n < VECTOR_WIDTHS[0]), VECTOR_WIDTHS[0])
+    ko, ki = stage.split(raxes[-1], factor=lanes)
     partial = s.rfactor(op.output(0), ki, factor_axis=len(op.axis))
     pstage = s[partial]
     *paxes, lane = pstage.op.axis
