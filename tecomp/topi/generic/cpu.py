@@ -38,6 +38,8 @@ PARALLEL_MIN_WORK = 1 << 15
 VECTOR_WIDTHS = (16, 8, 4)
 #: Partial results per row of a reduction over the contiguous axis (4 vectors of 16).
 ROW_LANES = 64
+#: Side of the square tiles of a transposing copy (one 64-byte line of float32).
+TRANSPOSE_TILE = 16
 
 
 def schedule_cpu(outs):
@@ -325,7 +327,14 @@ def _pack(s, op):
     if stage.is_output:
         return False
     shape = const_shape(op.outputs[0].shape)
-    _parallel(stage, [op.axis[0]], _size(shape) if shape else None)
+    rows, cols = op.axis
+    if shape is not None and min(shape) >= 2 * TRANSPOSE_TILE:
+        # A transpose: in square tiles, so the strided reads of a tile stay in cache lines
+        # that its next rows use.
+        ro, co, ri, ci = stage.tile(rows, cols, TRANSPOSE_TILE, TRANSPOSE_TILE)
+        _parallel(stage, [ro], _size(shape))
+        return True
+    _parallel(stage, [rows], _size(shape) if shape else None)
     return True
 
 
