@@ -207,6 +207,8 @@ def test_softmax_float64_keeps_double_precision(rng):
     ((1, 8, 14, 14), (16, 8, 3, 3), 1, 1, 1),      # vectors of 14 lanes
     ((1, 4, 28, 28), (8, 4, 3, 3), 1, 1, 1),       # 2 vectors of 14 lanes
     ((1, 3, 7, 7), (5, 3, 3, 3), 1, 1, 1),         # vectors of 7 lanes, 5 channels
+    ((1, 6, 56, 56), (8, 6, 3, 3), 2, 1, 1),       # stride 2: 2 vectors of 14 lanes
+    ((1, 3, 38, 38), (4, 3, 7, 7), 2, 3, 1),       # stride 2, 7x7 kernel
     ((1, 2, 9, 19), (3, 2, 3, 3), 1, 1, 1)], ids=str)   # no vector width fits: fallback
 def test_conv2d_register_tile(shape, kernel, stride, pad, dilation, rng):
     """The default schedule's register tile (channels x column vectors, padding at the

@@ -13,7 +13,7 @@ walks the stages from the outputs to the inputs and treats each by its tag
   each row accumulates a vector of partial results (``rfactor``) folded at its end;
 - ``matmul`` / ``dense``: tiled, the reduction split, the inner column loop
   vectorized, the row tiles parallel;
-- ``conv2d_nchw``: for constant shapes and unit stride along the width, a
+- ``conv2d_nchw``: for constant shapes and a stride of 1 or 2 along the width, a
   register tile of output channels x vectors of output columns (a local cache)
   with the padded input rows computed per output row, rows parallel; otherwise
   padding computed once, output channels and rows parallel, the reduction
@@ -357,13 +357,15 @@ def _conv2d(s, op, consumers=None):
 
 
 def _register_tiled_conv2d(s, op):
-    """A register tile of the NCHW convolution for constant shapes and unit stride
-    along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
+    """A register tile of the NCHW convolution for constant shapes and a stride of 1
+    or 2 along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
     accumulate in a local cache (28 vector registers at most) over the whole
     reduction (channels, kernel rows, kernel columns); each step loads ``NV``
     input vectors (contiguous, shifted by the kernel column) and multiplies each
     by ``FT`` broadcast weights. The padded input rows one output row needs are
-    computed at that row; output rows run in parallel. Unlike the benchmark's
+    computed at that row; output rows run in parallel. (With stride 2 the input
+    vectors are strided loads, which LLVM assembles lane by lane: ~4x the old
+    schedule, still far from stride 1.) Unlike the benchmark's
     schedule (benchmarks/conv2d.py) it keeps topi's layouts: no packed weights,
     no blocked output. Returns the list of the other ops it scheduled (the
     padding), or None where the shape does not suit it::
@@ -379,7 +381,7 @@ def _register_tiled_conv2d(s, op):
     stage = s[op]
     shape = const_shape(op.outputs[0].shape)
     if shape is None or stage.relations or stage.attach_type != "root" \
-            or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] != 1:
+            or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] not in (1, 2):
         return None
     _, channels, _, width = shape
     vector = _conv_vector(width)
