@@ -174,7 +174,10 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
     def visit_AssertStmt(self, op):
         cond = self.visit(op.condition)
         if isinstance(cond.type, ir.VectorType):
-            raise InternalError(f"AssertStmt condition must be scalar: `{op.condition}`")
+            # A vector condition (a check inside vector code) must hold in every lane.
+            reduce = self.declare(f"llvm.vector.reduce.and.v{cond.type.count}i1", ir.IntType(1),
+                                  [cond.type])
+            cond = self.builder.call(reduce, [cond])
         fail = self.frame.fn.append_basic_block("assert_fail")
         ok = self.frame.fn.append_basic_block("assert_ok")
         self.builder.cbranch(cond, ok, fail)

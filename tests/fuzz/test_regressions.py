@@ -77,6 +77,30 @@ def test_fuzz_compute_at_split_of_fused_symbolic_reduce_axis():
         "sizes": {'n': 2}, "outputs": ['T3'], "seed": 29021})
 
 
+# Was: build(debug=True) crashed with "AssertStmt condition must be scalar": the
+# bounds check of a read under a vector if_then_else is a vector of bools; an
+# assert now requires every lane (llvm.vector.reduce.and).
+def test_fuzz_vector_bounds_check_under_vector_condition():
+    check_case({
+        "program": """\
+    A = te.placeholder((8,), dtype="int32", name="A")
+    T0 = te.compute((8, 3), lambda i0, i1: (((te.const(3.5, "float64") + (te.if_then_else(i0 + 2 < 8, A[i0 + 2], te.const(0, "int32"))).astype("float64")) - te.power(te.abs(te.const(-4, "float64")) + 1, 0.5))).astype("float32"), name="T0")
+    k0 = te.reduce_axis((0, 8), name="k0")
+    T1 = te.compute((3,), lambda i1: te.sum(te.cos(((te.if_then_else(i1 + 1 < 3, T0[k0, i1 + 1], te.const(0, "float32")) - T0[k0, i1])).astype("float64")), axis=k0), name="T1")
+    T2 = te.compute((8,), lambda i0: (A[i0]).astype("int64"), name="T2")
+    """,
+        "schedule": """\
+    s = te.create_schedule([T2.op, T1.op])
+    s[T0].split(s[T0].leaf_iter_vars[1], nparts=1)
+    s[T1].tile(s[T1].leaf_iter_vars[0], s[T1].leaf_iter_vars[1], 2, 5)
+    s[T1].reorder(s[T1].leaf_iter_vars[1], s[T1].leaf_iter_vars[3], s[T1].leaf_iter_vars[2], s[T1].leaf_iter_vars[0])
+    s[T0].compute_inline()
+    s[T2].parallel(s[T2].leaf_iter_vars[0])
+    s[T1].vectorize(s[T1].leaf_iter_vars[3])
+    """,
+        "sizes": {}, "outputs": ['T2', 'T1'], "seed": 0})
+
+
 # Open bugs the fuzzer keeps hitting, each with its xfail regression test above:
 # (kind, a regex on the failure's message). The CI sample skips a case matching
 # one, so an open bug fails its regression test rather than the random sample.
