@@ -212,13 +212,19 @@ class Stage:
         attr.kind = ForKind.THREAD_BINDING
         attr.bind_thread = thread_ivar
 
+    #: Pragmas the CPU pipeline acts on; any other would be silently ignored.
+    PRAGMAS = ("unroll", "auto_unroll")
+
     def pragma(self, iv, key, value=1):
-        """Attach a pragma to ``iv``'s loop (``"unroll"`` requests unrolling)."""
+        """Attach a pragma to ``iv``'s loop: ``"unroll"`` (or TVM's
+        ``"auto_unroll"``) unrolls it, like :meth:`unroll`."""
         iv = self._check_leaf("pragma", iv)
+        if key not in self.PRAGMAS:
+            raise self._error("pragma", f"unknown pragma {key!r}; supported: "
+                                        f"{', '.join(self.PRAGMAS)}")
         attr = self.iter_var_attrs.setdefault(iv, IterVarAttr())
         attr.pragmas = attr.pragmas + ((key, value),)
-        if key in ("unroll", "auto_unroll"):
-            attr.kind = ForKind.UNROLLED
+        attr.kind = ForKind.UNROLLED
 
     # ------------------------------------------------------------ attachment
     def compute_at(self, parent, ivar):

@@ -139,3 +139,10 @@ def test_set_scope_unknown():
     _, B, _, s = two_stages()
     with pytest.raises(ScheduleError, match="unknown scope 'texture'"):
         s[B].set_scope("texture")
+
+
+def test_unknown_pragma():
+    _, _, C, s = two_stages()
+    with pytest.raises(ScheduleError, match=r"pragma\(C\): unknown pragma 'parallel_launch'; "
+                                            r"supported: unroll, auto_unroll"):
+        s[C].pragma(C.op.axis[1], "parallel_launch")
