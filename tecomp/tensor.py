@@ -137,6 +137,23 @@ class ComputeOp(Operation):
         return self.outputs[0].shape
 
 
+def post_order(ops):
+    """Every operation ``ops`` depend on, each once, producers before consumers."""
+    order, seen = [], set()
+
+    def visit(op):
+        if op in seen:
+            return
+        seen.add(op)
+        for t in op.input_tensors:
+            visit(t.op)
+        order.append(op)
+
+    for op in ops:
+        visit(op)
+    return order
+
+
 def make_axis(shape, names):
     axes = []
     for position, extent in enumerate(shape):

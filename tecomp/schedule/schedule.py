@@ -7,7 +7,7 @@ from ..ir import IterVar, Var
 from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.stmt import ForKind
-from ..tensor import ComputeOp, Operation, PlaceholderOp, Tensor
+from ..tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from . import dataflow
 from .relations import AttachType, Fuse, IterVarAttr, Split
 
@@ -294,7 +294,7 @@ class Schedule:
         self.outputs = list(outputs)
         self.stages = []
         self.stage_map = {}
-        for op in _post_order(self.outputs):
+        for op in post_order(self.outputs):
             stage = Stage(op, self)
             stage.is_output = op in self.outputs
             self.stages.append(stage)
@@ -353,22 +353,6 @@ class Schedule:
 
     def __repr__(self):
         return f"Schedule({', '.join(s.op.name for s in self.stages)})"
-
-
-def _post_order(outputs):
-    order, seen = [], set()
-
-    def visit(op):
-        if op in seen:
-            return
-        seen.add(op)
-        for t in op.input_tensors:
-            visit(t.op)
-        order.append(op)
-
-    for op in outputs:
-        visit(op)
-    return order
 
 
 def create_schedule(ops):

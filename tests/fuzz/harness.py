@@ -16,7 +16,7 @@ import textwrap
 import numpy as np
 
 import tecomp as te
-from tecomp.tensor import PlaceholderOp
+from tecomp.tensor import PlaceholderOp, post_order
 
 from .numpy_eval import ProgramError, evaluate_tensors
 from .programs import INPUT_BOUND
@@ -36,19 +36,8 @@ class FuzzFailure(AssertionError):
 
 
 def _inputs_of(outputs):
-    found, seen = [], set()
-
-    def visit(op):
-        if op in seen:
-            return
-        seen.add(op)
-        for t in op.input_tensors:
-            visit(t.op)
-        if isinstance(op, PlaceholderOp):
-            found.append(op.output(0))
-
-    for t in outputs:
-        visit(t.op)
+    found = [op.output(0) for op in post_order([t.op for t in outputs])
+             if isinstance(op, PlaceholderOp)]
     return sorted(found, key=lambda t: t.name)
 
 
