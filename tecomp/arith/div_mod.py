@@ -41,14 +41,22 @@ class DivModRules:
                 return x.a, x.b.value
         return None
 
-    def _div(self, e, floor):
+    def _division_operands(self, e):
+        """The simplified operands of a division or remainder, and the finished
+        result where no integer rewrite applies (a float, or two constants)."""
         a, b = self.visit(e.a), self.visit(e.b)
-        dtype = e.dtype
-        if not is_int_scalar(dtype):
-            return self._other_binary(e, a, b)
+        if not is_int_scalar(e.dtype):
+            return a, b, self._other_binary(e, a, b)
         if type(a) is E.IntImm and type(b) is E.IntImm:
             folded = fold_binary(type(e), a, b)
-            return folded if folded is not None else self._rebuild(e, a, b)
+            return a, b, folded if folded is not None else self._rebuild(e, a, b)
+        return a, b, None
+
+    def _div(self, e, floor):
+        a, b, done = self._division_operands(e)
+        if done is not None:
+            return done
+        dtype = e.dtype
         lo, hi = self.bound(a)
         if type(b) is E.IntImm:
             c = b.value
@@ -120,13 +128,10 @@ class DivModRules:
         return E.Div(r_expr, cexpr) if rlo >= 0 else E.FloorDiv(r_expr, cexpr)
 
     def _mod(self, e, floor):
-        a, b = self.visit(e.a), self.visit(e.b)
+        a, b, done = self._division_operands(e)
+        if done is not None:
+            return done
         dtype = e.dtype
-        if not is_int_scalar(dtype):
-            return self._other_binary(e, a, b)
-        if type(a) is E.IntImm and type(b) is E.IntImm:
-            folded = fold_binary(type(e), a, b)
-            return folded if folded is not None else self._rebuild(e, a, b)
         lo, hi = self.bound(a)
         if type(b) is E.IntImm:
             c = b.value
