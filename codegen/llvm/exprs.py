@@ -135,22 +135,35 @@ class ExprMixin:
     def _operands(self, op):
         return self.visit(op.a), self.visit(op.b), _kind(op.a.dtype)
 
-    # `contract` lets LLVM fuse a*b + c into one FMA (as C compilers do with
-    # -ffp-contract=fast and BLAS kernels do by hand): one rounding instead of
-    # two, and twice the arithmetic throughput. No other fast-math freedom.
-    _CONTRACT = ("contract",)
+    @staticmethod
+    def _contract(dtype):
+        """Fast-math flags of a float add/sub/mul of ``dtype``.
+
+        `contract` lets LLVM fuse a*b + c into one FMA (as C compilers do with
+        -ffp-contract=fast and BLAS kernels do by hand): one rounding instead of
+        two, and twice the arithmetic throughput. No other fast-math freedom.
+        Not for float16: numpy rounds every half operation to half, and a fused
+        half FMA (computed in float, rounded once) differs from it by 1-2 ulp,
+        which at half's 11 bits is a visible wrong answer."""
+        return () if dt.bits_of(dtype) == 16 else ("contract",)
 
     def visit_Add(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fadd(a, b, flags=self._CONTRACT) if k == "float" else self.builder.add(a, b)
+        if k == "float":
+            return self.builder.fadd(a, b, flags=self._contract(op.dtype))
+        return self.builder.add(a, b)
 
     def visit_Sub(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fsub(a, b, flags=self._CONTRACT) if k == "float" else self.builder.sub(a, b)
+        if k == "float":
+            return self.builder.fsub(a, b, flags=self._contract(op.dtype))
+        return self.builder.sub(a, b)
 
     def visit_Mul(self, op):
         a, b, k = self._operands(op)
-        return self.builder.fmul(a, b, flags=self._CONTRACT) if k == "float" else self.builder.mul(a, b)
+        if k == "float":
+            return self.builder.fmul(a, b, flags=self._contract(op.dtype))
+        return self.builder.mul(a, b)
 
     def visit_Div(self, op):
         a, b, k = self._operands(op)
