@@ -22,5 +22,8 @@ from .matmul import dense, matmul  # noqa: F401
 from .nn import (avg_pool2d, conv2d, conv2d_nchw, log_softmax, max_pool2d, pad, pool,  # noqa: F401
                  relu, softmax, softmax_cross_entropy)
 from .reduction import max, min, prod, sum  # noqa: F401,A004
+from .einsum import einsum, tensordot  # noqa: F401
+from .transform import (clip, concatenate, expand_dims, full, full_like, split,  # noqa: F401
+                        squeeze, strided_slice, take, where)
 
 _install_tensor_operators()

@@ -25,13 +25,14 @@ schedule_matmul = _named("schedule_matmul", "matmul")
 schedule_dense = _named("schedule_dense", "dense layers")
 schedule_conv2d_nchw = _named("schedule_conv2d_nchw", "NCHW convolutions")
 schedule_pool = _named("schedule_pool", "max and average pooling")
+schedule_depthwise_conv2d_nchw = _named("schedule_depthwise_conv2d_nchw", "depthwise NCHW convolutions")
 schedule_softmax = _named("schedule_softmax", "softmax and log_softmax")
 schedule_log_softmax = _named("schedule_log_softmax", "log_softmax")
 schedule_softmax_cross_entropy = _named("schedule_softmax_cross_entropy",
                                         "the softmax cross-entropy loss")
 schedule_auto = _named("schedule_auto", "any graph of topi operators")
 
-__all__ = ["schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu",
+__all__ = ["schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu", "schedule_depthwise_conv2d_nchw",
            "schedule_dense", "schedule_elemwise", "schedule_injective", "schedule_log_softmax",
            "schedule_matmul", "schedule_pool", "schedule_reduce", "schedule_softmax",
            "schedule_softmax_cross_entropy"]

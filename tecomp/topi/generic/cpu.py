@@ -503,13 +503,13 @@ def _cross_entropy(s, op, consumers=None):
     return group + [row_loss]
 
 
-_MATERIALIZE_PAD_FOR = ("conv2d_nchw", "pool_max", "pool_sum")
+_MATERIALIZE_PAD_FOR = ("conv2d_nchw", "pool_max", "pool_sum", "depthwise_conv2d_nchw")
 _HANDLERS = {
     "elemwise": _injective, "broadcast": _injective, "injective": _injective,
     "pad": _pad, "comm_reduce": _reduce, "softmax_reduce": _reduce,
     "softmax_exp": _injective_root, "matmul": _matmul, "dense": _matmul,
     "matmul_pack": lambda s, op, c: (_pack(s, op), None)[1],
-    "conv2d_nchw": _conv2d, "pool_max": _pool, "pool_sum": _pool,
+    "conv2d_nchw": _conv2d, "pool_max": _pool, "pool_sum": _pool, "depthwise_conv2d_nchw": _pool,
     "softmax_output": _softmax, "log_softmax_output": _softmax,
     "softmax_cross_entropy": _cross_entropy,
 }
