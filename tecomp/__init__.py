@@ -14,8 +14,8 @@ from . import ir, te  # noqa: F401
 from .build import build  # noqa: F401
 from .errors import (ArgumentError, ArgumentTypeError, ArgumentValueError, BuildError,  # noqa: F401
                      ExprError, InternalError, LoweringError, ScheduleError, TecompError)
-from .lower import lower  # noqa: F401
-from .runtime import load_module  # noqa: F401
+from .lower import lower, lower_for_target  # noqa: F401
+from .build import load_module  # noqa: F401
 from .target import Target  # noqa: F401
 from .te import *  # noqa: F401,F403
 from .te import __dict__ as _te_names

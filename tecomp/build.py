@@ -1,15 +1,28 @@
-"""``build``: lower a schedule and compile it for a target."""
+"""``build``: lower a schedule and compile it for a target;
+``load_module``: a library written by ``export_library``, back as a Module.
 
-import importlib
+``build`` reads: :func:`~tecomp.lower.lower` -> :func:`~tecomp.lower.lower_for_target`
+-> a backend of :data:`BACKENDS` emits code -> a runtime module.
+"""
 
+import codegen.cuda
+import codegen.llvm
+import codegen.opencl
+
+from . import runtime
 from .errors import BuildError
 from .ir import PrimFunc
-from .lower import check_function_name, lower
+from .lower import check_function_name, lower, lower_for_target
 from .schedule import Schedule
 from .target import Target
 
-# codegen/ depends on tecomp's IR, never the reverse: backends are found by name.
-_BACKENDS = {"llvm": "codegen.llvm", "cuda": "codegen.cuda", "opencl": "codegen.opencl"}
+
+def _emit_llvm(lowered, target):
+    return codegen.llvm.build(lowered.funcs, target)
+
+
+#: Target kind -> backend ``(TargetFuncs, Target) -> module``.
+BACKENDS = {"llvm": _emit_llvm, "cuda": codegen.cuda.build, "opencl": codegen.opencl.build}
 
 
 def build(inputs, args=None, target="llvm", target_host=None, name="default_function",
@@ -24,18 +37,17 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
     out-of-bounds index raises an error naming the buffer instead of touching memory."""
     target = Target(target) if not isinstance(target, Target) else target
     funcs = _lowered_functions(inputs, args, name)
-    if debug:
-        from .transform.bounds_check import bounds_check
-        funcs = [bounds_check(f) for f in funcs]
-    backend = _BACKENDS.get(target.kind)
+    backend = BACKENDS.get(target.kind)
     if backend is None:
         raise BuildError(f"build: no backend for target kind '{target.kind}'; "
-                         f"available: {', '.join(_BACKENDS)}")
-    try:
-        module = importlib.import_module(backend)
-    except ImportError as exc:
-        raise BuildError(f"build: the '{target.kind}' backend is unavailable: {exc}") from exc
-    return module.build(funcs, target)
+                         f"available: {', '.join(BACKENDS)}")
+    return backend(lower_for_target(funcs, target, debug), target)
+
+
+def load_module(path):
+    """Load a shared library written by :meth:`Module.export_library` (see
+    :func:`tecomp.runtime.load_module`), with the LLVM backend's native call entries."""
+    return runtime.load_module(path, entry_compiler=codegen.llvm.fast_entries)
 
 
 def _lowered_functions(inputs, args, name):

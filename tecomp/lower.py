@@ -1,4 +1,5 @@
-"""``lower``: a schedule to a lowered function, one pass after another.
+"""``lower``: a schedule to a lowered function, one pass after another;
+``lower_for_target``: the target-specific steps that follow, before a backend emits.
 
 Set ``TECOMP_PRINT_IR=1`` to print the IR after every pass and a table of how
 long each pass took (``(unchanged)`` marks a pass that changed nothing).
@@ -6,8 +7,10 @@ long each pass took (``(unchanged)`` marks a pass that changed nothing).
 
 import os
 import time
+from dataclasses import dataclass
+from typing import List, Optional
 
-from .errors import LoweringError
+from .errors import BuildError, LoweringError
 from .ir import Buffer, PrimFunc, Var
 from .ir import expr as E
 from .ir.functor import free_vars
@@ -15,12 +18,19 @@ from .schedule import Schedule
 from .schedule.bound import infer_bound
 from .schedule.graph import lowered_stages
 from .schedule.schedule_ops import schedule_ops
-from .tensor import PlaceholderOp, Tensor
+from .target import Target
+from .te.tensor import PlaceholderOp, Tensor
+from .transform.bounds_check import bounds_check
+from .transform.can_narrow_index import can_narrow_index
+from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
+from .transform.lower_thread_binding import lower_thread_binding
 from .transform.simplify import simplify
+from .transform.split_host_device import HostProgram, split_host_device
 from .transform.storage_flatten import storage_flatten
 from .transform.unroll_loops import unroll_loops
 from .transform.vectorize_loops import vectorize_loops
+from .transform.verify_cpu_scopes import verify_cpu_scopes
 
 
 def lower(sch, args, name="main", simple_mode=True, binds=None):
@@ -46,6 +56,69 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     func = log.run("simplify", simplify, func)
     log.finish()
     return func
+
+
+@dataclass(eq=False)
+class TargetFuncs:
+    """What :func:`lower_for_target` hands a backend: the functions ready to emit
+    (``funcs``; for a GPU the host functions), and for a GPU one
+    :class:`~tecomp.transform.split_host_device.HostProgram` per function
+    (``programs``) and whether every index fits ``int`` (``narrow_index``)."""
+    target: Target
+    funcs: List[PrimFunc]
+    programs: Optional[List[HostProgram]] = None
+    narrow_index: bool = False
+
+
+def lower_for_target(funcs, target, debug=False):
+    """The target-specific steps after :func:`lower`; returns :class:`TargetFuncs`.
+
+    ``debug``: bounds checks before every memory access (any target). CPU
+    (``llvm``): no GPU thread bindings or shared memory. GPU (``cuda``/``opencl``):
+    bound loops become ``thread_extent`` attributes, the function is split into
+    kernels and a host launch plan, barriers guard shared memory, and the index
+    width is decided for the whole module."""
+    target = Target.create(target)
+    funcs = _as_funcs(funcs, target)
+    if target.kind == "llvm":
+        out = []
+        for func in funcs:
+            log = _PassLog(func.name)
+            if debug:
+                func = log.run("bounds_check", bounds_check, func)
+            out.append(log.run("verify_cpu_scopes", verify_cpu_scopes, func, show=False))
+            log.finish()
+        return TargetFuncs(target, out)
+    programs = []
+    for func in funcs:
+        log = _PassLog(func.name)
+        if debug:
+            func = log.run("bounds_check", bounds_check, func)
+        func = log.run("lower_thread_binding",
+                       lambda f: lower_thread_binding(f, target.max_num_threads), func)
+        program = log.run("split_host_device",
+                          lambda f: split_host_device(f, target.max_shared_memory_bytes), func)
+        for kernel in program.kernels:
+            kernel.func = log.run("insert_barriers", _insert_barriers, kernel.func)
+        log.finish()
+        programs.append(program)
+    return TargetFuncs(target, [p.func for p in programs], programs, can_narrow_index(programs))
+
+
+def _insert_barriers(func):
+    body = insert_barriers(func.body)
+    return func if body is func.body else func.with_body(body)
+
+
+def _as_funcs(funcs, target):
+    funcs = [funcs] if isinstance(funcs, PrimFunc) else list(funcs)
+    for f in funcs:
+        if not isinstance(f, PrimFunc):
+            raise BuildError(f"build for '{target.kind}' expects PrimFuncs, got "
+                             f"{type(f).__name__}")
+    if not funcs:
+        raise BuildError(f"build for '{target.kind}': no functions to build")
+    return funcs
 
 
 def check_function_name(name, error_class):
@@ -114,4 +187,4 @@ class _PassLog:
                 print(f"  {pass_name:<20} {seconds * 1e3:8.2f} ms")
 
 
-__all__ = ["lower", "E"]
+__all__ = ["lower", "lower_for_target", "TargetFuncs", "E"]

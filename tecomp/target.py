@@ -10,6 +10,8 @@ without ``-mcpu`` the host CPU's name and features are used (``cpu`` and
 :meth:`Target.current_host` is that target.
 """
 
+import functools
+
 from .errors import BuildError
 
 #: Options each kind accepts. ``None`` marks a flag without a value.
@@ -19,6 +21,58 @@ KIND_OPTIONS = {
     "opencl": ("device", "max_num_threads", "thread_warp_size"),
 }
 _ALIASES = {"c": "llvm", "cpu": "llvm", "cl": "opencl", "nvptx": "cuda"}
+
+#: Shared (block-local) memory per block every CUDA/OpenCL device of interest has.
+GPU_MAX_SHARED_BYTES = 48 * 1024
+#: Threads per block when the target does not say (``-max_num_threads``).
+GPU_MAX_THREADS = 1024
+
+#: CPUs whose code runs on any host of the architecture that has these features.
+_BASELINE_CPUS = {
+    "generic": (), "x86-64": (),
+    "x86-64-v2": ("sse4.2", "ssse3", "popcnt", "cx16"),
+    "x86-64-v3": ("avx2", "fma", "bmi2", "f16c", "movbe"),
+    "x86-64-v4": ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def host_facts():
+    """``(cpu name, LLVM feature string, process triple)`` of this machine."""
+    import llvmlite.binding as llvm
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    try:
+        features = llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # some hosts cannot report features
+        features = ""
+    return llvm.get_host_cpu_name(), features, llvm.get_process_triple()
+
+
+def arch_of(triple):
+    """The architecture part of an LLVM triple, with aliases folded."""
+    arch = triple.split("-")[0]
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
+
+
+def host_mismatch(triple, cpu, features, features_complete=False):
+    """``None`` if code compiled for ``triple``/``cpu``/``features`` runs on this host,
+    else the reason in words. ``features_complete``: ``features`` lists every feature
+    explicitly (a host's full list), so the CPU name implies nothing more."""
+    host_cpu, host_feature_string, host_triple = host_facts()
+    if arch_of(triple) != arch_of(host_triple):
+        return f"it is compiled for {triple}, this host is {host_triple}"
+    host_features = {f[1:] for f in host_feature_string.split(",") if f.startswith("+")}
+    needed = {f[1:] for f in features.split(",") if f.startswith("+")}
+    if cpu != host_cpu and not features_complete:
+        if cpu not in _BASELINE_CPUS:
+            return (f"it is compiled for CPU '{cpu}' and this host is a '{host_cpu}'; code "
+                    "for another CPU may use instructions this one lacks")
+        needed |= set(_BASELINE_CPUS[cpu])
+    missing = sorted(needed - host_features) if host_features else []
+    if missing:
+        return f"it uses CPU features this host ({host_cpu}) lacks: {', '.join(missing)}"
+    return None
 
 
 class Target:
@@ -68,14 +122,7 @@ class Target:
 
     def _host_info(self):
         if self._host is None:
-            import llvmlite.binding as llvm
-            llvm.initialize_native_target()
-            llvm.initialize_native_asmprinter()
-            try:
-                features = llvm.get_host_cpu_features().flatten()
-            except RuntimeError:  # some hosts cannot report features
-                features = ""
-            self._host = (llvm.get_host_cpu_name(), features, llvm.get_process_triple())
+            self._host = host_facts()
         return self._host
 
     @property
@@ -97,6 +144,28 @@ class Target:
     @property
     def opt_level(self):
         return int(self.options.get("opt-level", 3))
+
+    @property
+    def features_complete(self):
+        """Whether :attr:`features` lists every feature (the host's full list, no
+        ``-mcpu``/``-mattr``), so the CPU name implies nothing more."""
+        return "mcpu" not in self.options and "mattr" not in self.options
+
+    def host_mismatch(self):
+        """``None`` if code for this (llvm) target runs on this host, else why not."""
+        return host_mismatch(self.triple, self.cpu, self.features, self.features_complete)
+
+    # ------------------------------------------------------------ gpu facts
+
+    @property
+    def max_num_threads(self):
+        """Threads per block: ``-max_num_threads`` or 1024."""
+        return int(self.options.get("max_num_threads", GPU_MAX_THREADS))
+
+    @property
+    def max_shared_memory_bytes(self):
+        """Shared memory per block a kernel may use (48 KiB)."""
+        return GPU_MAX_SHARED_BYTES
 
     # ------------------------------------------------------------ comparisons
 

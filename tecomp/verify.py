@@ -26,7 +26,7 @@ from .errors import ArgumentError, TecompError, VerificationError
 from .ir import Var
 from .ir import dtype as dt
 from .schedule import Schedule, create_schedule
-from .tensor import PlaceholderOp, Tensor
+from .te.tensor import PlaceholderOp, Tensor
 
 #: Default values tried for each symbolic size.
 DEFAULT_SIZES = (7, 13)

@@ -4,8 +4,8 @@
 as C; everything that differs between CUDA C and OpenCL C is data on a
 :class:`Dialect` (type names, qualifiers, thread indices, the barrier, math
 function names) plus two small hooks (launch bounds, preamble). ``codegen.cuda``
-and ``codegen.opencl`` hold the two dialects and their builds;
-:mod:`.pipeline` the GPU lowering steps both run.
+and ``codegen.opencl`` hold the two dialects and their builds; the GPU
+lowering steps both need ran before, in :func:`tecomp.lower_for_target`.
 """
 
 from .dialect import Dialect

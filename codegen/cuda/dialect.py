@@ -5,3 +5,4 @@ from codegen.c_source import Dialect
 
 class CUDADialect(Dialect):
     name = "cuda"
+    source_format = "cuda"

@@ -5,20 +5,22 @@ Entry point::
     build(funcs, target="llvm") -> tecomp.runtime.Module
 
 ``funcs`` is a PrimFunc or a list of them, fully lowered (no TensorRead, Provide,
-Realize or Reduce left); the first is the module's entry. ``target`` is a target
+Realize or Reduce left) and checked for the CPU (:func:`tecomp.lower_for_target`);
+the first is the module's entry. ``target`` is a target
 string or :class:`tecomp.target.Target` of kind ``llvm``. Every function becomes
-``int32 name(T0 *noalias p0, ..., int64 v0, ...)`` (see :mod:`tecomp.runtime.abi`);
+``int32 name(T0 *noalias p0, ..., int64 v0, ...)`` (see :mod:`tecomp.abi`);
 the module is verified, optimized at O3 for the target CPU and JIT-compiled.
 :func:`codegen_module` stops before compilation (an ``llvmlite.ir.Module``).
+:mod:`.fastcall` emits the native CPython call entries the runtime loads.
 """
 
 from tecomp.errors import BuildError
 from tecomp.ir import For, ForKind, PrimFunc, collect
 from tecomp.runtime import Module
 from tecomp.target import Target
-from tecomp.transform.verify_cpu_scopes import verify_cpu_scopes
 
 from .codegen import CodeGenLLVM
+from .fastcall import fast_entries
 from .jit import CompiledModule
 
 
@@ -43,7 +45,7 @@ def build(funcs, target="llvm"):
     target = Target.create(target)
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
-    funcs = [verify_cpu_scopes(f) for f in _as_list(funcs)]
+    funcs = _as_list(funcs)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp")
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
                    for f in funcs)
@@ -52,4 +54,4 @@ def build(funcs, target="llvm"):
     return Module(funcs, compiled, target)
 
 
-__all__ = ["build", "codegen_module", "CodeGenLLVM", "CompiledModule"]
+__all__ = ["build", "codegen_module", "fast_entries", "CodeGenLLVM", "CompiledModule"]

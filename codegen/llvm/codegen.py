@@ -16,7 +16,7 @@ import llvmlite.ir as ir
 from tecomp.errors import BuildError, InternalError
 from tecomp.ir import ForKind
 from tecomp.ir import dtype as dt
-from tecomp.runtime.abi import abi_vars, passes_as_double
+from tecomp.abi import abi_vars, passes_as_double
 
 from . import types as T
 from .exprs import ExprMixin

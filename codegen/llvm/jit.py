@@ -9,7 +9,7 @@ functions LLVM lowers to library calls.
 
 A target for another CPU or architecture than the host's (``-mcpu=``, ``-mattr=``,
 ``-mtriple=``) is optimized and can be saved or exported, but is not JIT-compiled:
-:func:`host_mismatch` says why it would not run here, and the runtime refuses calls.
+:meth:`tecomp.target.Target.host_mismatch` says why it would not run here, and the runtime refuses calls.
 """
 
 import ctypes
@@ -19,6 +19,9 @@ import functools
 import llvmlite.binding as llvm
 
 from tecomp.errors import BuildError, InternalError
+from tecomp.target import arch_of
+
+from .fastcall import fast_entries
 
 
 @functools.lru_cache(maxsize=None)
@@ -35,56 +38,10 @@ def _initialize():
     return gomp
 
 
-#: CPUs whose code runs on any host of the architecture that has these features.
-_BASELINE_CPUS = {
-    "generic": (), "x86-64": (),
-    "x86-64-v2": ("sse4.2", "ssse3", "popcnt", "cx16"),
-    "x86-64-v3": ("avx2", "fma", "bmi2", "f16c", "movbe"),
-    "x86-64-v4": ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"),
-}
-
-
-def _arch(triple):
-    arch = triple.split("-")[0]
-    return {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
-
-
-def host_mismatch(triple, cpu, features, features_complete=False):
-    """``None`` if code compiled for ``triple``/``cpu``/``features`` runs on this host,
-    else the reason in words. ``features_complete``: ``features`` lists every feature
-    explicitly (a host's full list), so the CPU name implies nothing more."""
-    _initialize()
-    host_cpu = llvm.get_host_cpu_name()
-    host_triple = llvm.get_process_triple()
-    if _arch(triple) != _arch(host_triple):
-        return f"it is compiled for {triple}, this host is {host_triple}"
-    try:
-        host_features = {f[1:] for f in llvm.get_host_cpu_features().flatten().split(",")
-                         if f.startswith("+")}
-    except RuntimeError:
-        host_features = set()
-    needed = {f[1:] for f in features.split(",") if f.startswith("+")}
-    if cpu != host_cpu and not features_complete:
-        if cpu not in _BASELINE_CPUS:
-            return (f"it is compiled for CPU '{cpu}' and this host is a '{host_cpu}'; code "
-                    "for another CPU may use instructions this one lacks")
-        needed |= set(_BASELINE_CPUS[cpu])
-    missing = sorted(needed - host_features) if host_features else []
-    if missing:
-        return f"it uses CPU features this host ({host_cpu}) lacks: {', '.join(missing)}"
-    return None
-
-
-def target_mismatch(target):
-    """:func:`host_mismatch` for a :class:`tecomp.target.Target`."""
-    complete = "mcpu" not in target.options and "mattr" not in target.options
-    return host_mismatch(target.triple, target.cpu, target.features, complete)
-
-
 def target_machine(target, jit=True):
     """An LLVM TargetMachine for a :class:`tecomp.target.Target` of kind llvm."""
     _initialize()
-    if _arch(target.triple) != _arch(llvm.get_process_triple()):
+    if arch_of(target.triple) != arch_of(llvm.get_process_triple()):
         _initialize_all_targets()
     try:
         llvm_target = llvm.Target.from_triple(target.triple)
@@ -141,7 +98,7 @@ class CompiledModule:
     it does not, and nothing is JIT-compiled (the module can still be exported)."""
 
     def __init__(self, ir_module, target, uses_parallel=False):
-        self.run_error = target_mismatch(target)
+        self.run_error = target.host_mismatch()
         tm = target_machine(target, jit=self.run_error is None)
         ir_module.triple = tm.triple
         ir_module.data_layout = str(tm.target_data)
@@ -180,8 +137,11 @@ class CompiledModule:
         """What the compiled code needs of a CPU, for a library's metadata."""
         return {"triple": self._tm.triple, "cpu": self.target.cpu,
                 "features": self.target.features,
-                "features_complete": "mcpu" not in self.target.options
-                                     and "mattr" not in self.target.options}
+                "features_complete": self.target.features_complete}
+
+    def fast_entries(self, items):
+        """The native call entries of ``items`` (:func:`.fastcall.fast_entries`)."""
+        return fast_entries(items)
 
     def get_source(self, fmt="ll"):
         """``"ll"`` (optimized IR), ``"ll-unopt"`` (as generated) or ``"asm"``."""

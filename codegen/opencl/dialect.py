@@ -10,6 +10,7 @@ _MATH.update(round="rint", nearbyint="rint")
 
 class OpenCLDialect(Dialect):
     name = "opencl"
+    source_format = "cl"
     kernel_prefix = "__kernel void"
     global_qualifier = "__global"
     restrict = "restrict"

@@ -20,7 +20,7 @@ from tecomp.errors import ArgumentTypeError, ArgumentValueError, BuildError
 from tecomp.ir import Buffer, IntImm, Var
 from tecomp.ir import dtype as dt
 
-from .abi import abi_vars, shape_vars
+from tecomp.abi import abi_vars, shape_vars
 from .evaluate import evaluate
 from .signature import Signature
 

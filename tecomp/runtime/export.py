@@ -27,7 +27,7 @@ import tempfile
 from tecomp.errors import BuildError
 from tecomp.ir import dtype as dt
 
-from .abi import passes_as_double
+from tecomp.abi import passes_as_double
 
 #: Version of the library layout (symbols, metadata, calling convention).
 #: :func:`tecomp.load_module` refuses libraries with a newer version.

@@ -16,7 +16,7 @@ import os
 import struct
 
 from tecomp.errors import TecompError
-from tecomp.target import Target
+from tecomp.target import Target, host_mismatch
 
 from .export import ABI_VERSION, METADATA_SYMBOL, VERSION_SYMBOL
 from .signature import Signature
@@ -30,9 +30,9 @@ class LibraryLoadError(TecompError, OSError):
 class LoadedLibrary:
     """The compiled-code object of a loaded library (see :mod:`.module`)."""
 
-    def __init__(self, path, handle, meta):
-        from codegen.llvm.jit import host_mismatch
+    def __init__(self, path, handle, meta, entry_compiler=None):
         self.path, self.handle, self.meta = path, handle, meta
+        self.entry_compiler = entry_compiler
         self.uses_parallel = bool(meta.get("parallel"))
         self.run_error = host_mismatch(meta["triple"], meta["cpu"], meta["features"],
                                        meta.get("features_complete", False))
@@ -62,6 +62,13 @@ class LoadedLibrary:
             return ctypes.addressof(ctypes.c_int32.in_dll(self.handle, name))
         except ValueError:
             return None
+
+    def fast_entries(self, items):
+        """Native call entries from ``entry_compiler`` (the backend's; ``None``
+        each without one, so calls take the checked ctypes path)."""
+        if self.entry_compiler is None:
+            return [None] * len(items)
+        return self.entry_compiler(items)
 
     def get_source(self, fmt="ll"):
         raise TecompError(f"a module loaded from {self.path} has no source; get_source() "
@@ -140,11 +147,14 @@ def read_metadata(path):
     return handle, meta
 
 
-def load_module(path):
+def load_module(path, entry_compiler=None):
     """Load a shared library written by :meth:`Module.export_library`.
 
     Returns a :class:`tecomp.runtime.Module` whose functions take numpy arrays and
     check every argument as the module returned by ``build`` does.
+    ``entry_compiler(items)`` compiles the native call entries (``tecomp.load_module``
+    passes :func:`codegen.llvm.fastcall.fast_entries`); without it calls go
+    through the checked ctypes path.
     """
     from .module import Module
     handle, meta = read_metadata(path)
@@ -153,5 +163,5 @@ def load_module(path):
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise LibraryLoadError(f"load_module: {os.fspath(path)} has damaged tecomp "
                                f"metadata: {exc!r}") from None
-    library = LoadedLibrary(os.fspath(path), handle, meta)
+    library = LoadedLibrary(os.fspath(path), handle, meta, entry_compiler)
     return Module(sigs, library, Target(meta["target"]))

@@ -4,7 +4,9 @@
 :class:`~tecomp.runtime.signature.Signature` objects of a loaded library) and the
 compiled code object of a backend, which provides ``function_address(name)``
 (``None`` when the code cannot run here, with ``run_error`` saying why),
-``has_function(name)``, ``assert_messages[name]`` and ``get_source(fmt)``; the LLVM
+``has_function(name)``, ``assert_messages[name]``, ``get_source(fmt)`` and
+``fast_entries(items)`` (the native call entries, compiled by the backend that
+emitted the code: :mod:`codegen.llvm.fastcall`); the LLVM
 backend adds ``global_address(name)``, ``emit_object()``, ``emit_assembly()`` and
 ``target_facts()``, which :meth:`Module.export_library` and :meth:`Module.save` use.
 """
@@ -13,9 +15,8 @@ import ctypes
 
 from tecomp.errors import BuildError, TecompError
 
-from .abi import passes_as_double
+from tecomp.abi import passes_as_double
 from .arguments import ArgumentChecker
-from .fastcall import fast_entries
 from .signature import Signature
 
 
@@ -31,7 +32,7 @@ class NotRunnableError(TecompError, RuntimeError):
 class Function:
     """One compiled function with its argument checker; call it with numpy arrays.
 
-    The fast path is a native CPython entry (:mod:`.fastcall`) that checks the
+    The fast path is a native CPython entry (:mod:`codegen.llvm.fastcall`) that checks the
     arguments and calls the kernel without ctypes; it hands every call it does not
     accept to :meth:`checked_call`, the Python checker, which raises the detailed
     message or calls the kernel through ctypes with pointers read in Python. The
@@ -119,7 +120,7 @@ class Module:
         if not self._entries_built:
             self._entries_built = True
             runnable = [f for f in self._functions.values() if f.kernel is not None]
-            entries = fast_entries([(f.signature, f.check,
+            entries = self._compiled.fast_entries([(f.signature, f.check,
                                      ctypes.cast(f.kernel, ctypes.c_void_p).value,
                                      f.checked_call, f._raise) for f in runnable])
             for f, fast in zip(runnable, entries):

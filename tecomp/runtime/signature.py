@@ -16,7 +16,7 @@ from tecomp import ir
 from tecomp.errors import BuildError
 from tecomp.ir import Buffer, Cast, IntImm, Var
 
-from .abi import abi_vars, written_buffers
+from tecomp.abi import abi_vars, written_buffers
 
 BINARY_OPS = ("Add", "Sub", "Mul", "FloorDiv", "FloorMod", "Div", "Mod", "Min", "Max")
 

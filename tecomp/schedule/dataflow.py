@@ -9,7 +9,7 @@ from ..ir import IterVar, Range, Var
 from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.functor import substitute
-from ..tensor import ComputeOp, Tensor
+from ..te.tensor import ComputeOp, Tensor
 from .relations import AttachType, Split
 
 

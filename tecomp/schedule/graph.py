@@ -55,7 +55,7 @@ def reads_of_any(body):
 
 def lowered_stages(schedule):
     """Stages that get loops: compute stages not inlined, producers first."""
-    from ..tensor import ComputeOp
+    from ..te.tensor import ComputeOp
     return [s for s in schedule.stages
             if isinstance(s.op, ComputeOp) and s.attach_type != AttachType.INLINE]
 

@@ -7,7 +7,7 @@ from ..ir import IterVar, Var
 from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.stmt import ForKind
-from ..tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
+from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from . import dataflow
 from .relations import AttachType, Fuse, IterVarAttr, Split
 

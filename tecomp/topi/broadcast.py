@@ -6,11 +6,11 @@ or ``"injective"``; :func:`tecomp.topi.generic.schedule_injective` inlines such
 stages into their consumers and schedules the outputs.
 """
 
-from .. import api
+from ..te import api
 from ..errors import ExprError
 from ..ir import expr as E
 from ..ir.op import to_expr
-from ..tensor import Tensor
+from ..te.tensor import Tensor
 from .util import broadcast_indices, broadcast_shape, get_const_int, same_extent
 
 

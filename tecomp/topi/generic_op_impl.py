@@ -4,14 +4,14 @@ stage, so course-era code such as ``-topi.sum(y_ * topi.log(p), axis=1)`` works.
 
 Inside a ``compute`` lambda a tensor must be indexed, not used whole, so there
 the operators keep tecomp's error ("tensor 'A' used as a value; index it"); the
-check walks the Python stack for the frame of :func:`tecomp.api.compute`, which
+check walks the Python stack for the frame of :func:`tecomp.te.api.compute`, which
 is cheap because whole-tensor arithmetic happens outside hot loops.
 """
 
 import sys
 
-from .. import api
-from ..tensor import Tensor
+from ..te import api
+from ..te.tensor import Tensor
 from . import broadcast
 
 _COMPUTE_CODE = api.compute.__code__
@@ -39,7 +39,7 @@ def _operator(name, build, reflected=False):
 
 
 def install():
-    """Give :class:`tecomp.tensor.Tensor` its arithmetic operators (idempotent)."""
+    """Give :class:`tecomp.te.tensor.Tensor` its arithmetic operators (idempotent)."""
     if getattr(Tensor, "_topi_operators", False):
         return
     pairs = {"__add__": broadcast.add, "__sub__": broadcast.subtract,

@@ -5,7 +5,7 @@ A transposed right operand is first packed into a ``(k, m)`` stage (tagged
 stride along ``j`` and can be vectorized; packing costs ``O(k m)`` against the
 product's ``O(n m k)``."""
 
-from .. import api
+from ..te import api
 from ..errors import ExprError
 from ..ir import Range
 from ..ir import expr as E

@@ -2,7 +2,7 @@
 ``min``, ``prod``. Stages are tagged ``"comm_reduce"`` and record which input
 axes they reduce (``op.attrs["reduce_axes"]``) for the default schedule."""
 
-from .. import api
+from ..te import api
 from ..ir import Range
 from ..ir import expr as E
 from .util import normalize_axis

@@ -4,7 +4,7 @@ from ..errors import ExprError
 from ..ir import expr as E
 from ..ir.functor import structural_equal
 from ..ir.op import to_expr
-from ..tensor import Tensor
+from ..te.tensor import Tensor
 
 
 def get_const_int(value):

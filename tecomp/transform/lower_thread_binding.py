@@ -25,12 +25,13 @@ from ..ir import expr as E
 from ..ir import stmt as S
 from ..ir.expr import IterVar, IterVarType, Range, Var
 from ..ir.functor import IRMutator, collect, substitute
+from ..target import GPU_MAX_THREADS
 
 #: per-dimension block-size limits (CUDA's; OpenCL devices report their own at run time)
 MAX_BLOCK_DIM = {"threadIdx.x": 1024, "threadIdx.y": 1024, "threadIdx.z": 64}
 
 
-def lower_thread_binding(func, max_threads=1024):
+def lower_thread_binding(func, max_threads=GPU_MAX_THREADS):
     """``func`` with bound loops as ``thread_extent`` attributes (a new PrimFunc,
     or the same object when it has no bound loop)."""
     lowering = _Lowering(func.name, max_threads)

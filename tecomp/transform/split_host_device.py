@@ -33,7 +33,8 @@ from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir import stmt as S
 from ..ir.functor import IRMutator, collect, free_vars
-from ..runtime.abi import abi_vars
+from ..target import GPU_MAX_SHARED_BYTES
+from ..abi import abi_vars
 from .lower_thread_binding import thread_extents
 
 GRID_TAGS = ("blockIdx.x", "blockIdx.y", "blockIdx.z")
@@ -75,8 +76,17 @@ class HostProgram:
     launches: List[Launch]
     temps: Dict[Buffer, E.PrimExpr] = field(default_factory=dict)
 
+    def __str__(self):
+        lines = [f"// host {self.func.name}: temporaries "
+                 + (", ".join(f"{b.name}[{n}]" for b, n in self.temps.items()) or "none")]
+        for k in self.kernels:
+            lines.append(f"// kernel {k.name}: grid=({', '.join(map(str, k.grid))}) "
+                         f"block=({', '.join(map(str, k.block))})")
+            lines.append(str(k.func))
+        return "\n".join(lines)
 
-def split_host_device(func, max_shared_bytes=48 * 1024):
+
+def split_host_device(func, max_shared_bytes=GPU_MAX_SHARED_BYTES):
     """Split ``func`` into a :class:`HostProgram` of kernels."""
     return _Splitter(func, max_shared_bytes).run()
 

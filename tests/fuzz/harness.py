@@ -16,7 +16,7 @@ import textwrap
 import numpy as np
 
 import tecomp as te
-from tecomp.tensor import PlaceholderOp, post_order
+from tecomp.te.tensor import PlaceholderOp, post_order
 
 from .numpy_eval import ProgramError, evaluate_tensors
 from .programs import INPUT_BOUND

@@ -20,7 +20,7 @@ import numpy as np
 
 from tecomp.ir import expr as E
 from tecomp.ir import dtype as dt
-from tecomp.tensor import ComputeOp, PlaceholderOp
+from tecomp.te.tensor import ComputeOp, PlaceholderOp
 
 
 class ProgramError(Exception):

@@ -23,7 +23,7 @@ stage computed at the root (no nested parallelism).
 from tecomp import ScheduleError
 from tecomp.ir import IntImm
 from tecomp.ir.expr import IterVarType
-from tecomp.tensor import PlaceholderOp
+from tecomp.te.tensor import PlaceholderOp
 
 
 def _leaf_extent(stage, iv):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tecomp.runtime.gpu.cuda import gpu_compute_capability, nvrtc_available
+from codegen.cuda.nvrtc import nvrtc_available
+from tecomp.runtime.gpu.cuda import gpu_compute_capability
 from tecomp.runtime.gpu.opencl import opencl_devices
 
 HAS_OPENCL = bool(opencl_devices())

@@ -29,7 +29,7 @@ def test_compiles_to_ptx(name):
 
 @needs_nvrtc
 def test_nvrtc_error_is_a_build_error_with_the_log():
-    from tecomp.runtime.gpu.cuda import compile_ptx
+    from codegen.cuda.nvrtc import compile_ptx
     with pytest.raises(te.BuildError, match="NVRTC failed"):
         compile_ptx('extern "C" __global__ void k() { undefined_name = 1; }', "compute_75")
 

@@ -17,7 +17,8 @@ from codegen.llvm.testing import idx, loop
 from tecomp.errors import ArgumentTypeError, ArgumentValueError
 from tecomp.ir import (LT, Add, AssertStmt, Buffer, Cast, FloorDiv, Load, Mul, PrimFunc,
                        Store, Sub, Var)
-from tecomp.runtime import KernelAssertionError, fastcall
+from codegen.llvm import fastcall
+from tecomp.runtime import KernelAssertionError
 
 
 def axpy_func():

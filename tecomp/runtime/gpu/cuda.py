@@ -1,7 +1,7 @@
-"""The CUDA device and compiler, through cuda-python (``pip install 'tecomp[cuda]'``).
+"""The CUDA device, through cuda-python (``pip install 'tecomp[cuda]'``).
 
-:func:`compile_ptx` runs NVRTC (no GPU needed); :class:`CUDADevice` loads the PTX
-on GPU 0 through the driver API (primary context) and launches kernels.
+:class:`CUDADevice` loads PTX (from :mod:`codegen.cuda.nvrtc`) on GPU 0 through
+the driver API (primary context) and launches kernels.
 """
 
 import ctypes
@@ -13,54 +13,14 @@ from .module import DeviceError
 
 def _bindings():
     try:
-        from cuda.bindings import driver, nvrtc
+        from cuda.bindings import driver
     except ImportError:
         try:
-            from cuda import cuda as driver, nvrtc          # cuda-python < 12.6
+            from cuda import cuda as driver          # cuda-python < 12.6
         except ImportError as exc:
             raise BuildError("target 'cuda' needs cuda-python and NVRTC: pip install "
                              "'tecomp[cuda]'") from exc
-    return driver, nvrtc
-
-
-def nvrtc_available():
-    try:
-        _, nvrtc = _bindings()
-        err, *_ = nvrtc.nvrtcVersion()
-        return int(err) == 0
-    except Exception:
-        return False
-
-
-def compile_ptx(source, arch, name="tecomp.cu"):
-    """PTX text of CUDA C ``source`` for ``arch`` (``"compute_80"``, ``"sm_90"``)."""
-    _, nvrtc = _bindings()
-    if arch.startswith("sm_"):
-        arch = "compute_" + arch[3:]
-    err, prog = nvrtc.nvrtcCreateProgram(source.encode(), name.encode(), 0, [], [])
-    _nvrtc_check(nvrtc, err, "nvrtcCreateProgram")
-    try:
-        opts = [f"--gpu-architecture={arch}".encode(), b"--std=c++17"]
-        err, = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)
-        if int(err) != 0:
-            _, size = nvrtc.nvrtcGetProgramLogSize(prog)
-            log = b" " * size
-            nvrtc.nvrtcGetProgramLog(prog, log)
-            raise BuildError(f"NVRTC failed to compile the CUDA source for {arch}:\n"
-                             f"{log.decode(errors='replace')}\n--- source ---\n{source}")
-        err, size = nvrtc.nvrtcGetPTXSize(prog)
-        _nvrtc_check(nvrtc, err, "nvrtcGetPTXSize")
-        ptx = b" " * size
-        err, = nvrtc.nvrtcGetPTX(prog, ptx)
-        _nvrtc_check(nvrtc, err, "nvrtcGetPTX")
-    finally:
-        nvrtc.nvrtcDestroyProgram(prog)
-    return ptx.rstrip(b"\0").decode()
-
-
-def _nvrtc_check(nvrtc, err, what):
-    if int(err) != 0:
-        raise BuildError(f"NVRTC: {what} failed ({err})")
+    return driver
 
 
 def _check(result, what):
@@ -73,7 +33,7 @@ def _check(result, what):
 def gpu_compute_capability():
     """``(major, minor)`` of GPU 0, or None without a GPU or driver."""
     try:
-        driver, _ = _bindings()
+        driver = _bindings()
         if int(driver.cuInit(0)[0]) != 0:
             return None
         err, count = driver.cuDeviceGetCount()
@@ -94,7 +54,7 @@ class CUDADevice:
             raise DeviceError("no CUDA GPU (or driver) found: a module built for target "
                               "'cuda' compiles without one (get_source('ptx') works) but runs "
                               "only on a GPU; build for target='opencl' to run elsewhere")
-        driver = self.driver = _bindings()[0]
+        driver = self.driver = _bindings()
         self.dev = _check(driver.cuDeviceGet(0), "cuDeviceGet")
         self.ctx = _check(driver.cuDevicePrimaryCtxRetain(self.dev), "cuDevicePrimaryCtxRetain")
         _check(driver.cuCtxSetCurrent(self.ctx), "cuCtxSetCurrent")

@@ -68,7 +68,7 @@ class GPUFunction:
         self._proxies = {}
 
     def check_written(self):
-        from ..abi import written_buffers
+        from tecomp.abi import written_buffers
         return written_buffers(self.program.func)
 
     def _proxy(self, arg):

@@ -29,7 +29,7 @@ starting threads, and ``vectorize`` only for constant extents.
 """
 
 from ...schedule import create_schedule
-from ...tensor import ComputeOp
+from ...te.tensor import ComputeOp
 from ..util import as_list, const_shape, get_const_int
 
 INJECTIVE = ("elemwise", "broadcast", "injective")

@@ -5,12 +5,12 @@ input; a compute operation defines each element by an expression over its
 axes. ``A[i, j]`` inside a compute lambda builds a ``TensorRead`` node.
 """
 
-from .errors import ExprError
-from .ir import IterVar, Range, Var
-from .ir import dtype as dt
-from .ir import expr as E
-from .ir.functor import IRVisitor
-from .ir.op import to_expr
+from ..errors import ExprError
+from ..ir import IterVar, Range, Var
+from ..ir import dtype as dt
+from ..ir import expr as E
+from ..ir.functor import IRVisitor
+from ..ir.op import to_expr
 
 
 class Tensor:

@@ -42,7 +42,7 @@ from tecomp.errors import BuildError
 from tecomp.ir import IntImm, Var
 from tecomp.ir import dtype as dt
 
-from .abi import passes_as_double
+from tecomp.abi import passes_as_double
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F64, PTR = ir.DoubleType(), ir.PointerType()

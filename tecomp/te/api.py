@@ -5,13 +5,13 @@ import inspect
 import math
 import weakref
 
-from .errors import ExprError
-from .ir import IterVar, Range, Var
-from .ir import dtype as dt
-from .ir import expr as E
-from .ir.expr import IterVarType
-from .ir.functor import IRVisitor
-from .ir.op import cast, match_operands, to_bool, to_expr
+from ..errors import ExprError
+from ..ir import IterVar, Range, Var
+from ..ir import dtype as dt
+from ..ir import expr as E
+from ..ir.expr import IterVarType
+from ..ir.functor import IRVisitor
+from ..ir.op import cast, match_operands, to_bool, to_expr
 from .tensor import ComputeOp, PlaceholderOp, make_axis
 
 
@@ -162,7 +162,7 @@ def _check_body(name, bodies):
 
 
 def _vars_in(bodies):
-    from .ir.functor import free_vars
+    from ..ir.functor import free_vars
     found = set()
     for b in bodies:
         found |= free_vars(b)
@@ -366,23 +366,23 @@ power = pow
 
 def truncdiv(a, b):
     """Integer division rounding toward zero (C semantics)."""
-    from .ir.op import truncdiv as build
+    from ..ir.op import truncdiv as build
     return build(a, b)
 
 
 def truncmod(a, b):
     """Remainder of :func:`truncdiv` (sign of the dividend)."""
-    from .ir.op import truncmod as build
+    from ..ir.op import truncmod as build
     return build(a, b)
 
 
 def floordiv(a, b):
     """Integer division rounding toward negative infinity (Python's ``//``)."""
-    from .ir.op import floordiv as build
+    from ..ir.op import floordiv as build
     return build(a, b)
 
 
 def floormod(a, b):
     """Remainder of :func:`floordiv` (Python's ``%``)."""
-    from .ir.op import floormod as build
+    from ..ir.op import floormod as build
     return build(a, b)

@@ -7,7 +7,7 @@ from .api import (abs, all, any, ceil, comm_reducer, compute, const, cos, erf, e
                   max, max_value, min, min_value, placeholder, pow, power, prod,
                   reduce_axis, round, rsqrt, select, sigmoid, sin, size_var, sqrt, sum,
                   tanh, thread_axis, trunc, truncdiv, truncmod, var)
-from .ir import IterVar, PrimExpr, Range, Var  # noqa: F401
-from .ir.op import cast  # noqa: F401
-from .schedule import Schedule, Stage, create_schedule  # noqa: F401
+from ..ir import IterVar, PrimExpr, Range, Var  # noqa: F401
+from ..ir.op import cast  # noqa: F401
+from ..schedule import Schedule, Stage, create_schedule  # noqa: F401
 from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor  # noqa: F401
