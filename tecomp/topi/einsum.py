@@ -4,7 +4,7 @@ implicit output, repeated letters for diagonals, summed letters; no ellipsis).
 A contraction is one reduction stage tagged ``"comm_reduce"`` (or ``"injective"``
 when nothing is summed), read by the default schedules like ``topi.sum``."""
 
-from .. import api
+from ..te import api
 from ..errors import ExprError
 from ..ir import Range
 from ..ir import expr as E

@@ -7,12 +7,12 @@ input elements), so :func:`tecomp.topi.generic.schedule_injective` inlines it
 into its consumers, or vectorizes and parallelizes it when it is an output.
 """
 
-from .. import api
+from ..te import api
 from ..errors import ExprError
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.op import cast, to_expr
-from ..tensor import Tensor
+from ..te.tensor import Tensor
 from .util import broadcast_indices, broadcast_shape, fold, get_const_int, normalize_axis
 
 
