@@ -118,6 +118,28 @@ class Target:
         """The ``llvm`` target of the machine running tecomp."""
         return Target("llvm")
 
+    # ------------------------------------------------------------ with target:
+
+    _scope = []
+
+    def __enter__(self):
+        Target._scope.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        Target._scope.pop()
+
+    @staticmethod
+    def current(allow_none=True):
+        """The target of the innermost ``with Target(...):`` block (TVM's
+        ``tvm.target.Target.current()``); None outside one, or an error when
+        ``allow_none`` is False."""
+        if Target._scope:
+            return Target._scope[-1]
+        if not allow_none:
+            raise BuildError("Target.current(): no target is in scope; use `with Target(...):`")
+        return None
+
     # ------------------------------------------------------------ llvm facts
 
     def _host_info(self):
