@@ -8,7 +8,7 @@ not counted; placeholders cost nothing.
 
 from ..ir import IRVisitor
 from ..te import ComputeOp
-from ..tensor import post_order
+from ..te.tensor import post_order
 
 _ARITHMETIC = ("Add", "Sub", "Mul", "Div", "Mod", "FloorDiv", "FloorMod", "Min", "Max",
                "EQ", "NE", "LT", "LE", "GT", "GE", "And", "Or", "Not", "Select", "Call")
