@@ -325,12 +325,15 @@ class CommReducer:
 @node
 class Reduce(PrimExpr):
     """A reduction of ``source`` over ``axis`` with ``combiner``; only at the top of
-    a compute body. ``value_index`` picks the output of a multi-value reducer."""
+    a compute body. ``value_index`` picks the output of a multi-value reducer.
+    ``init`` (one expression per value, or None) replaces the combiner's identity
+    as the starting value, as TVM's ``te.sum(..., init=...)``."""
     combiner: CommReducer
     source: Tuple[PrimExpr, ...]
     axis: Tuple[IterVar, ...]
     condition: Optional[PrimExpr]
     value_index: int = 0
+    init: Optional[Tuple[PrimExpr, ...]] = None
     dtype: str = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -133,6 +133,8 @@ class IRPrinter(TextPrinter):
         text = f"{e.combiner.name}({source}, axis=[{axes}]"
         if e.condition is not None:
             text += f", where={self.expr(e.condition)}"
+        if e.init is not None:
+            text += f", init=[{', '.join(self.expr(v) for v in e.init)}]"
         return text + ")"
 
     # ------------------------------------------------------------ statements

@@ -80,6 +80,9 @@ def rfactor(schedule, tensor, axis, factor_axis=0):
     body = stage.body
     if not isinstance(body[0], E.Reduce) or len(body) != 1:
         raise ScheduleError(f"{primitive}: '{stage.op.name}' is not a single-output reduction")
+    if body[0].init is not None:
+        raise ScheduleError(f"{primitive}: '{stage.op.name}' is a reduction with init=; rfactor "
+                            "would count the initial value once per partial result")
     rel_of = {r.outer: r for r in stage.relations if isinstance(r, Split)}
     rel_of.update({r.inner: r for r in stage.relations if isinstance(r, Split)})
     if axis in stage.reduce_axes:
@@ -168,4 +171,5 @@ def _rebuild_reduce(body, old_axes, new_axes):
         return body
     mapping = dict(zip(old_axes, new_axes))
     axes = tuple(mapping.get(iv, iv) for iv in body.axis)
-    return E.Reduce(body.combiner, body.source, axes, body.condition, body.value_index)
+    return E.Reduce(body.combiner, body.source, axes, body.condition, body.value_index,
+                    body.init)

@@ -105,7 +105,7 @@ class _Builder:
         if isinstance(body[0], E.Reduce):
             reduce = body[0]
             init = S.seq(*[S.Provide(t, ident, indices)
-                           for t, ident in zip(outputs, reduce.combiner.identity)])
+                           for t, ident in zip(outputs, _initial_values(reduce, var_values))])
             data_conditions = [c for c in conditions if not uses_var(c, reduce_vars)]
             init = _guard(init, data_conditions)
             update = self.update(reduce, outputs, indices, var_values)
@@ -181,6 +181,13 @@ class _Builder:
         inner = self.ranges[rel.inner].extent
         outer = self.ranges[rel.outer].extent
         return self.analyzer.can_prove(E.EQ(inner * outer, extent))
+
+
+def _initial_values(reduce, var_values):
+    """The values a reduction starts from: its ``init=`` (at this point), else the identity."""
+    if reduce.init is None:
+        return reduce.combiner.identity
+    return tuple(substitute(v, var_values) for v in reduce.init)
 
 
 def _guard(stmt, conditions):

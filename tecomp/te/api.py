@@ -217,11 +217,14 @@ def comm_reducer(fcombine, fidentity, name="reduce"):
         combiner = E.CommReducer(lhs, rhs, result, identity, name)
         condition = None if where is None else to_bool(where)
         if init is not None:
-            raise ExprError(f"{name}: init= is not supported; add the initial value after "
-                            "the reduction in a separate stage")
+            init = tuple(init) if isinstance(init, (tuple, list)) else (init,)
+            if len(init) != len(sources):
+                raise ExprError(f"{name}: init= needs {len(sources)} values, got {len(init)}")
+            init = tuple(cast(to_expr(v), d) for v, d in zip(init, dtypes))
         if len(sources) == 1:
-            return E.Reduce(combiner, sources, axes, condition, 0)
-        return tuple(E.Reduce(combiner, sources, axes, condition, k) for k in range(len(sources)))
+            return E.Reduce(combiner, sources, axes, condition, 0, init)
+        return tuple(E.Reduce(combiner, sources, axes, condition, k, init)
+                     for k in range(len(sources)))
 
     reducer.__name__ = name
     return reducer

@@ -103,7 +103,10 @@ def transpose(a, axes=None):
 
 
 def reshape(a, newshape):
-    """``a`` with a new shape of the same size (constant shapes; one entry may be -1)."""
+    """``a`` with a new shape of the same size (constant shapes; one entry may be -1).
+
+    As TVM's ``topi.reshape``, a shape with fewer elements reads the leading
+    elements in row-major order; one with more is refused."""
     sizes = [get_const_int(d) for d in a.shape]
     if any(d is None for d in sizes):
         raise ExprError("reshape: needs a tensor of constant shape")
@@ -111,6 +114,7 @@ def reshape(a, newshape):
     for d in sizes:
         total *= d
     newshape = [int(d) for d in newshape]
+    inferred = -1 in newshape
     if newshape.count(-1) == 1:
         known = 1
         for d in newshape:
@@ -119,7 +123,7 @@ def reshape(a, newshape):
     size = 1
     for d in newshape:
         size *= d
-    if size != total:
+    if size > total or (size != total and inferred):
         raise ExprError(f"reshape: cannot reshape {sizes} ({total} elements) to {newshape}")
 
     def read(*i):

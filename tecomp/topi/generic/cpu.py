@@ -140,7 +140,7 @@ def _pad(s, op, consumers):
     """Padding is computed once in full for a convolution or a pooling (so their
     inner loops need no bounds checks) and inlined elsewhere."""
     users = consumers.get(op, [])
-    if s[op].is_output or (users and all(getattr(u, "tag", "") in _MATERIALIZE_PAD_FOR for u in users)):
+    if s[op].is_output or any(getattr(u, "tag", "") in _MATERIALIZE_PAD_FOR for u in users):
         op_stage = s[op]
         axes = list(op.axis)
         shape = const_shape(op.outputs[0].shape)
@@ -339,7 +339,7 @@ def _pack(s, op):
 
 
 def _conv2d(s, op, consumers=None):
-    scheduled = _register_tiled_conv2d(s, op)
+    scheduled = _register_tiled_conv2d(s, op, consumers or {})
     if scheduled is not None:
         return scheduled
     stage = s[op]
@@ -356,7 +356,7 @@ def _conv2d(s, op, consumers=None):
     _parallel(stage, [n, f, y], _work(op))
 
 
-def _register_tiled_conv2d(s, op):
+def _register_tiled_conv2d(s, op, consumers):
     """A register tile of the NCHW convolution for constant shapes and a stride of 1
     or 2 along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
     accumulate in a local cache (28 vector registers at most) over the whole
@@ -390,7 +390,8 @@ def _register_tiled_conv2d(s, op):
     nvec = max(d for d in range(1, 8) if (width // vector) % d == 0)
     ftile = next(f for f in (8, 6, 4, 3, 2, 1) if f * nvec <= 28 and channels % f == 0)
     data = op.input_tensors[0]
-    pad = data.op if getattr(data.op, "tag", "") == "pad" and not s[data.op].is_output else None
+    pad = data.op if getattr(data.op, "tag", "") == "pad" and not s[data.op].is_output \
+        and consumers.get(data.op, [op]) == [op] else None   # other readers need it whole
     cache = s.cache_write(op.output(0), "local")
     n, f, y, x = stage.op.axis
     fo, fi = stage.split(f, factor=ftile)

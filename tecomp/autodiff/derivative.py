@@ -1,0 +1,185 @@
+"""Symbolic partial derivatives of one scalar expression with respect to the tensor
+reads in it: the local step of reverse-mode differentiation.
+
+``partial_derivatives(expr)`` walks ``expr`` from the top, carrying the adjoint
+(the derivative of ``expr`` with respect to the node visited), and returns, for
+each distinct read ``X[idx]`` (reads of one tensor at structurally equal indices
+are one variable), the sum of the adjoints that reach it::
+
+    expr = A[i] * A[i] + exp(B[j])   ->   [(A[i], A[i] + A[i]), (B[j], exp(B[j]))]
+
+Rules (TVM's and the calculus'): ``min``/``max`` pass the adjoint to the operand
+they pick (the first on a tie); ``select``/``if_then_else`` to the arm taken, an
+``if_then_else`` keeping its guard around everything read below it (a guarded
+read may lie out of bounds); ``floor``/``ceil``/``trunc``/``round``, comparisons,
+and integer values stop the adjoint (their derivative is zero almost everywhere);
+float casts pass it through. ``abs`` has derivative ``sign(x)`` (+1 at 0).
+An intrinsic without a rule is refused, naming it.
+"""
+
+import math
+
+from ..errors import ExprError
+from ..ir import dtype as dt
+from ..ir import expr as E
+from ..ir.functor import structural_equal, substitute
+from ..ir.op import cast
+
+
+def _c(value, dtype):
+    return E.const(value, dtype)
+
+
+def _is_zero(e):
+    return isinstance(e, (E.IntImm, E.FloatImm)) and e.value == 0
+
+
+def _is_one(e):
+    return isinstance(e, (E.IntImm, E.FloatImm)) and e.value == 1
+
+
+def mul(a, b):
+    """``a * b``, folding the constants 0 and 1."""
+    if _is_zero(a) or _is_zero(b):
+        return _c(0, a.dtype)
+    if _is_one(a):
+        return b
+    if _is_one(b):
+        return a
+    return E.Mul(a, b)
+
+
+def add(a, b):
+    """``a + b``, folding a constant 0."""
+    if _is_zero(a):
+        return b
+    if _is_zero(b):
+        return a
+    return E.Add(a, b)
+
+
+def neg(a):
+    return _c(0, a.dtype) if _is_zero(a) else E.Sub(_c(0, a.dtype), a)
+
+
+def _call(op, *args):
+    return E.Call(args[0].dtype, op, tuple(args))
+
+
+# d f(x) / dx for one-argument intrinsics, as a function of x.
+_UNARY = {
+    "exp": lambda x: _call("exp", x),
+    "exp2": lambda x: E.Mul(_c(math.log(2), x.dtype), _call("exp2", x)),
+    "log": lambda x: E.Div(_c(1, x.dtype), x),
+    "log2": lambda x: E.Div(_c(1 / math.log(2), x.dtype), x),
+    "log10": lambda x: E.Div(_c(1 / math.log(10), x.dtype), x),
+    "sqrt": lambda x: E.Div(_c(0.5, x.dtype), _call("sqrt", x)),
+    "rsqrt": lambda x: E.Mul(_c(-0.5, x.dtype), E.Div(_call("rsqrt", x), x)),
+    "sin": lambda x: _call("cos", x),
+    "cos": lambda x: neg(_call("sin", x)),
+    "tanh": lambda x: E.Sub(_c(1, x.dtype), E.Mul(_call("tanh", x), _call("tanh", x))),
+    "sigmoid": lambda x: E.Mul(_call("sigmoid", x), E.Sub(_c(1, x.dtype), _call("sigmoid", x))),
+    "fabs": lambda x: E.Select(E.LT(x, _c(0, x.dtype)), _c(-1, x.dtype), _c(1, x.dtype)),
+    "erf": lambda x: E.Mul(_c(2 / math.sqrt(math.pi), x.dtype),
+                           _call("exp", E.Sub(_c(0, x.dtype), E.Mul(x, x)))),
+}
+_ZERO = ("floor", "ceil", "trunc", "round", "nearbyint", "isnan", "bitwise_and")
+
+
+class _Backprop:
+    def __init__(self):
+        self.reads = []        # [(TensorRead, adjoint)]
+
+    def add_read(self, read, adjoint):
+        for k, (known, acc) in enumerate(self.reads):
+            if known.tensor is read.tensor and structural_equal(known.indices, read.indices):
+                self.reads[k] = (known, add(acc, adjoint))
+                return
+        self.reads.append((read, adjoint))
+
+    def run(self, e, adj):
+        if not dt.is_float(e.dtype) or _is_zero(adj):
+            return
+        method = getattr(self, "visit_" + type(e).__name__, None)
+        if method is None:
+            raise ExprError(f"te.gradient: cannot differentiate `{e}` ({type(e).__name__})")
+        method(e, adj)
+
+    def visit_TensorRead(self, e, adj):
+        self.add_read(e, adj)
+
+    def visit_FloatImm(self, e, adj):
+        pass
+
+    visit_Var = visit_IntImm = visit_Load = visit_FloatImm
+
+    def visit_Add(self, e, adj):
+        self.run(e.a, adj)
+        self.run(e.b, adj)
+
+    def visit_Sub(self, e, adj):
+        self.run(e.a, adj)
+        self.run(e.b, neg(adj))
+
+    def visit_Mul(self, e, adj):
+        self.run(e.a, mul(adj, e.b))
+        self.run(e.b, mul(adj, e.a))
+
+    def visit_Div(self, e, adj):
+        self.run(e.a, E.Div(adj, e.b))
+        self.run(e.b, neg(E.Div(mul(adj, e.a), E.Mul(e.b, e.b))))
+
+    def _pick(self, e, adj, first_wins):
+        zero = _c(0, adj.dtype)
+        self.run(e.a, E.Select(first_wins, adj, zero))
+        self.run(e.b, E.Select(first_wins, zero, adj))
+
+    def visit_Min(self, e, adj):
+        self._pick(e, adj, E.LE(e.a, e.b))
+
+    def visit_Max(self, e, adj):
+        self._pick(e, adj, E.GE(e.a, e.b))
+
+    def visit_Select(self, e, adj):
+        zero = _c(0, adj.dtype)
+        self.run(e.true_value, E.Select(e.condition, adj, zero))
+        self.run(e.false_value, E.Select(e.condition, zero, adj))
+
+    def visit_Cast(self, e, adj):
+        if dt.is_float(e.value.dtype):
+            self.run(e.value, cast(adj, e.value.dtype))
+
+    def visit_Let(self, e, adj):
+        self.run(substitute(e.body, {e.var: e.value}), adj)
+
+    def _guarded(self, arm, adj, cond):
+        """Backpropagate into ``arm`` and keep every contribution under ``cond``."""
+        inner = _Backprop()
+        inner.run(arm, adj)
+        zero = _c(0, adj.dtype)
+        for read, acc in inner.reads:
+            self.add_read(read, E.Call(acc.dtype, "if_then_else", (cond, acc, zero)))
+
+    def visit_Call(self, e, adj):
+        if e.op == "if_then_else":
+            cond, t, f = e.args
+            self._guarded(t, adj, cond)
+            self._guarded(f, adj, E.Not(cond))
+        elif e.op == "pow":
+            x, y = e.args
+            self.run(x, mul(adj, E.Mul(y, _call("pow", x, E.Sub(y, _c(1, y.dtype))))))
+            self.run(y, mul(adj, E.Mul(e, _call("log", x))))
+        elif e.op in _UNARY and len(e.args) == 1:
+            self.run(e.args[0], mul(adj, _UNARY[e.op](e.args[0])))
+        elif e.op in _ZERO:
+            return
+        else:
+            raise ExprError(f"te.gradient: no derivative rule for the intrinsic '{e.op}' in "
+                            f"`{e}`")
+
+
+def partial_derivatives(expr):
+    """``[(read, d expr / d read)]`` for each distinct float read in ``expr``."""
+    walker = _Backprop()
+    walker.run(expr, _c(1, expr.dtype) if dt.is_float(expr.dtype) else _c(0, "float32"))
+    return walker.reads

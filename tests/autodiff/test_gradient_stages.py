@@ -1,0 +1,85 @@
+"""Gradient stages are ordinary stages: readable names, no Jacobian-sized loops,
+default topi schedules, te.verify and export to a shared library."""
+
+import numpy as np
+import pytest
+
+import tecomp as te
+from tecomp import topi
+
+from grad_helpers import iterations
+
+
+def _conv_case():
+    X = te.placeholder((1, 4, 12, 12), name="X")
+    W = te.placeholder((5, 4, 3, 3), name="W")
+    Y = topi.nn.conv2d(X, W, 2, 1, 1)
+    return X, W, Y
+
+
+@pytest.mark.parametrize("case", ["dense", "conv2d", "pool", "reshape"])
+def test_lowered_gradient_has_no_jacobian_sized_loops(case):
+    if case == "dense":
+        X, W = te.placeholder((16, 32), name="X"), te.placeholder((24, 32), name="W")
+        Y, inputs = topi.nn.dense(X, W), [X, W]
+    elif case == "conv2d":
+        X, W, Y = _conv_case()
+        inputs = [X, W]
+    elif case == "pool":
+        X = te.placeholder((1, 4, 12, 12), name="X")
+        Y, inputs = topi.nn.pool2d(X, (3, 3), (2, 2), (1, 1), (1, 1, 1, 1), "max"), [X]
+    else:
+        X = te.placeholder((4, 6, 8), name="X")
+        Y, inputs = topi.reshape(topi.transpose(X, (2, 0, 1)), (16, 12)), [X]
+    head = te.placeholder(Y.shape, name="head")
+    grads = te.gradient(Y, inputs, head=head)
+    forward = iterations(te.lower(te.create_schedule(Y.op), inputs + [Y]))
+    backward = iterations(te.lower(te.create_schedule([g.op for g in grads]),
+                                   list(grads) + inputs + [head]))
+    assert backward <= 4 * len(inputs) * forward + 4096, (backward, forward)
+
+
+def test_names_schedules_verify_and_export(tmp_path):
+    X, W, Y = _conv_case()
+    Z = topi.nn.relu(Y)
+    head = te.placeholder(Z.shape, name="head")
+    gX, gW = te.gradient(Z, [X, W], head=head)
+    assert (gX.name, gW.name) == ("X.grad", "W.grad")
+    s = topi.generic.schedule_auto([gX, gW])
+    text = str(te.lower(s, [gX, gW, X, W, head]))
+    assert "T_relu.grad" in text or "T_conv2d_nchw.grad" in text
+    te.verify(s, [gX, gW, X, W, head])
+    f = te.build(s, [gX, gW, X, W, head], name="conv_backward")
+    path = str(tmp_path / "libgrad.so")
+    f.export_library(path)
+    g = te.load_module(path)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 4, 12, 12)).astype("float32")
+    w = rng.standard_normal((5, 4, 3, 3)).astype("float32")
+    h = rng.standard_normal((1, 5, 6, 6)).astype("float32")
+    a = [np.zeros((1, 4, 12, 12), "float32"), np.zeros((5, 4, 3, 3), "float32")]
+    b = [np.zeros((1, 4, 12, 12), "float32"), np.zeros((5, 4, 3, 3), "float32")]
+    f(*a, x, w, h)
+    g(*b, x, w, h)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert np.abs(a[1]).sum() > 0
+
+
+def test_errors_name_the_tensors():
+    A = te.placeholder((4,), name="A")
+    I = te.placeholder((4,), name="I", dtype="int32")
+    B = te.compute((4,), lambda i: A[i] * I[i].astype("float32"), name="B")
+    with pytest.raises(te.TecompError, match="input 'I' has dtype int32; integer tensors"):
+        te.gradient(B, [I], head=B)
+    with pytest.raises(te.TecompError, match="head 'H' of shape \\[3\\] must end with"):
+        te.gradient(B, [A], head=te.placeholder((3,), name="H"))
+    big = te.placeholder((5000,), name="big")
+    C = te.compute((5000,), lambda i: big[i] * 2.0, name="C")
+    with pytest.raises(te.TecompError, match="Jacobian of 'C' .* 25000000 elements"):
+        te.gradient(C, [big])
+    T = topi.take(A, I)
+    with pytest.raises(te.TecompError, match="index map of .A. .* cannot be inverted.*strict"):
+        te.gradient(T, [A], head=T, strict=True)
+    D = te.compute((4,), lambda i: te.isnan(A[i]).astype("float32") + te.sin(A[i]), name="D")
+    assert te.gradient(D, [A], head=D)[0].name == "A.grad"
