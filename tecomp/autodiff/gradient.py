@@ -28,7 +28,7 @@ domain under an equality condition: correct, but ``O(|X| * |domain|)``; it warns
 
 import warnings
 
-from .. import api
+from ..te import api
 from ..arith.analyzer import simplify
 from ..errors import ExprError
 from ..ir import IterVar, Range, Var
@@ -36,7 +36,7 @@ from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.functor import IRMutator, substitute, uses_var
 from ..ir.op import cast
-from ..tensor import ComputeOp, Tensor, post_order
+from ..te.tensor import ComputeOp, Tensor, post_order
 from .derivative import add, mul, partial_derivatives
 from .solve import reads_tensor, solve_read
 

@@ -11,4 +11,4 @@ from ..ir import IterVar, PrimExpr, Range, Var  # noqa: F401
 from ..ir.op import cast  # noqa: F401
 from ..schedule import Schedule, Stage, create_schedule  # noqa: F401
 from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor  # noqa: F401
-from .autodiff import GradientWarning, gradient, jacobian  # noqa: F401,E402
+from ..autodiff import GradientWarning, gradient, jacobian  # noqa: F401,E402
