@@ -17,6 +17,7 @@ from ..errors import InternalError
 from ..ir import expr as E
 from .int_bound import ConstIntBound
 from .linear import AtomTable, coeff_bits, const_value, poly_add
+from .overflow import OverflowModel
 from .rewrite_simplify import Simplifier, is_int_scalar
 
 
@@ -30,6 +31,7 @@ class Analyzer:
         self._facts = []           # (poly d, lo, hi): lo <= d <= hi is known (see assume)
         self._var_facts = {}       # Var -> [(lo, hi)] constant bounds implied by facts
         self.atoms = AtomTable()
+        self.overflow = OverflowModel(self)
         self._int_bound = ConstIntBound(self)
         self._simplifier = Simplifier(self)
 
@@ -39,6 +41,7 @@ class Analyzer:
         return stack[-1] if stack else None
 
     def _changed(self):
+        self.overflow.clear()
         self._int_bound.clear()
         self._simplifier.clear()
 

@@ -46,6 +46,13 @@ class CanonicalForm:
     """Needs ``self.an`` (the analyzer), ``self.atoms``, ``self.visit`` and the
     memo dicts ``poly_memo``, ``orig_poly``, ``term_memo``."""
 
+    def exact(self, *exprs):
+        """Whether the integer expressions are index arithmetic, whose value is
+        the mathematical value of their polys (see :mod:`tecomp.arith.overflow`);
+        otherwise only rewrites that hold under wraparound apply."""
+        wraps = self.an.overflow.wraps
+        return not any(wraps(e) for e in exprs)
+
     def poly_of(self, s):
         """The canonical form of an already simplified integer expression."""
         hit = self.poly_memo.get(id(s))
@@ -221,7 +228,7 @@ class CanonicalForm:
         if t is E.Not and type(cond.a) in FLIP_NOT and is_int_scalar(cond.a.a.dtype):
             return self.facts_of(FLIP_NOT[type(cond.a)](cond.a.a, cond.a.b))
         if t not in _FACT_RANGE or not is_int_scalar(cond.a.dtype) \
-                or not no_overflow(cond.a.dtype):
+                or not self.exact(cond.a, cond.b):
             return []
         d = poly_add(self.poly_of(cond.a), self.poly_of(cond.b), None, -1)
         lo, hi = _FACT_RANGE[t]

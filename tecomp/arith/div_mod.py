@@ -2,7 +2,8 @@
 ``Div``/``Mod`` of integers. A mixin of
 :class:`tecomp.arith.rewrite_simplify.Simplifier`.
 
-With a constant divisor ``c > 0`` (int32/int64, whose overflow is undefined):
+With a constant divisor ``c > 0`` (index arithmetic, which never wraps: see
+:mod:`tecomp.arith.overflow`):
 ``floordiv(c*q + r, c) == q + floordiv(r, c)`` and ``floormod(c*q + r, c) ==
 floormod(r, c)`` exactly; a remainder whose range lies in one bucket of ``c``
 folds to a constant; a common factor divides out (``(x*4) // 8 == x // 2``);
@@ -69,7 +70,7 @@ class DivModRules:
             if c > 0 and -c < lo and hi < c:
                 return make_const(dtype, 0)   # truncation of |a| < c
             return self._rebuild(e, a, b)
-        if lo >= 0 and no_overflow(dtype):
+        if lo >= 0 and self.exact(a, b):
             d = poly_add(self.poly_of(b), self.poly_of(a), coeff_bits(dtype), -1)
             if self.diff_bound(d, dtype, lambda l, h: l >= 1)[0] >= 1:
                 return make_const(dtype, 0)   # 0 <= a < b
@@ -81,8 +82,8 @@ class DivModRules:
         """``floordiv(a, c)`` for a constant ``c > 0``."""
         if lo > -inf and hi < inf and lo // c == hi // c:
             return make_const(dtype, lo // c)
-        if not no_overflow(dtype):
-            # Wrapping types: the sum-of-products split is not exact.
+        if not self.exact(a):
+            # Wrapping values: the sum-of-products split is not exact.
             return E.Div(a, make_const(dtype, c)) if lo >= 0 else \
                 E.FloorDiv(a, make_const(dtype, c))
         bits = coeff_bits(dtype)
@@ -142,7 +143,7 @@ class DivModRules:
             if c > 0 and -c < lo and hi < c:
                 return a                    # truncating remainder of |a| < c
             return self._rebuild(e, a, b)
-        if lo >= 0 and no_overflow(dtype):
+        if lo >= 0 and self.exact(a, b):
             d = poly_add(self.poly_of(b), self.poly_of(a), coeff_bits(dtype), -1)
             if self.diff_bound(d, dtype, lambda l, h: l >= 1)[0] >= 1:
                 return a                    # 0 <= a < b
@@ -153,7 +154,7 @@ class DivModRules:
     def _floormod_const(self, a, c, dtype, lo, hi):
         """``floormod(a, c)`` for a constant ``c > 0``."""
         cexpr = make_const(dtype, c)
-        if not no_overflow(dtype):
+        if not self.exact(a):
             if lo > -inf and hi < inf and lo // c == hi // c:
                 shift = lo // c * c
                 return a if shift == 0 else self.visit(E.Sub(a, make_const(dtype, shift)))
@@ -187,7 +188,7 @@ class DivModRules:
         """Division by one positive constant is monotone: ``x // c`` vs ``y // c``
         is ordered like ``x`` vs ``y`` (``min(n // 32, (n + 31) // 32)``)."""
         fa, fb = self._as_floor_div(a), self._as_floor_div(b)
-        if fa is None or fb is None or fa[1] != fb[1] or not no_overflow(dtype):
+        if fa is None or fb is None or fa[1] != fb[1] or not self.exact(fa[0], fb[0]):
             return lo, hi
         d = poly_add(self.poly_of(fb[0]), self.poly_of(fa[0]), None, -1)
         dlo, dhi = self.diff_bound(d, dtype, lambda l, h: l >= 0 or h <= 0)

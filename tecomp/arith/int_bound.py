@@ -1,10 +1,10 @@
 """Constant integer bounds of expressions: ``(lo, hi)`` with ``lo <= e <= hi``.
 
 Bounds are Python ints, or ``-inf``/``inf`` (``math.inf``) where unknown. For
-``int32``/``int64`` the arithmetic is mathematical (overflow is undefined
-behaviour, so a defined program never wraps); for narrower and unsigned integers,
-whose arithmetic wraps, a result that may leave the dtype's range becomes the
-whole range.
+index arithmetic (int32/int64 of variables and constants, see
+:mod:`tecomp.arith.overflow`) the arithmetic is mathematical; for everything
+that wraps (narrow and unsigned integers, int32/int64 values carrying data) a
+result that may leave the dtype's range becomes the whole range.
 """
 
 from math import inf
@@ -26,13 +26,14 @@ def default_bound(dtype):
     return int_limits(dtype)
 
 
-def fit(bound, dtype):
-    """``bound`` as it holds for a value of ``dtype`` after wraparound."""
+def fit(bound, dtype, wraps=True):
+    """``bound`` as it holds for a value of ``dtype`` after wraparound (index
+    arithmetic, ``wraps=False``, of int32/int64 never wraps)."""
     lo, hi = bound
     if not dt.is_integer(dtype) and not dt.is_bool(dtype):
         return bound
     low, high = int_limits(dtype)
-    if dt.element_of(dtype) in NO_OVERFLOW:
+    if dt.element_of(dtype) in NO_OVERFLOW and not wraps:
         # Overflow is undefined: clamp, keeping "unknown" spelled as infinity.
         return (lo if lo > low else -inf, hi if hi < high else inf)
     if lo < low or hi > high:
@@ -133,7 +134,7 @@ class ConstIntBound:
         else:
             result = method(e)
             if dt.is_integer(e.dtype):
-                result = fit(result, e.dtype)
+                result = fit(result, e.dtype, self.analyzer.overflow.wraps(e))
         self.memo[id(e)] = (e, result)
         return result
 

@@ -130,6 +130,34 @@ def _limits_interval(dtype):
     return Interval(None, None)
 
 
+_WRAPPING_NODES = (E.Add, E.Sub, E.Mul)
+
+
+def _wrapping_dtype(dtype):
+    """Narrow and unsigned integers wrap around. int32/int64 intervals serve
+    bound inference of indices, where a wrapped index is out of bounds anyway;
+    the simplifier asks them only of index arithmetic (see
+    :mod:`tecomp.arith.overflow`)."""
+    return dt.is_integer(dtype) and dt.lanes_of(dtype) == 1 and dtype not in NO_OVERFLOW
+
+
+def _math_bound(e, an):
+    """Mathematical (unwrapped) constant bounds of an ``+ - *`` tree over
+    operands whose own (wrapped) values the analyzer bounds; ``(None, None)``
+    when unknown."""
+    if type(e) not in _WRAPPING_NODES:
+        return an.const_int_bound(e)
+    a, b = _math_bound(e.a, an), _math_bound(e.b, an)
+    if None in a or None in b:
+        return None, None
+    if type(e) is E.Add:
+        return a[0] + b[0], a[1] + b[1]
+    if type(e) is E.Sub:
+        return a[0] - b[1], a[1] - b[0]
+    corners = [x * y for x in a for y in b]
+    return min(corners), max(corners)
+
+
 def _bin(node, a, b):
     return None if a is None or b is None else node(a, b)
 
@@ -149,8 +177,27 @@ class _IntervalEval:
             result = self.opaque(e)
         else:
             result = method(e)
+            if type(e) in _WRAPPING_NODES and _wrapping_dtype(e.dtype) and not result.is_point() \
+                    and not self._fits(result, e.dtype):
+                result = _limits_interval(e.dtype)
         self.memo[id(e)] = (e, result)
         return result
+
+    def _fits(self, result, dtype):
+        """Whether the ends of ``result`` (``+ - *`` of a wrapping dtype, built
+        from the operands' ends) never wrap: the operands' ends have constant
+        bounds whose mathematical ``+ - *`` stays inside the dtype. Otherwise
+        ``[x.lo - y.hi, x.hi - y.lo]`` of uint8 may be ``[4, 3]``: no bound at all."""
+        if not result.is_bounded():
+            return False
+        low, high = int_limits(dtype)
+        for end in (result.lo, result.hi):
+            if type(end) not in _WRAPPING_NODES:
+                continue
+            lo, hi = _math_bound(end, self.an)
+            if lo is None or lo < low or hi > high:
+                return False
+        return True
 
     # An expression none of whose variables vary is a point: itself.
     def opaque(self, e):

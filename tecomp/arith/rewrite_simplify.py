@@ -165,7 +165,7 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
             return a
         if type(a) is E.IntImm:           # commutative: the constant goes last
             a, b = b, a
-        if no_overflow(dtype):
+        if self.exact(a, b):
             d = poly_add(self.poly_of(b), self.poly_of(a), None, -1)
             lo, hi = self.diff_bound(d, dtype, lambda l, h: l >= 0 or h <= 0)
         else:
@@ -192,7 +192,7 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
                 return folded
         if not is_int_scalar(dtype):
             return self._other_binary(e, a, b)
-        if no_overflow(dtype):
+        if self.exact(a, b):
             pa, pb = self.poly_of(a), self.poly_of(b)
             d = poly_add(pa, pb, None, -1)
             lo, hi = self.diff_bound(d, dtype, lambda l, h: _decide(t, l, h) is not None)

@@ -2,8 +2,10 @@
 used by the property tests to check that simplification preserves values.
 
 Integers wrap to their dtype; for int32/int64 an overflow raises ``Undefined``
-(the simplifier may assume it never happens). Division by zero and
-``INT_MIN / -1`` raise ``Undefined`` too.
+(the simplifier may assume it never happens in index arithmetic) unless
+``wrap=True``: values read from memory (``Load``, looked up in ``env`` as
+``("load", index)``) wrap in every dtype, as the generated code computes.
+Division by zero and ``INT_MIN / -1`` raise ``Undefined`` too.
 """
 
 import math
@@ -25,11 +27,11 @@ def _limits(dtype):
     return -2 ** (bits - 1), 2 ** (bits - 1) - 1
 
 
-def _wrap(value, dtype):
+def _wrap(value, dtype, wrap=False):
     if dt.is_bool(dtype):
         return int(bool(value))
     lo, hi = _limits(dtype)
-    if dtype in ("int32", "int64"):
+    if dtype in ("int32", "int64") and not wrap:
         if not lo <= value <= hi:
             raise Undefined(f"{dtype} overflow: {value}")
         return value
@@ -45,9 +47,14 @@ def _tdiv(a, b):
     return q if (a >= 0) == (b >= 0) else -q
 
 
-def evaluate(e, env):
-    """The value of ``e`` (an int for integers and bools) with ``env`` mapping Var -> value."""
+def evaluate(e, env, wrap=False):
+    """The value of ``e`` (an int for integers and bools) with ``env`` mapping Var -> value
+    (and ``("load", index)`` -> value of a ``Load`` at a constant index)."""
+    if wrap:
+        env = {**env, "wrap": True}
     t = type(e)
+    if t is E.Load:
+        return env[("load", e.index.value)]
     if t is E.IntImm:
         return e.value
     if t is E.FloatImm:
@@ -93,11 +100,11 @@ def evaluate(e, env):
     if dt.is_float(dtype):
         raise NotImplementedError("float arithmetic is not evaluated here")
     if name == "Add":
-        return _wrap(a + b, dtype)
+        return _wrap(a + b, dtype, env.get("wrap", False))
     if name == "Sub":
-        return _wrap(a - b, dtype)
+        return _wrap(a - b, dtype, env.get("wrap", False))
     if name == "Mul":
-        return _wrap(a * b, dtype)
+        return _wrap(a * b, dtype, env.get("wrap", False))
     if name == "Min":
         return min(a, b)
     if name == "Max":
@@ -115,3 +122,4 @@ def evaluate(e, env):
         q = _tdiv(a, b)
         return q if name == "Div" else a - q * b
     raise NotImplementedError(name)
+

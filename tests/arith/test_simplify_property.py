@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tecomp.arith import Analyzer, Interval
 from tecomp.ir import expr as E
+from tecomp.ir.buffer import Buffer
 
 from ir_eval import Undefined, evaluate
 
@@ -193,3 +194,62 @@ def test_assumed_conditions_are_used_soundly(cond, expr, ranges, data):
         except Undefined:
             continue
         assert evaluate(simple, env) == expected, (cond, expr, simple, env)
+
+
+# Data: int32/int64 values read from memory wrap around like narrow types (a
+# reducer's identity is INT32_MIN); widened narrow values are compared in the
+# index types; a loop variable with a symbolic extent brings the symbolic
+# fallback of the bounds into play.
+DATA_DTYPES = ("int32", "int64", "int8", "uint8", "int16", "uint16", "uint32")
+_N = E.Var("n", "int64")
+_BUF = Buffer("B", "int32", (E.IntImm("int64", 8),))
+_I = E.Var("i", "int64")
+
+
+def data_exprs(dtype, max_leaves=6):
+    from tecomp.arith.const_fold import int_limits, wrap
+    low, high = int_limits(dtype)
+    consts = st.one_of(SMALL, st.sampled_from([low, high, low + 1, high - 1]))
+    leaves = st.one_of(st.sampled_from([E.Load(dtype, _BUF, E.IntImm("int64", k)) for k in range(3)]),
+                       consts.map(lambda v: E.IntImm(dtype, wrap(v, dtype))))
+
+    def extend(children):
+        binop = st.tuples(st.sampled_from((E.Add, E.Sub, E.Mul, E.Min, E.Max)), children,
+                          children).map(lambda t: t[0](t[1], t[2]))
+        by_const = st.tuples(st.sampled_from((E.FloorDiv, E.FloorMod)), children,
+                             st.sampled_from([2, 3, 8])).map(
+            lambda t: t[0](t[1], E.IntImm(dtype, t[2])))
+        return st.one_of(binop, by_const)
+
+    return st.recursive(leaves, extend, max_leaves=max_leaves)
+
+
+@st.composite
+def widened_conditions(draw):
+    src = draw(st.sampled_from(DATA_DTYPES))
+    wide = draw(st.sampled_from(("int32", "int64")))
+    a = E.Cast(wide, draw(data_exprs(src)))
+    b = draw(st.one_of(SMALL.map(lambda v: E.IntImm(wide, v)),
+                       data_exprs(src).map(lambda x: E.Cast(wide, x))))
+    return src, draw(st.sampled_from(CMPS))(a, b)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(widened_conditions(), st.data())
+def test_wrapping_data_keeps_its_value(case, data):
+    from tecomp.arith.const_fold import int_limits
+    src, cond = case
+    an = Analyzer()
+    an.bind(_I, E.Range(E.IntImm("int64", 0), _N))   # symbolic sizes, as in a loop
+    simple = an.simplify(cond)
+    low, high = int_limits(src)
+    values = st.one_of(st.sampled_from([low, high, 0, 1, 2, 3, low + 1, high - 1]),
+                       st.integers(low, high))
+    for _ in range(12):
+        env = {("load", k): data.draw(values) for k in range(3)}
+        try:
+            expected = evaluate(cond, env, wrap=True)
+        except Undefined:
+            continue
+        assert evaluate(simple, env, wrap=True) == expected, (cond, simple, env)
