@@ -12,6 +12,7 @@ without ``-mcpu`` the host CPU's name and features are used (``cpu`` and
 
 import functools
 
+from . import target_cpu
 from .errors import BuildError
 
 #: Options each kind accepts. ``None`` marks a flag without a value.
@@ -73,6 +74,11 @@ def host_mismatch(triple, cpu, features, features_complete=False):
     if missing:
         return f"it uses CPU features this host ({host_cpu}) lacks: {', '.join(missing)}"
     return None
+
+
+def _dtype_bytes(dtype):
+    bits = "".join(ch for ch in str(dtype).split("x")[0] if ch.isdigit())
+    return max(1, int(bits or 32) // 8)
 
 
 class Target:
@@ -176,6 +182,29 @@ class Target:
     def host_mismatch(self):
         """``None`` if code for this (llvm) target runs on this host, else why not."""
         return host_mismatch(self.triple, self.cpu, self.features, self.features_complete)
+
+    # ------------------------------------------------------------ what cpu schedules read
+
+    @property
+    def vector_bits(self):
+        """Bits of the widest float vector register (512 with AVX-512, 256 with
+        AVX/AVX2, 128 with SSE or NEON)."""
+        return target_cpu.vector_bits(self)
+
+    def vector_lanes(self, dtype="float32"):
+        """Elements of ``dtype`` in one vector register."""
+        return max(1, self.vector_bits // (8 * _dtype_bytes(dtype)))
+
+    @property
+    def vector_registers(self):
+        """Architectural vector registers (32 with AVX-512 or on aarch64, else 16)."""
+        return target_cpu.vector_registers(self)
+
+    @property
+    def cache_bytes(self):
+        """``{1: L1 data, 2: L2, 3: last level}`` bytes per core (the host's for a host
+        target, typical sizes otherwise)."""
+        return target_cpu.cache_bytes(self)
 
     # ------------------------------------------------------------ gpu facts
 

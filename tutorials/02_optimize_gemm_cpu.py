@@ -15,13 +15,18 @@ import time
 import numpy as np
 
 import tecomp as te
+from tecomp import topi
 
 # 8. Register micro-tile fed from packed panels, cache-blocked k (GotoBLAS-style):
 #    a MR x NR block of C lives in vector registers for a whole KC slice of k;
 #    B is packed into NR-wide panels so each k step loads one contiguous vector.
-def micro_kernel_schedule(M, N, K, MR=8, NR=32):
+#    MR and NR come from the target: as many rows of NR = two vectors as the
+#    vector registers hold (8 x 32 with AVX-512's 32 registers, 6 x 16 with AVX2's 16).
+def micro_kernel_schedule(M, N, K, MR=None, NR=None):
     """The step-8 schedule for an M x N x K float32 GEMM (N divisible by NR)."""
-    NR = min(NR, N)
+    target = te.Target.current(allow_none=True) or te.Target.current_host()
+    fit_mr, fit_nr = topi.generic.CpuFit(target).gemm_tile(M, N)
+    MR, NR = MR or fit_mr, min(NR or fit_nr, N)
     A = te.placeholder((M, K), name="A")
     B = te.placeholder((K, N), name="B")
     k = te.reduce_axis((0, K), name="k")

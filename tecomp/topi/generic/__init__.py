@@ -5,7 +5,7 @@ They all share one traversal (:func:`tecomp.topi.generic.cpu.schedule_cpu`) that
 schedules every topi stage by its tag, so any of them also schedules a graph that
 mixes operators (a dense layer followed by a relu and a softmax)."""
 
-from .cpu import schedule_cpu
+from .cpu import CpuFit, schedule_cpu  # noqa: F401
 
 
 def _named(name, what):

@@ -23,27 +23,63 @@ walks the stages from the outputs to the inputs and treats each by its tag
   loop over rows (``compute_at``), reductions in vector partials, elementwise
   rows vectorized, rows in parallel.
 
+Vector widths, the partial sums of a row reduction and the size of register
+tiles come from the target (:class:`CpuFit`): the target of the enclosing
+``with Target(...)``, else the host.
+
 Stages with tags it does not know (a user's own ``compute``) are left as they are.
 Loops are annotated ``parallel`` only when the work is large enough to pay for
 starting threads, and ``vectorize`` only for constant extents.
 """
 
 from ...schedule import create_schedule
+from ...target import Target
 from ...te.tensor import ComputeOp
 from ..util import as_list, const_shape, get_const_int
 
 INJECTIVE = ("elemwise", "broadcast", "injective")
 #: Below this many scalar operations a loop nest runs on one thread.
 PARALLEL_MIN_WORK = 1 << 15
-VECTOR_WIDTHS = (16, 8, 4)
-#: Partial results per row of a reduction over the contiguous axis (4 vectors of 16).
-ROW_LANES = 64
 #: Side of the square tiles of a transposing copy (one 64-byte line of float32).
 TRANSPOSE_TILE = 16
 
 
-def schedule_cpu(outs):
-    """A schedule for the topi operators that produce ``outs`` (a tensor or a list)."""
+class CpuFit:
+    """What the schedules take from the target: ``lanes`` (float32 elements of one
+    vector register), ``widths`` (vector widths tried, widest first),
+    ``row_lanes`` (partial sums per row of a reduction: four vectors, to hide the
+    add's latency), ``accumulators`` (vector registers a register tile may hold:
+    all but four, left for operands)."""
+
+    def __init__(self, target):
+        self.lanes = target.vector_lanes("float32")
+        self.widths = tuple(w for w in (self.lanes, self.lanes // 2, self.lanes // 4)
+                            if w >= 4) or (4,)
+        self.row_lanes = 4 * self.widths[0]
+        self.accumulators = target.vector_registers - 4
+
+    def vector_width(self, extent):
+        """The widest vector width dividing ``extent`` (None: none does, or symbolic)."""
+        return next((w for w in self.widths if extent is not None and extent % w == 0), None)
+
+    def gemm_tile(self, rows, cols):
+        """``(MR, NR)`` of a GEMM register tile for a ``rows`` x ``cols`` product:
+        NR two vectors wide (one where only one divides ``cols``), MR the most rows
+        whose accumulators, the NR/lanes operand vectors and one broadcast fit the
+        registers (8 at most: more rows gain little and unroll a lot)."""
+        width = self.vector_width(cols)
+        nr = 2 * width if cols % (2 * width) == 0 else width
+        vectors = nr // width
+        mr = max(1, min(8, rows, (self.accumulators + 4 - vectors - 1) // vectors))
+        return mr, nr
+
+
+def schedule_cpu(outs, target=None):
+    """A schedule for the topi operators that produce ``outs`` (a tensor or a list),
+    fitted to ``target`` (default: the current target, else the host)."""
+    target = Target.create(target) if target is not None else \
+        Target.current(allow_none=True) or Target.current_host()
+    fit = CpuFit(target)
     outs = as_list(outs)
     s = create_schedule([t.op for t in outs])
     consumers = {}
@@ -58,7 +94,7 @@ def schedule_cpu(outs):
         done.add(op)
         handler = _HANDLERS.get(op.tag)
         if handler is not None:
-            done.update(handler(s, op, consumers) or ())
+            done.update(handler(s, op, consumers, fit) or ())
     return s
 
 
@@ -70,13 +106,6 @@ def _size(shape):
     for d in shape:
         total *= d
     return total
-
-
-def _vector_width(extent):
-    for width in VECTOR_WIDTHS:
-        if extent is not None and extent % width == 0:
-            return width
-    return None
 
 
 def _work(op):
@@ -99,10 +128,10 @@ def _parallel(stage, axes, work):
     return fused
 
 
-def _split_vector(stage, axis, extent):
+def _split_vector(stage, axis, extent, fit):
     """Split ``axis`` for a vector of constant width; returns (outer or None, inner
     or None). Extents that no width divides are left alone for LLVM."""
-    width = _vector_width(extent)
+    width = fit.vector_width(extent)
     if width is None:
         return axis, None
     if extent == width:
@@ -116,7 +145,7 @@ def _split_vector(stage, axis, extent):
 # ------------------------------------------------------------------ stage schedules
 
 
-def _injective(s, op, consumers=None):
+def _injective(s, op, consumers, fit):
     stage = s[op]
     if op.tag in INJECTIVE and not stage.is_output:
         stage.compute_inline()
@@ -127,7 +156,7 @@ def _injective(s, op, consumers=None):
     shape = const_shape(op.outputs[0].shape)
     work = _size(shape) if shape is not None else None
     last = get_const_int(op.axis[-1].dom.extent)
-    outer, inner = _split_vector(stage, axes[-1], last)
+    outer, inner = _split_vector(stage, axes[-1], last, fit)
     if len(axes) == 1 and inner is None:
         if work is None or work >= PARALLEL_MIN_WORK:
             outer, _ = stage.split(axes[0], factor=4096)
@@ -136,7 +165,7 @@ def _injective(s, op, consumers=None):
     _parallel(stage, axes[:-1] + [outer], work)
 
 
-def _pad(s, op, consumers):
+def _pad(s, op, consumers, fit):
     """Padding is computed once in full for a convolution or a pooling (so their
     inner loops need no bounds checks) and inlined elsewhere."""
     users = consumers.get(op, [])
@@ -150,27 +179,27 @@ def _pad(s, op, consumers):
         s[op].compute_inline()
 
 
-def _reduce(s, op, consumers=None):
+def _reduce(s, op, consumers, fit):
     stage = s[op]
     out_axes, raxes = list(op.axis), list(op.reduce_axis)
     work = _work(op)
     if not out_axes:
-        _reduce_rows(s, op, work)
+        _reduce_rows(s, op, work, fit)
         return
     ndim = op.attrs.get("input_ndim")
     reduces_last = ndim is None or (ndim - 1) in op.attrs.get("reduce_axes", ())
     if reduces_last:
-        _reduce_rows(s, op, work)
+        _reduce_rows(s, op, work, fit)
         return
     # The innermost input axis is kept: reduce outside it so the inner loop is contiguous.
     # A block of up to 256 columns per pass over the reduced rows (whole cache lines),
     # vectorized inside.
     extent = get_const_int(out_axes[-1].dom.extent)
-    width = _vector_width(extent)
+    width = fit.vector_width(extent)
     block = next((b for b in (256, 128, 64, 32, 16, 8, 4) if width and extent % b == 0
                   and b >= width), None)
-    if block is not None and block < extent and block // width <= 16:
-        _reduce_columns_in_registers(s, op, block, width, work)
+    if block is not None and block < extent and block // width <= fit.accumulators:
+        _reduce_columns_in_registers(s, op, block, width, work, fit)
         return
     if block is None or block == extent:
         outer, inner = None, out_axes[-1]
@@ -179,13 +208,13 @@ def _reduce(s, op, consumers=None):
     leading = out_axes[:-1] + ([outer] if outer is not None else [])
     stage.reorder(*leading, *raxes, inner)
     if width is not None:
-        _split_vector(stage, inner, block)
+        _split_vector(stage, inner, block, fit)
     _parallel(stage, leading, work)
 
 
-def _reduce_columns_in_registers(s, op, block, width, work):
+def _reduce_columns_in_registers(s, op, block, width, work, fit):
     """A reduction that keeps the innermost input axis: a ``block`` of columns (at most
-    16 vectors) accumulates in registers (a local cache) over all the reduced
+    ``fit.accumulators`` vectors) accumulates in registers (a local cache) over all the reduced
     rows, then is stored once; the blocks run in parallel.
 
     Before: ``B[j] = sum(A[k, j], axis=k)``; after: ``for j.outer (parallel): acc[0:block]
@@ -196,7 +225,7 @@ def _reduce_columns_in_registers(s, op, block, width, work):
     *rest, last = stage.op.axis
     outer, inner = stage.split(last, factor=block)
     stage.reorder(*rest, outer, inner)
-    _split_vector(stage, inner, block)
+    _split_vector(stage, inner, block, fit)
     fused = _parallel(stage, rest + [outer], work)
     s[cache].compute_at(stage, fused if fused is not None else outer)
     *_, cinner = s[cache].op.axis
@@ -206,12 +235,12 @@ def _reduce_columns_in_registers(s, op, block, width, work):
     s[cache].vectorize(vi)
 
 
-def _reduce_rows(s, op, work):
+def _reduce_rows(s, op, work, fit):
     """A reduction over the innermost (contiguous) input axis: rows in parallel, each
     row's reduction in vector partial results (:func:`_vector_partials`)."""
     stage = s[op]
     out_axes = list(op.axis)
-    partial = _vector_partials(s, op)   # before fusing: rfactor needs the stage unscheduled
+    partial = _vector_partials(s, op, fit)   # before fusing: rfactor needs the stage unscheduled
     row = _parallel(stage, out_axes, work)
     if row is None and out_axes:
         row = stage.fuse(*out_axes) if len(out_axes) > 1 else out_axes[0]
@@ -219,26 +248,27 @@ def _reduce_rows(s, op, work):
         s[partial].compute_at(stage, row)
 
 
-def _vector_partials(s, op):
+def _vector_partials(s, op, fit):
     """Split the innermost reduce axis of ``op`` (a reduction over the contiguous axis
-    of its input) by ``ROW_LANES`` and factor the inner part out (rfactor) into a
-    data-parallel axis: each row accumulates ``ROW_LANES`` partial results in vector
+    of its input) by ``fit.row_lanes`` and factor the inner part out (rfactor) into a
+    data-parallel axis: each row accumulates ``fit.row_lanes`` partial results in vector
     registers (several independent vectors, to hide the add's latency) and folds
     them into one at the end. A row length the factor does not divide ends in a
     shorter, guarded step. Returns the partial results' tensor, or None for short
     rows (left as they are).
 
     Before: ``B[i] = sum(A[i, k], axis=k)``; after:
-    ``BF[i, v] = sum(A[i, ko*64 + v], axis=ko)`` (a vector over ``v``),
+    ``BF[i, v] = sum(A[i, ko*64 + v], axis=ko)`` (64 lanes with AVX-512) (a vector over ``v``),
     ``B[i] = sum(BF[i, v], axis=v)``."""
     stage = s[op]
     raxes = list(op.reduce_axis)
     extent = get_const_int(raxes[-1].dom.extent)
-    if extent is not None and extent < 2 * VECTOR_WIDTHS[0]:
+    vector = fit.widths[0]
+    if extent is not None and extent < 2 * vector:
         return None
     # The guarded tail runs lane by lane: keep it under one vector.
-    lanes = next((n for n in (ROW_LANES, ROW_LANES // 2) if extent is None
-                  or extent % n < VECTOR_WIDTHS[0]), VECTOR_WIDTHS[0])
+    lanes = next((n for n in (fit.row_lanes, fit.row_lanes // 2) if extent is None
+                  or extent % n < vector), vector)
     ko, ki = stage.split(raxes[-1], factor=lanes)
     partial = s.rfactor(op.output(0), ki, factor_axis=len(op.axis))
     pstage = s[partial]
@@ -248,30 +278,31 @@ def _vector_partials(s, op):
     return partial
 
 
-def _vector_inner(stage, axis):
+def _vector_inner(stage, axis, fit):
     """Vectorize ``axis`` (innermost) by the widest vector, a tail of any length left
     to a guarded step; short or symbolic extents are left alone."""
     extent = get_const_int(axis.dom.extent)
-    if extent is None or extent < VECTOR_WIDTHS[0]:
+    vector = fit.widths[0]
+    if extent is None or extent < vector:
         return
-    if extent == VECTOR_WIDTHS[0]:
+    if extent == vector:
         stage.vectorize(axis)
         return
-    _, inner = stage.split(axis, factor=VECTOR_WIDTHS[0])
+    _, inner = stage.split(axis, factor=vector)
     stage.vectorize(inner)
 
 
-def _matmul(s, op, consumers=None):
+def _matmul(s, op, consumers, fit):
     stage = s[op]
     packs = [t.op for t in op.input_tensors if getattr(t.op, "tag", "") == "matmul_pack"
              and _pack(s, t.op)]
-    if _register_tiled_matmul(s, op):
+    if _register_tiled_matmul(s, op, fit):
         return packs
     i, j = op.axis
     (k,) = op.reduce_axis
     n, m = (get_const_int(a.dom.extent) for a in op.axis)
     kk = get_const_int(k.dom.extent)
-    col_tile = 64 if m is None or m >= 64 else (_vector_width(m) or m)
+    col_tile = 64 if m is None or m >= 64 else (fit.vector_width(m) or m)
     row_tile = 32 if n is None or n >= 32 else n
     io, jo, ii, ji = stage.tile(i, j, row_tile, col_tile)
     if kk is None or kk > 4:
@@ -279,14 +310,14 @@ def _matmul(s, op, consumers=None):
         stage.reorder(io, jo, ko, ii, ki, ji)
     else:
         stage.reorder(io, jo, k, ii, ji)
-    if m is not None and m % col_tile == 0 and _vector_width(col_tile):
-        jio, jii = stage.split(ji, factor=_vector_width(col_tile))
+    if m is not None and m % col_tile == 0 and fit.vector_width(col_tile):
+        jio, jii = stage.split(ji, factor=fit.vector_width(col_tile))
         stage.vectorize(jii)
     _parallel(stage, [io], _work(op))
     return packs
 
 
-def _register_tiled_matmul(s, op):
+def _register_tiled_matmul(s, op, fit):
     """The GEMM tutorial's micro-kernel (step 8) for constant shapes: an MR x NR block
     of the product accumulates in vector registers (a local cache) over the whole
     k loop, and the NR-wide panel of the right operand it reads is packed once per
@@ -294,12 +325,11 @@ def _register_tiled_matmul(s, op):
     stage = s[op]
     n, m = (get_const_int(a.dom.extent) for a in op.axis)
     kk = get_const_int(op.reduce_axis[0].dom.extent)
-    width = _vector_width(m) if m is not None else None
-    if None in (n, m, kk) or width is None or width < 8 or n < 4 or kk < 4 \
+    width = fit.vector_width(m) if m is not None else None
+    if None in (n, m, kk) or width is None or width < min(8, fit.lanes) or n < 4 or kk < 4 \
             or stage.relations or stage.attach_type != "root":
         return False
-    nr = 2 * width if m % (2 * width) == 0 else width
-    mr = min(8, n)
+    mr, nr = fit.gemm_tile(n, m)
     right = op.input_tensors[1]
     cache = s.cache_write(op.output(0), "local")
     panel = s.cache_read(right, "global", [cache])
@@ -338,15 +368,15 @@ def _pack(s, op):
     return True
 
 
-def _conv2d(s, op, consumers=None):
-    scheduled = _register_tiled_conv2d(s, op, consumers or {})
+def _conv2d(s, op, consumers, fit):
+    scheduled = _register_tiled_conv2d(s, op, consumers or {}, fit)
     if scheduled is not None:
         return scheduled
     stage = s[op]
     n, f, y, x = op.axis
     rc, ry, rx = op.reduce_axis
     width = get_const_int(x.dom.extent)
-    xo, xi = _split_vector(stage, x, width)
+    xo, xi = _split_vector(stage, x, width, fit)
     if xi is None:   # no vector width divides the output width: reduce outside it
         stage.reorder(n, f, y, rc, ry, rx, x)
     elif xo is None:
@@ -356,10 +386,10 @@ def _conv2d(s, op, consumers=None):
     _parallel(stage, [n, f, y], _work(op))
 
 
-def _register_tiled_conv2d(s, op, consumers):
+def _register_tiled_conv2d(s, op, consumers, fit):
     """A register tile of the NCHW convolution for constant shapes and a stride of 1
     or 2 along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
-    accumulate in a local cache (28 vector registers at most) over the whole
+    accumulate in a local cache (``fit.accumulators`` vector registers) over the whole
     reduction (channels, kernel rows, kernel columns); each step loads ``NV``
     input vectors (contiguous, shifted by the kernel column) and multiplies each
     by ``FT`` broadcast weights. The padded input rows one output row needs are
@@ -384,11 +414,12 @@ def _register_tiled_conv2d(s, op, consumers):
             or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] not in (1, 2):
         return None
     _, channels, _, width = shape
-    vector = _conv_vector(width)
+    vector = _conv_vector(width, fit.lanes)
     if vector is None:
         return None
-    nvec = max(d for d in range(1, 8) if (width // vector) % d == 0)
-    ftile = next(f for f in (8, 6, 4, 3, 2, 1) if f * nvec <= 28 and channels % f == 0)
+    nvec = max(d for d in range(1, min(8, fit.accumulators + 1)) if (width // vector) % d == 0)
+    ftile = next(f for f in (8, 6, 4, 3, 2, 1)
+                 if f * nvec <= fit.accumulators and channels % f == 0)
     data = op.input_tensors[0]
     pad = data.op if getattr(data.op, "tag", "") == "pad" and not s[data.op].is_output \
         and consumers.get(data.op, [op]) == [op] else None   # other readers need it whole
@@ -410,35 +441,36 @@ def _register_tiled_conv2d(s, op, consumers):
     row = stage.fuse(n, y)
     if pad is not None:
         s[pad].compute_at(stage, row)
-        _vector_inner(s[pad], s[pad].op.axis[-1])
+        _vector_inner(s[pad], s[pad].op.axis[-1], fit)
     _parallel(stage, [row], _work(op))
     return [pad] if pad is not None else []
 
 
-def _conv_vector(width):
-    """Lanes of the column vectors of a convolution's register tile: 16 or 8 where they
-    divide ``width``, else the widest divisor of ``width`` from 16 down to 5 (LLVM pads
-    a vector of, say, 14 lanes to 16: cheaper than a guarded tail, which stays
-    scalar), else 4; None below 4 lanes."""
-    if width % 16 == 0 or width % 8 == 0:
-        return 16 if width % 16 == 0 else 8
-    return next((v for v in range(16, 3, -1) if width % v == 0), None)
+def _conv_vector(width, lanes):
+    """Lanes of the column vectors of a convolution's register tile: a full vector
+    (``lanes``) or a half where it divides ``width``, else the widest divisor of
+    ``width`` from ``lanes`` down to 5 (LLVM pads a vector of, say, 14 lanes to 16:
+    cheaper than a guarded tail, which stays scalar), else 4; None below 4 lanes."""
+    for v in (lanes, lanes // 2):
+        if v >= 4 and width % v == 0:
+            return v
+    return next((v for v in range(lanes, 3, -1) if width % v == 0), None)
 
 
-def _pool(s, op, consumers=None):
+def _pool(s, op, consumers, fit):
     stage = s[op]
     n, c, y, x = op.axis
     _parallel(stage, [n, c, y], _work(op))
 
 
-def _softmax(s, op, consumers=None):
+def _softmax(s, op, consumers, fit):
     """Compute each row's producers inside the loop over rows of the output."""
     stage = s[op]
     axis = op.attrs.get("axis")
     group = _softmax_group(op)
     if axis != len(op.axis) - 1:   # softmax along an inner axis: each stage on its own
         for member in group:
-            (_reduce if member.reduce_axis else _injective)(s, member)
+            (_reduce if member.reduce_axis else _injective)(s, member, consumers, fit)
         _injective_root(s, op)
         return group
     rows = list(op.axis[:-1])
@@ -446,23 +478,23 @@ def _softmax(s, op, consumers=None):
     work = _size(shape) * 4 if shape is not None else None
     if rows:
         row = stage.fuse(*rows) if len(rows) > 1 else rows[0]
-        _rowwise(s, group, stage, row)
+        _rowwise(s, group, stage, row, fit)
         if work is None or work >= PARALLEL_MIN_WORK:
             stage.parallel(row)
-    _vector_inner(stage, op.axis[-1])
+    _vector_inner(stage, op.axis[-1], fit)
     return group
 
 
-def _rowwise(s, group, stage, row):
+def _rowwise(s, group, stage, row, fit):
     """Compute the ``group`` of per-row stages of a softmax inside the loop over rows
     ``row`` of ``stage``: reductions in vector partials, elementwise rows as vectors."""
     for member in group:
         if member.reduce_axis:
-            partial = _vector_partials(s, member)
+            partial = _vector_partials(s, member, fit)
             if partial is not None:
                 s[partial].compute_at(stage, row)
         else:
-            _vector_inner(s[member], member.axis[-1])
+            _vector_inner(s[member], member.axis[-1], fit)
         s[member].compute_at(stage, row)
 
 
@@ -483,16 +515,16 @@ def _injective_root(s, op):
     _parallel(stage, axes[:-1], _size(shape) if shape is not None else None)
 
 
-def _cross_entropy(s, op, consumers=None):
+def _cross_entropy(s, op, consumers, fit):
     """Rows in parallel, each row's max and sum of exponentials computed inside its
     iteration; the final mean over rows is a short serial loop."""
     (row_loss,) = [t.op for t in op.input_tensors]
     stage = s[row_loss]
     (row,) = row_loss.axis
     group = _softmax_group(row_loss)
-    _rowwise(s, group, stage, row)
+    _rowwise(s, group, stage, row, fit)
     if row_loss.reduce_axis:
-        partial = _vector_partials(s, row_loss)
+        partial = _vector_partials(s, row_loss, fit)
         if partial is not None:
             s[partial].compute_at(stage, row)
     work = _work(row_loss)
@@ -509,7 +541,7 @@ _HANDLERS = {
     "elemwise": _injective, "broadcast": _injective, "injective": _injective,
     "pad": _pad, "comm_reduce": _reduce, "softmax_reduce": _reduce,
     "softmax_exp": _injective_root, "matmul": _matmul, "dense": _matmul,
-    "matmul_pack": lambda s, op, c: (_pack(s, op), None)[1],
+    "matmul_pack": lambda s, op, c, fit: (_pack(s, op), None)[1],
     "conv2d_nchw": _conv2d, "pool_max": _pool, "pool_sum": _pool, "depthwise_conv2d_nchw": _pool,
     "softmax_output": _softmax, "log_softmax_output": _softmax,
     "softmax_cross_entropy": _cross_entropy,

@@ -1,0 +1,111 @@
+"""What a CPU target offers a schedule: vector width, vector registers, caches.
+
+Schedules read these through :class:`~tecomp.target.Target` (``vector_bits``,
+``vector_lanes(dtype)``, ``vector_registers``, ``cache_bytes``) so that a
+default schedule fits the machine it is built for, not the one it was written
+on. The facts come from the target's features: the host's (for plain
+``llvm``), ``-mattr``, or what ``-mcpu`` implies (the table below). Caches are
+read from the host's ``/sys`` for a host target; other targets get typical
+sizes of their vector ISA.
+"""
+
+import functools
+import os
+
+# LLVM CPU names by the widest vector extension they have (x86-64).
+_AVX512_CPUS = frozenset((
+    "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+    "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+    "graniterapids", "graniterapids-d", "diamondrapids", "znver4", "znver5", "x86-64-v4",
+    "knl", "knm"))
+_AVX2_CPUS = frozenset((
+    "haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake", "arrowlake",
+    "arrowlake-s", "lunarlake", "pantherlake", "gracemont", "sierraforest", "clearwaterforest",
+    "znver1", "znver2", "znver3", "bdver4", "x86-64-v3"))
+_AVX_CPUS = frozenset(("sandybridge", "ivybridge", "bdver1", "bdver2", "bdver3", "btver2"))
+
+#: Typical (L1 data, L2, last level) bytes per core where the host cannot be asked.
+_TYPICAL_CACHES = {512: (48 << 10, 2 << 20, 32 << 20), 256: (32 << 10, 512 << 10, 16 << 20),
+                   128: (32 << 10, 256 << 10, 8 << 20)}
+
+
+def enabled_features(target):
+    """The set of features the target enables (without the leading '+')."""
+    features = set()
+    if "mcpu" in target.options:
+        cpu = target.options["mcpu"]
+        if cpu in _AVX512_CPUS:
+            features |= {"avx512f", "avx2", "fma", "avx"}
+        elif cpu in _AVX2_CPUS:
+            features |= {"avx2", "fma", "avx"}
+        elif cpu in _AVX_CPUS:
+            features |= {"avx"}
+    for flag in target.features.split(","):
+        if flag.startswith("+"):
+            features.add(flag[1:])
+        elif flag.startswith("-"):
+            features.discard(flag[1:])
+    return frozenset(features)
+
+
+def is_arm(target):
+    return target.triple.split("-")[0] in ("aarch64", "arm64", "armv8", "arm")
+
+
+def vector_bits(target):
+    """Width of the widest vector register the target's float arithmetic uses."""
+    features = enabled_features(target)
+    if "avx512f" in features:
+        return 512
+    if "avx" in features or "avx2" in features:
+        return 256
+    return 128   # SSE2 (every x86-64), NEON (every aarch64)
+
+
+def vector_registers(target):
+    """Architectural vector registers: 32 with AVX-512 or on aarch64, else 16."""
+    if is_arm(target) or "avx512f" in enabled_features(target):
+        return 32
+    return 16
+
+
+def cache_bytes(target):
+    """``{1: L1 data, 2: L2, 3: last level}`` bytes seen by one core."""
+    if target.features_complete:   # the host itself
+        host = _host_caches()
+        if host:
+            return host
+    l1, l2, l3 = _TYPICAL_CACHES[vector_bits(target)]
+    return {1: l1, 2: l2, 3: l3}
+
+
+@functools.lru_cache(maxsize=None)
+def _host_caches():
+    found = {}
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return {}
+    for entry in entries:
+        if not entry.startswith("index"):
+            continue
+        try:
+            with open(os.path.join(root, entry, "level")) as f:
+                level = int(f.read())
+            with open(os.path.join(root, entry, "type")) as f:
+                kind = f.read().strip()
+            with open(os.path.join(root, entry, "size")) as f:
+                size = _bytes(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if kind != "Instruction":
+            found[min(level, 3)] = size
+    return found if 1 in found else {}
+
+
+def _bytes(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    if text[-1:].upper() in units:
+        return int(text[:-1]) * units[text[-1].upper()]
+    return int(text)

@@ -1,0 +1,87 @@
+"""Default schedules take their sizes from the target, not from the machine they
+were written on: fixed target strings for AVX-512, AVX2, SSE and NEON."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tecomp as te
+from tecomp import topi
+from tecomp.target import Target
+from tecomp.topi.generic import CpuFit
+
+AVX512 = "llvm -mcpu=skylake-avx512"
+AVX2 = "llvm -mcpu=x86-64-v3"
+SSE = "llvm -mcpu=x86-64"
+NEON = "llvm -mtriple=aarch64-linux-gnu -mcpu=cortex-a72"
+
+
+@pytest.mark.parametrize("spec, bits, registers", [
+    (AVX512, 512, 32), ("llvm -mcpu=znver4", 512, 32), (AVX2, 256, 16),
+    ("llvm -mcpu=znver3", 256, 16), ("llvm -mcpu=znver4 -mattr=-avx512f", 256, 16),
+    (SSE, 128, 16), (NEON, 128, 32),
+])
+def test_vector_facts_of_fixed_targets(spec, bits, registers):
+    target = Target(spec)
+    assert target.vector_bits == bits
+    assert target.vector_lanes("float32") == bits // 32
+    assert target.vector_lanes("float64") == bits // 64
+    assert target.vector_registers == registers
+    assert set(target.cache_bytes) == {1, 2, 3}
+
+
+@pytest.mark.parametrize("spec, lanes, row_lanes, gemm", [
+    (AVX512, 16, 64, (8, 32)),      # 16 accumulators + 2 operands + 1 broadcast of 32
+    (AVX2, 8, 32, (6, 16)),         # 12 + 2 + 1 of 16: an 8-row tile would spill
+    (SSE, 4, 16, (6, 8)),
+    (NEON, 4, 16, (8, 8)),
+])
+def test_register_tiles_fit_the_registers(spec, lanes, row_lanes, gemm):
+    fit = CpuFit(Target(spec))
+    assert fit.lanes == lanes and fit.row_lanes == row_lanes
+    assert fit.gemm_tile(1024, 1024) == gemm
+    mr, nr = gemm
+    vectors = nr // lanes
+    assert mr * vectors + vectors + 1 <= Target(spec).vector_registers
+
+
+def _dense(n):
+    A = te.placeholder((n, n), name="A")
+    W = te.placeholder((n, n), name="W")
+    return A, W, topi.nn.dense(A, W)
+
+
+def _vector_types(s, args):
+    """Lanes of the dense vector accesses (``ramp(base, 1, lanes)``) in the lowered IR."""
+    return {int(w) for w in re.findall(r", 1, (\d+)\)", str(te.lower(s, args)))}
+
+
+# The dense layer's register tile is two vectors wide (NR), vectorized as one loop.
+@pytest.mark.parametrize("spec, widest", [(AVX512, 32), (AVX2, 16), (NEON, 8)])
+def test_topi_schedules_use_the_targets_vector_width(spec, widest):
+    A, W, D = _dense(64)
+    with Target(spec):
+        s = topi.generic.schedule_dense(D)
+    lanes = _vector_types(s, [A, W, D])
+    assert max(lanes) == widest
+
+
+def test_an_avx2_schedule_runs_correctly_here():
+    A, W, D = _dense(96)
+    target = Target(AVX2)
+    with target:
+        s = topi.generic.schedule_dense(D)
+    f = te.build(s, [A, W, D], target=target)
+    rng = np.random.default_rng(0)
+    a, w = rng.random((96, 96), dtype="float32"), rng.random((96, 96), dtype="float32")
+    d = np.empty((96, 96), "float32")
+    f(a, w, d)
+    np.testing.assert_allclose(d, a @ w.T, rtol=1e-4)
+
+
+def test_explicit_target_argument_wins_over_the_host():
+    A = te.placeholder((1024,), name="A")
+    B = topi.exp(A)
+    from tecomp.topi.generic.cpu import schedule_cpu
+    assert max(_vector_types(schedule_cpu(B, target=SSE), [A, B])) == 4
