@@ -11,6 +11,7 @@ without ``-mcpu`` the host CPU's name and features are used (``cpu`` and
 """
 
 import functools
+import threading
 
 from . import target_cpu
 from .errors import BuildError
@@ -126,22 +127,23 @@ class Target:
 
     # ------------------------------------------------------------ with target:
 
-    _scope = []
+    _scope = threading.local()     # .targets: this thread's `with` stack
 
     def __enter__(self):
-        Target._scope.append(self)
+        Target._scope.__dict__.setdefault("targets", []).append(self)
         return self
 
     def __exit__(self, *exc):
-        Target._scope.pop()
+        Target._scope.targets.pop()
 
     @staticmethod
     def current(allow_none=True):
         """The target of the innermost ``with Target(...):`` block (TVM's
         ``tvm.target.Target.current()``); None outside one, or an error when
         ``allow_none`` is False."""
-        if Target._scope:
-            return Target._scope[-1]
+        targets = getattr(Target._scope, "targets", None)
+        if targets:
+            return targets[-1]
         if not allow_none:
             raise BuildError("Target.current(): no target is in scope; use `with Target(...):`")
         return None

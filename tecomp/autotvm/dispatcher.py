@@ -8,6 +8,7 @@ tuned configuration was found.
 """
 
 import logging
+import threading
 
 from ..errors import TecompError
 from ..target import Target
@@ -21,15 +22,21 @@ def current_target():
     return Target.current(allow_none=True) or Target.current_host()
 
 
+class _Stack(threading.local):
+    def __init__(self):
+        self.items = []
+
+
 class DispatchContext:
     """Base of the contexts; ``query(target, workload)`` asks the innermost one,
-    which may defer to the one outside it."""
+    which may defer to the one outside it. Each thread has its own stack."""
 
-    _stack = []
+    _stack = _Stack()
 
     @classmethod
     def current(cls):
-        return cls._stack[-1] if cls._stack else _FALLBACK
+        stack = cls._stack.items
+        return stack[-1] if stack else _FALLBACK
 
     def query(self, target, workload):
         config = self._query_inside(target, workload)
@@ -42,16 +49,16 @@ class DispatchContext:
         raise NotImplementedError
 
     def _outer(self):
-        stack = DispatchContext._stack
+        stack = DispatchContext._stack.items
         index = stack.index(self) if self in stack else len(stack)
         return stack[index - 1] if index > 0 else _FALLBACK
 
     def __enter__(self):
-        DispatchContext._stack.append(self)
+        DispatchContext._stack.items.append(self)
         return self
 
     def __exit__(self, *exc):
-        DispatchContext._stack.remove(self)
+        DispatchContext._stack.items.pop()
 
 
 class ApplyConfig(DispatchContext):

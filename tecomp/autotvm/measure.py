@@ -101,43 +101,55 @@ class LocalBuilder(Builder):
         self.timeout = timeout
         self.n_parallel = n_parallel or os.cpu_count() or 1
         self._workers = [Worker() for _ in range(self.n_parallel)]
-        self._dir = tempfile.mkdtemp(prefix="tecomp_tune_")
+        self._dir = None
         self._count = 0
 
     def build(self, inputs):
-        jobs = []
-        for inp in inputs:
-            self._count += 1
-            jobs.append((inp, os.path.join(self._dir, f"candidate{self._count}.so")))
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="tecomp_tune_")
+        # Templates run one at a time here (they read the dispatch context); only the
+        # compilation, the slow part, runs in parallel in the child processes.
+        jobs = [self._lower(inp) for inp in inputs]
         with ThreadPoolExecutor(self.n_parallel) as pool:
-            return list(pool.map(self._build_one, jobs, range(len(jobs))))
+            return list(pool.map(self._compile, jobs, range(len(jobs))))
 
-    def _build_one(self, job, slot):
+    def _lower(self, inp):
         from ..lower import lower
-        inp, path = job
         start = time.perf_counter()
         try:
             sch, args = inp.task.instantiate(inp.config)
             func = lower(sch, args, name="default_function")
         except TecompError as exc:
-            return BuildResult(None, None, exc, MeasureErrorNo.INSTANTIATION_ERROR,
-                               time.perf_counter() - start)
+            return inp, None, exc, time.perf_counter() - start
+        self._count += 1
+        return inp, func, os.path.join(self._dir, f"candidate{self._count}.so"), \
+            time.perf_counter() - start
+
+    def _compile(self, job, slot):
+        inp, func, path_or_error, lowering = job
+        if func is None:
+            return BuildResult(None, None, path_or_error, MeasureErrorNo.INSTANTIATION_ERROR,
+                               lowering)
+        start = time.perf_counter()
         worker = self._workers[slot % self.n_parallel]
         try:
-            worker.call(build_job, (func, str(inp.target), path), self.timeout)
+            worker.call(build_job, (func, str(inp.target), path_or_error), self.timeout)
         except WorkerError as exc:
             code = MeasureErrorNo.BUILD_TIMEOUT if exc.timed_out else MeasureErrorNo.COMPILE_HOST
-            return BuildResult(None, None, exc, code, time.perf_counter() - start)
+            return BuildResult(None, None, exc, code, lowering + time.perf_counter() - start)
         except Exception as exc:   # noqa: BLE001 (a compile error is this candidate's result)
             return BuildResult(None, None, exc, MeasureErrorNo.COMPILE_HOST,
-                               time.perf_counter() - start)
-        return BuildResult(path, func.name, None, MeasureErrorNo.NO_ERROR,
-                           time.perf_counter() - start)
+                               lowering + time.perf_counter() - start)
+        return BuildResult(path_or_error, func.name, None, MeasureErrorNo.NO_ERROR,
+                           lowering + time.perf_counter() - start)
 
     def close(self):
+        """Stop the child processes and delete the libraries; a later build starts anew."""
         for w in self._workers:
             w.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
 
 class Runner:

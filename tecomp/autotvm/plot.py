@@ -26,8 +26,15 @@ def plot_history(log, path, title=None, flop=None):
         best.append(running)
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     trials = range(1, len(scores) + 1)
-    ax.scatter(trials, scores, s=12, color="tab:blue", alpha=0.6, label="trial")
+    ok = [(t, v) for t, v in zip(trials, scores) if v > 0]
+    failed = [t for t, v in zip(trials, scores) if v == 0]
+    if ok:
+        ax.scatter(*zip(*ok), s=12, color="tab:blue", alpha=0.6, label="trial")
+    if failed:
+        ax.scatter(failed, [0] * len(failed), s=16, marker="x", color="tab:gray",
+                   label="failed or invalid")
     ax.plot(trials, best, color="tab:red", label="best so far")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("trial")
     ax.set_ylabel("GFLOP/s" if flop else "calls per second")
     ax.set_title(title or f"tuning history: {log}")

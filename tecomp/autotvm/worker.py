@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+import tecomp
+
 
 #: Seconds a child may take to start and import tecomp.
 STARTUP_TIMEOUT = 120
@@ -59,6 +61,10 @@ class Worker:
     def _start(self):
         read_end, write_end = os.pipe()
         env = dict(os.environ, **(self._env or {}))
+        # The child imports the same tecomp as this process, wherever that came from.
+        root = os.path.dirname(os.path.dirname(os.path.abspath(tecomp.__file__)))
+        env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in
+                                                      env.get("PYTHONPATH", "").split(os.pathsep) if p])
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tecomp.autotvm.child", str(write_end)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write_end,), env=env)

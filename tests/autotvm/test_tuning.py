@@ -233,3 +233,33 @@ def test_ray_runner_measures_on_a_local_cluster():
         assert tuner.best_config is not None
     finally:
         ray.shutdown()
+
+
+def test_one_measure_option_serves_several_tunings():
+    task = autotvm.task.create("test/matmul", args=(16, "float32"), target="llvm")
+    option = _option(number=1, repeat=1)
+    for seed in (0, 1):
+        tuner = autotvm.tuner.RandomTuner(task, seed=seed)
+        tuner.tune(n_trial=2, measure_option=option)
+        assert all(res.error_no == 0 for _, res in tuner.trials)
+
+
+def test_dispatch_contexts_and_targets_are_per_thread():
+    import threading
+    task = autotvm.task.create("test/matmul", args=(16, "float32"), target="llvm")
+    seen = {}
+    barrier = threading.Barrier(2)
+
+    def run(index, spec):
+        with Target(spec), autotvm.ApplyConfig(task.config_space.get(index)):
+            barrier.wait()
+            seen[index] = (autotvm.get_config().index, str(Target.current()))
+
+    threads = [threading.Thread(target=run, args=(3, "llvm -mcpu=x86-64")),
+               threading.Thread(target=run, args=(7, "llvm -mcpu=x86-64-v3"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {3: (3, "llvm -mcpu=x86-64"), 7: (7, "llvm -mcpu=x86-64-v3")}
+    assert Target.current() is None
