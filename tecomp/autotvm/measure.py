@@ -98,6 +98,10 @@ class LocalBuilder(Builder):
     build within ``timeout`` seconds."""
 
     def __init__(self, timeout=10, n_parallel=None, build_func="default"):
+        if build_func != "default":
+            raise TecompError(f"LocalBuilder: build_func {build_func!r} is not supported; "
+                              "tecomp links shared libraries with the system C compiler "
+                              "('default')")
         self.timeout = timeout
         self.n_parallel = n_parallel or os.cpu_count() or 1
         self._workers = [Worker() for _ in range(self.n_parallel)]
@@ -163,6 +167,9 @@ class Runner:
 
     def __init__(self, timeout=10, number=4, repeat=3, min_repeat_ms=0, cooldown_interval=0.0,
                  enable_cpu_cache_flush=False):
+        if enable_cpu_cache_flush:
+            raise TecompError("enable_cpu_cache_flush=True is not supported: tecomp's runner "
+                              "times warm caches (each repeat after a warm-up call)")
         self.timeout, self.number, self.repeat = timeout, number, repeat
         self.min_repeat_ms, self.cooldown_interval = min_repeat_ms, cooldown_interval
 
@@ -211,7 +218,7 @@ def measure_built(worker, job, build, timeout, machine, cooldown=0.0):
                          build.time_cost + time.perf_counter() - start, time.time(), machine)
 
 
-def measure_option(builder="local", runner="local", **_ignored):
+def measure_option(builder="local", runner="local"):
     """``{"builder": ..., "runner": ...}`` for :meth:`Tuner.tune`; ``"local"``
     stands for :class:`LocalBuilder` / :class:`LocalRunner` with defaults."""
     if builder == "local":

@@ -40,6 +40,8 @@ def test_random_tuner_tunes_logs_and_applies_the_best(tmp_path):
     rows = [json.loads(line) for line in open(log)]
     assert len(rows) >= 6
     assert all(r["input"][1] == "test/matmul" and r["machine"]["cores"] for r in rows)
+    assert all(r["seed"] == 0 and r["tecomp_version"] == te.__version__ for r in rows)
+    assert rows[0]["target_key"].startswith(f"llvm -mcpu={Target('llvm').cpu}")
     measured = [r for r in rows[:6] if r["result"][1] == 0]
     assert measured and all(len(r["result"][0]) == 2 for r in measured)  # every repeat kept
     assert tuner.best_config is not None and tuner.best_flops > 0
@@ -263,3 +265,12 @@ def test_dispatch_contexts_and_targets_are_per_thread():
         t.join()
     assert seen == {3: (3, "llvm -mcpu=x86-64"), 7: (7, "llvm -mcpu=x86-64-v3")}
     assert Target.current() is None
+
+
+def test_measure_options_it_cannot_honour_are_refused():
+    with pytest.raises(te.TecompError, match="enable_cpu_cache_flush=True is not supported"):
+        autotvm.LocalRunner(enable_cpu_cache_flush=True)
+    with pytest.raises(te.TecompError, match="build_func 'ndk' is not supported"):
+        autotvm.LocalBuilder(build_func="ndk")
+    with pytest.raises(te.TecompError, match="builder must be 'local' or a Builder"):
+        autotvm.measure_option(builder="rpc")

@@ -7,12 +7,14 @@ from .. import record
 
 
 def log_to_file(file_out, protocol="json", seed=None):
-    """Append each measurement to ``file_out`` (a path or an open file) as a JSON line."""
+    """Append each measurement to ``file_out`` (a path or an open file) as a JSON line,
+    with ``seed`` (default: the tuner's own seed)."""
     if protocol != "json":
         raise ValueError(f"log_to_file: only the 'json' protocol is written, got {protocol!r}")
 
     def _callback(tuner, inputs, results):
-        lines = "".join(record.encode(i, r, seed) + "\n" for i, r in zip(inputs, results))
+        used = seed if seed is not None else getattr(tuner, "seed", None)
+        lines = "".join(record.encode(i, r, used) + "\n" for i, r in zip(inputs, results))
         if isinstance(file_out, str):
             with open(file_out, "a") as f:
                 f.write(lines)

@@ -18,6 +18,7 @@ class GATuner(Tuner):
         self.pop_size = min(pop_size, self.space_size)
         self.elite_num = min(elite_num, self.pop_size)
         self.mutation_prob = mutation_prob
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.visited = set()
         self.scores = {}       # index -> score

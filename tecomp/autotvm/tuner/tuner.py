@@ -34,6 +34,7 @@ class Tuner:
     def __init__(self, task, **kwargs):
         self.task = task
         self.param = kwargs
+        self.seed = kwargs.get("seed")     # recorded in logs, for reproducing a search
         self.best_config, self.best_flops, self.best_measure_pair = None, 0.0, None
         self.best_iter = 0
         self.trials = []
@@ -195,6 +196,7 @@ class RandomTuner(IndexBasedTuner):
 
     def __init__(self, task, range_idx=None, seed=None):
         super().__init__(task, range_idx)
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     def next_batch(self, batch_size):

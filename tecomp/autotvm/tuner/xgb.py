@@ -33,6 +33,7 @@ class XGBTuner(Tuner):
         self._xgb = xgboost
         self.plan_size, self.epsilon, self.loss_type = plan_size, epsilon, loss_type
         self.num_threads = num_threads
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.space = task.config_space
         self.visited, self.xs, self.ys = set(), [], []
