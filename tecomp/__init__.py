@@ -36,3 +36,17 @@ from .errors import VerificationError  # noqa: E402,F401
 from .verify import verify  # noqa: E402,F401
 
 __all__ += ["verify", "VerificationError"]
+
+# Classic TVM spellings: tvm.tir / tvm.expr, tvm.testing, tvm.contrib, dtype names, TVMError.
+from . import contrib, testing, tir  # noqa: E402,F401
+from .classic import (NotOffered, TVMError, call_extern, call_intrin, call_pure_extern,  # noqa: E402,F401
+                      call_pure_intrin, convert, expr, float16, float32, float64, indexdiv,
+                      indexmod, int8, int16, int32, int64, module, register_intrin_rule, stmt,
+                      uint8)
+from .classic import NOT_OFFERED as _NOT_OFFERED, not_offered as _not_offered  # noqa: E402
+
+
+def __getattr__(name):
+    if name in _NOT_OFFERED:
+        _not_offered(name)
+    raise AttributeError(f"module 'tecomp' has no attribute {name!r}")

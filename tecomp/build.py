@@ -12,7 +12,7 @@ import codegen.opencl
 from . import runtime
 from .errors import BuildError
 from .ir import PrimFunc
-from .lower import check_function_name, lower, lower_for_target
+from .lower import check_function_name, lower_for_target, lower_function
 from .schedule import Schedule
 from .target import Target
 
@@ -55,7 +55,7 @@ def _lowered_functions(inputs, args, name):
         check_function_name(name, BuildError)
         if args is None:
             raise BuildError("build: a schedule needs its argument list, build(s, [A, B, C])")
-        return [lower(inputs, args, name=name)]
+        return [lower_function(inputs, args, name=name)]
     if isinstance(inputs, PrimFunc):
         return [inputs]
     if isinstance(inputs, dict):
@@ -70,7 +70,7 @@ def _lowered_functions(inputs, args, name):
                 raise BuildError(f"build: entry '{fname}' must be (schedule, args) or a "
                                  "lowered function") from None
             check_function_name(fname, BuildError)
-            funcs.append(lower(sch, fargs, name=fname))
+            funcs.append(lower_function(sch, fargs, name=fname))
         return funcs
     if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(f, PrimFunc) for f in inputs):
         return list(inputs)

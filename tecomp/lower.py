@@ -24,6 +24,7 @@ from .transform.bounds_check import bounds_check
 from .transform.can_narrow_index import can_narrow_index
 from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
+from .transform.lower_intrinsics import lower_intrinsics
 from .transform.lower_thread_binding import lower_thread_binding
 from .transform.simplify import simplify
 from .transform.split_host_device import HostProgram, split_host_device
@@ -36,11 +37,28 @@ from .transform.verify_cpu_scopes import verify_cpu_scopes
 def lower(sch, args, name="main", simple_mode=True, binds=None):
     """Lower schedule ``sch`` with tensor/var arguments ``args`` to a PrimFunc.
 
-    ``print(lower(...))`` shows the loop nest. ``simple_mode`` and ``binds`` are
-    accepted for TVM compatibility."""
+    ``print(lower(...))`` shows the loop nest. ``simple_mode`` is accepted for TVM
+    compatibility. As in TVM, ``args`` may list the inputs only: outputs missing
+    from it are appended as the last parameters (``build`` still requires them,
+    so a compiled function's signature is always the one written). ``binds``
+    (TVM's tensor -> buffer map) is refused unless empty: tecomp gives every
+    tensor a compact row-major buffer of its own."""
+    return lower_function(sch, args, name, binds, append_outputs=True)
+
+
+def lower_function(sch, args, name="main", binds=None, append_outputs=False):
+    """:func:`lower` for ``build``: outputs missing from ``args`` are an error unless
+    ``append_outputs``."""
     if not isinstance(sch, Schedule):
         raise LoweringError(f"lower: first argument must be a schedule (te.create_schedule), got {sch!r}")
     check_function_name(name, LoweringError)
+    if binds:
+        names = ", ".join(getattr(t, "name", repr(t)) for t in binds)
+        raise LoweringError(f"lower({name}): binds= (buffers for tensors {names}) is not "
+                            "supported; every tensor gets a compact row-major buffer. Drop "
+                            "binds= or pass the tensors themselves in args")
+    if append_outputs and isinstance(args, (list, tuple)):
+        args = list(args) + [t for op in sch.outputs for t in op.outputs if t not in args]
     tensors, params, buffers = _parameters(sch, args, name)
     log = _PassLog(name)
 
@@ -73,13 +91,16 @@ class TargetFuncs:
 def lower_for_target(funcs, target, debug=False):
     """The target-specific steps after :func:`lower`; returns :class:`TargetFuncs`.
 
+    First, any target: intrinsic calls with a registered rule for the target are
+    rewritten by it (:mod:`tecomp.transform.lower_intrinsics`).
+
     ``debug``: bounds checks before every memory access (any target). CPU
     (``llvm``): no GPU thread bindings or shared memory. GPU (``cuda``/``opencl``):
     bound loops become ``thread_extent`` attributes, the function is split into
     kernels and a host launch plan, barriers guard shared memory, and the index
     width is decided for the whole module."""
     target = Target.create(target)
-    funcs = _as_funcs(funcs, target)
+    funcs = [lower_intrinsics(f, target) for f in _as_funcs(funcs, target)]
     if target.kind == "llvm":
         out = []
         for func in funcs:
@@ -187,4 +208,4 @@ class _PassLog:
                 print(f"  {pass_name:<20} {seconds * 1e3:8.2f} ms")
 
 
-__all__ = ["lower", "lower_for_target", "TargetFuncs", "E"]
+__all__ = ["lower", "lower_function", "lower_for_target", "TargetFuncs", "E"]

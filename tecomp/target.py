@@ -15,6 +15,7 @@ import threading
 
 from . import target_cpu
 from .errors import BuildError
+from .ir.intrin_rules import register_intrin_rule  # noqa: F401 (tvm.target.register_intrin_rule)
 
 #: Options each kind accepts. ``None`` marks a flag without a value.
 KIND_OPTIONS = {
@@ -82,6 +83,17 @@ def _dtype_bytes(dtype):
     return max(1, int(bits or 32) // 8)
 
 
+class TargetKind(str):
+    """A target's kind: a plain string (``"llvm"``) that also answers TVM's
+    ``target.kind.name``."""
+
+    __slots__ = ()
+
+    @property
+    def name(self):
+        return str(self)
+
+
 class Target:
     """A code-generation target: ``kind`` and an ordered dict of ``options``.
 
@@ -92,11 +104,20 @@ class Target:
         ``"opencl"``. A Target is returned unchanged by :meth:`create`.
     """
 
-    __slots__ = ("kind", "options", "_host")
+    __slots__ = ("kind", "options", "_host", "host")
 
-    def __init__(self, spec):
+    def __init__(self, spec=None, host=None, target=None):
+        if target is not None:  # TVM's keyword spelling: Target(target="cuda", host="llvm")
+            if spec is not None:
+                raise BuildError(f"Target: give the target once, not {spec!r} and "
+                                 f"target={target!r}")
+            spec = target
+        self.host = None if host is None else Target.create(host)
+        if self.host is not None and self.host.kind != "llvm":
+            raise BuildError(f"Target: the host must be an llvm (CPU) target, got {host!r}")
         if isinstance(spec, Target):
             self.kind, self.options, self._host = spec.kind, dict(spec.options), spec._host
+            self.host = self.host or spec.host
             return
         if not isinstance(spec, str) or not spec.strip():
             raise BuildError(f"target must be a string such as 'llvm' or 'cuda', got {spec!r}")
@@ -105,7 +126,7 @@ class Target:
         if kind not in KIND_OPTIONS:
             raise BuildError(f"unknown target kind {words[0]!r}; valid kinds: "
                              f"{', '.join(KIND_OPTIONS)}")
-        self.kind, self.options, self._host = kind, {}, None
+        self.kind, self.options, self._host = TargetKind(kind), {}, None
         for word in words[1:]:
             key, eq, value = word.lstrip("-").partition("=")
             if not word.startswith("-") or key not in KIND_OPTIONS[kind]:
@@ -119,6 +140,11 @@ class Target:
     def create(spec):
         """``spec`` as a Target (strings are parsed, Targets returned as they are)."""
         return spec if isinstance(spec, Target) else Target(spec)
+
+    @property
+    def keys(self):
+        """TVM's target keys: ``("cpu",)`` for llvm, ``("cuda", "gpu")``, ``("opencl", "gpu")``."""
+        return ("cpu",) if self.kind == "llvm" else (str(self.kind), "gpu")
 
     @staticmethod
     def current_host():
@@ -233,3 +259,18 @@ class Target:
 
     def __hash__(self):
         return hash(str(self))
+
+
+def create(spec):
+    """TVM 0.6/0.7's ``tvm.target.create("llvm")``: the same as :meth:`Target.create`."""
+    return Target.create(spec)
+
+
+def cuda(model="unknown", options=None):
+    """TVM's ``tvm.target.cuda()``: a ``cuda`` target (``options``: extra ``-key=value`` words)."""
+    return Target(" ".join(["cuda"] + list(options or ())))
+
+
+def opencl(model="unknown", options=None):
+    """TVM's ``tvm.target.opencl()``."""
+    return Target(" ".join(["opencl"] + list(options or ())))

@@ -262,6 +262,8 @@ class CSourcePrinter(TextPrinter):
         op, args = e.op, e.args
         if op == "if_then_else":
             return f"({self.expr(args[0])} ? {self.expr(args[1])} : {self.expr(args[2])})"
+        if op == "call_extern":
+            return f"{args[0].value}({', '.join(self.expr(a) for a in args[1:])})"
         if op == "likely":
             return self.expr(args[0])
         if op in _BITWISE:

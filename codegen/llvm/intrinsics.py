@@ -125,6 +125,23 @@ class IntrinsicMixin:
             return T.const(op.dtype, 0)
         return self.builder.fcmp_unordered("uno", x, x)
 
+    def intrin_call_extern(self, op):
+        """A call of the C function named by the first argument (lane by lane on vectors)."""
+        name, args = op.args[0].value, op.args[1:]
+        elem = dt.element_of(op.dtype)
+        fn = self.declare(name, T.llvm_type(elem), [T.llvm_type(dt.element_of(a.dtype)) for a in args])
+        values = [self.visit(a) for a in args]
+        lanes = dt.lanes_of(op.dtype)
+        if lanes == 1:
+            return self.builder.call(fn, values)
+        out = ir.Constant(T.llvm_type(op.dtype), ir.Undefined)
+        for i in range(lanes):
+            idx = ir.Constant(T.I32, i)
+            lane = [self.builder.extract_element(v, idx) if dt.lanes_of(a.dtype) > 1 else v
+                    for v, a in zip(values, args)]
+            out = self.builder.insert_element(out, self.builder.call(fn, lane), idx)
+        return out
+
     def intrin_likely(self, op):
         return self.visit(op.args[0])
 

@@ -9,3 +9,4 @@ from .functor import (IRMutator, IRVisitor, collect, free_vars, post_order_visit
                       structural_equal, substitute, uses_var)
 from .stmt import *  # noqa: F401,F403
 from .stmt import PrimFunc, ForKind, seq, no_op
+from .intrin_rules import register_intrin_lowering, register_op_attr  # noqa: F401 (tvm.ir's)

@@ -225,8 +225,9 @@ def save(module, path):
     if suffix == ".so":
         return export_library(module, path)[0]
     _exportable(module, "save")
-    if suffix == ".o":
-        data = module._compiled.emit_object()
+    if suffix == ".o":  # with the signatures, so a library linked from it loads checked
+        meta = json.dumps(metadata(module), separators=(",", ":")).encode() + b"\0"
+        data = module._compiled.emit_object({METADATA_SYMBOL: meta, VERSION_SYMBOL: ABI_VERSION})
     elif suffix == ".ll":
         data = module.get_source("ll").encode()
     elif suffix == ".s":

@@ -40,6 +40,11 @@ def _shape(shape, owner):
         raise ExprError(f"{owner}: shape must be a tuple of ints or vars, got {shape!r}") from None
     out = []
     for d in dims:
+        if isinstance(d, float):  # TVM accepts `(N / bn, K, bn)`: integral floats only
+            if not d.is_integer():
+                raise ExprError(f"{owner}: shape entry {d!r} is not an integer; use // "
+                                f"for integer division (shape {list(dims)})")
+            d = int(d)
         if isinstance(d, int) and not isinstance(d, bool) and d < 0:
             raise ExprError(f"{owner}: negative extent {d} in shape {list(dims)}")
         try:
@@ -208,7 +213,7 @@ def comm_reducer(fcombine, fidentity, name="reduce"):
         dtypes = [s.dtype for s in sources]
         lhs = tuple(Var(f"x{k}", d) for k, d in enumerate(dtypes))
         rhs = tuple(Var(f"y{k}", d) for k, d in enumerate(dtypes))
-        combined = fcombine(*lhs, *rhs) if len(sources) > 1 else fcombine(lhs[0], rhs[0])
+        combined = _combine(fcombine, lhs, rhs) if len(sources) > 1 else fcombine(lhs[0], rhs[0])
         combined = combined if isinstance(combined, (tuple, list)) else (combined,)
         identity = fidentity(*dtypes) if len(sources) > 1 else fidentity(dtypes[0])
         identity = identity if isinstance(identity, (tuple, list)) else (identity,)
@@ -228,6 +233,18 @@ def comm_reducer(fcombine, fidentity, name="reduce"):
 
     reducer.__name__ = name
     return reducer
+
+
+def _combine(fcombine, lhs, rhs):
+    """TVM calls a tuple reducer's ``fcombine(x, y)`` with two tuples; a combiner that
+    takes one parameter per value (``fcombine(x0, x1, y0, y1)``) gets them unpacked."""
+    try:
+        params = inspect.signature(fcombine).parameters.values()
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        unpacked = len(positional) == 2 * len(lhs) or any(p.kind == p.VAR_POSITIONAL for p in params)
+    except (TypeError, ValueError):
+        unpacked = False
+    return fcombine(*lhs, *rhs) if unpacked else fcombine(lhs, rhs)
 
 
 def max_value(dtype):

@@ -63,7 +63,7 @@ class _Vectorizer(IRMutator):
         self.lanes = lanes
 
     def is_vector(self, e):
-        return dt.lanes_of(e.dtype) > 1
+        return not isinstance(e, E.StringImm) and dt.lanes_of(e.dtype) > 1
 
     # ------------------------------------------------------------ expressions
     def visit_Var(self, var):
@@ -116,7 +116,9 @@ class _Vectorizer(IRMutator):
             cond, t, f = args
             args = (cond, _broadcast(t, self.lanes), _broadcast(f, self.lanes))
         else:
-            args = tuple(_broadcast(a, self.lanes) for a in args)
+            # the C function name of call_extern stays a string
+            args = tuple(a if isinstance(a, E.StringImm) else _broadcast(a, self.lanes)
+                         for a in args)
         return E.Call(dt.with_lanes(node.dtype, self.lanes), node.op, args)
 
     def visit_Load(self, node):

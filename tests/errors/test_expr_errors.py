@@ -81,4 +81,6 @@ def test_missing_input_in_args():
     with pytest.raises(LoweringError, match=r"input 'A' \(read by 'B'\) is not in the argument list"):
         te.lower(s, [B])
     with pytest.raises(LoweringError, match="output 'B' is not in the argument list"):
-        te.lower(s, [A])
+        te.build(s, [A])
+    with pytest.raises(LoweringError, match=r"binds= \(buffers for tensors A\) is not supported"):
+        te.lower(s, [A, B], binds={A: None})
