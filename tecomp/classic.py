@@ -8,9 +8,9 @@ answers False and a user reads why."""
 
 from . import tir
 from .errors import TecompError
-from .ir import expr as E
 from .ir.intrin_rules import register_intrin_rule  # noqa: F401
-from .runtime import load_module
+from .build import load_module
+from .runtime.convert import convert  # noqa: F401
 from .tir import (call_extern, call_intrin, call_pure_extern, call_pure_intrin,  # noqa: F401
                   indexdiv, indexmod)
 
@@ -21,17 +21,6 @@ float16, float32, float64 = "float16", "float32", "float64"
 int8, int16, int32, int64, uint8, uint16, uint32, uint64 = (
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 bool_ = "bool"
-
-
-def convert(value):
-    """TVM's ``tvm.convert`` / ``tvm.runtime.convert``: a Python number to a constant
-    expression (``convert(1024)`` is a fixed size), lists element by element;
-    expressions pass through."""
-    if isinstance(value, (list, tuple)):
-        return [convert(v) for v in value]
-    if isinstance(value, (E.PrimExpr, str)) or value is None:
-        return value
-    return E.const(value)
 
 
 class NotOffered(TecompError, AttributeError):

@@ -4,7 +4,7 @@
 from .load import LibraryLoadError, load_module
 from .module import Function, KernelAssertionError, Module, NotRunnableError
 from .signature import Signature
-from ..classic import convert  # noqa: F401 (tvm.runtime.convert)
+from .convert import convert  # noqa: F401 (tvm.runtime.convert)
 
 __all__ = ["Module", "Function", "KernelAssertionError", "NotRunnableError", "Signature",
            "load_module", "LibraryLoadError"]

@@ -11,7 +11,7 @@ Not offered (see the README's table): ``decl_buffer``, ``ir_builder``,
 ``call_packed`` (raise :class:`tecomp.TecompError` naming the missing piece).
 """
 
-from ..api import (abs, all, any, ceil, const, cos, erf, exp, exp2, floor,  # noqa: F401,A004
+from ..te.api import (abs, all, any, ceil, const, cos, erf, exp, exp2, floor,  # noqa: F401,A004
                    floordiv, floormod, if_then_else, isnan, log, log2, log10, max_value,
                    min_value, pow, power, round, rsqrt, select, sigmoid, sin, sqrt, tanh,
                    trunc, truncdiv, truncmod)
