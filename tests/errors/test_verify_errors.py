@@ -96,7 +96,7 @@ def test_verify_reports_bounds_violation():
     s = te.create_schedule(B.op)
     from tecomp.ir import Load, IRMutator
     build_module = sys.modules["tecomp.build"]
-    real = build_module.lower
+    real = build_module.lower_function
 
     class Shift(IRMutator):     # a "compiler bug": every load reads one element later
         def visit_Load(self, op):
@@ -107,7 +107,7 @@ def test_verify_reports_bounds_violation():
         return func.with_body(Shift().visit(func.body)) if name == "scheduled" else func
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build_module, "lower", buggy_lower)
+        mp.setattr(build_module, "lower_function", buggy_lower)
         with pytest.raises(VerificationError, match=r"the scheduled program failed at run time "
                                                     r".*out-of-bounds load from buffer 'A'"):
             te.verify(s, [A, B])
