@@ -87,8 +87,14 @@ _ZERO = ("floor", "ceil", "trunc", "round", "nearbyint", "isnan", "bitwise_and")
 
 
 class _Backprop:
+    """Reverse mode over the expression as a DAG: every node (shared Python objects
+    are one node) is visited once, after all its parents, with the sum of their
+    adjoints. Without this, a composition that reuses a value (``exp``'s polynomial
+    evaluates ``r`` six times) would multiply its adjoint terms along every path."""
+
     def __init__(self):
         self.reads = []        # [(TensorRead, adjoint)]
+        self.pending = {}      # id(node) -> adjoint accumulated so far
 
     def add_read(self, read, adjoint):
         for k, (known, acc) in enumerate(self.reads):
@@ -97,13 +103,33 @@ class _Backprop:
                 return
         self.reads.append((read, adjoint))
 
-    def run(self, e, adj):
-        if not dt.is_float(e.dtype) or _is_zero(adj):
+    def run(self, root, seed):
+        order, seen = [], set()
+
+        def visit(e):
+            if id(e) in seen:
+                return
+            seen.add(id(e))
+            for child in _children(e):
+                visit(child)
+            order.append(e)
+
+        visit(root)
+        self.pending = {id(root): seed}
+        for e in reversed(order):
+            adj = self.pending.pop(id(e), None)
+            if adj is None or _is_zero(adj) or not dt.is_float(e.dtype):
+                continue
+            method = getattr(self, "visit_" + type(e).__name__, None)
+            if method is None:
+                raise ExprError(f"te.gradient: cannot differentiate `{e}` ({type(e).__name__})")
+            method(e, adj)
+
+    def push(self, child, adj):
+        if not dt.is_float(child.dtype) or _is_zero(adj):
             return
-        method = getattr(self, "visit_" + type(e).__name__, None)
-        if method is None:
-            raise ExprError(f"te.gradient: cannot differentiate `{e}` ({type(e).__name__})")
-        method(e, adj)
+        known = self.pending.get(id(child))
+        self.pending[id(child)] = adj if known is None else add(known, adj)
 
     def visit_TensorRead(self, e, adj):
         self.add_read(e, adj)
@@ -114,25 +140,25 @@ class _Backprop:
     visit_Var = visit_IntImm = visit_Load = visit_FloatImm
 
     def visit_Add(self, e, adj):
-        self.run(e.a, adj)
-        self.run(e.b, adj)
+        self.push(e.a, adj)
+        self.push(e.b, adj)
 
     def visit_Sub(self, e, adj):
-        self.run(e.a, adj)
-        self.run(e.b, neg(adj))
+        self.push(e.a, adj)
+        self.push(e.b, neg(adj))
 
     def visit_Mul(self, e, adj):
-        self.run(e.a, mul(adj, e.b))
-        self.run(e.b, mul(adj, e.a))
+        self.push(e.a, mul(adj, e.b))
+        self.push(e.b, mul(adj, e.a))
 
     def visit_Div(self, e, adj):
-        self.run(e.a, E.Div(adj, e.b))
-        self.run(e.b, neg(E.Div(mul(adj, e.a), E.Mul(e.b, e.b))))
+        self.push(e.a, E.Div(adj, e.b))
+        self.push(e.b, neg(E.Div(mul(adj, e.a), E.Mul(e.b, e.b))))
 
     def _pick(self, e, adj, first_wins):
         zero = _c(0, adj.dtype)
-        self.run(e.a, E.Select(first_wins, adj, zero))
-        self.run(e.b, E.Select(first_wins, zero, adj))
+        self.push(e.a, E.Select(first_wins, adj, zero))
+        self.push(e.b, E.Select(first_wins, zero, adj))
 
     def visit_Min(self, e, adj):
         self._pick(e, adj, E.LE(e.a, e.b))
@@ -142,40 +168,57 @@ class _Backprop:
 
     def visit_Select(self, e, adj):
         zero = _c(0, adj.dtype)
-        self.run(e.true_value, E.Select(e.condition, adj, zero))
-        self.run(e.false_value, E.Select(e.condition, zero, adj))
+        self.push(e.true_value, E.Select(e.condition, adj, zero))
+        self.push(e.false_value, E.Select(e.condition, zero, adj))
 
     def visit_Cast(self, e, adj):
         if dt.is_float(e.value.dtype):
-            self.run(e.value, cast(adj, e.value.dtype))
+            self.push(e.value, cast(adj, e.value.dtype))
 
     def visit_Let(self, e, adj):
-        self.run(substitute(e.body, {e.var: e.value}), adj)
+        self._inner(substitute(e.body, {e.var: e.value}), adj, None)
 
-    def _guarded(self, arm, adj, cond):
-        """Backpropagate into ``arm`` and keep every contribution under ``cond``."""
+    def _inner(self, arm, adj, cond):
+        """Backpropagate into ``arm`` on its own; under ``cond``, every contribution is
+        guarded (a read below an ``if_then_else`` may be out of bounds elsewhere)."""
         inner = _Backprop()
         inner.run(arm, adj)
         zero = _c(0, adj.dtype)
         for read, acc in inner.reads:
-            self.add_read(read, E.Call(acc.dtype, "if_then_else", (cond, acc, zero)))
+            if cond is not None:
+                acc = E.Call(acc.dtype, "if_then_else", (cond, acc, zero))
+            self.add_read(read, acc)
 
     def visit_Call(self, e, adj):
         if e.op == "if_then_else":
             cond, t, f = e.args
-            self._guarded(t, adj, cond)
-            self._guarded(f, adj, E.Not(cond))
+            self._inner(t, adj, cond)
+            self._inner(f, adj, E.Not(cond))
         elif e.op == "pow":
             x, y = e.args
-            self.run(x, mul(adj, E.Mul(y, _call("pow", x, E.Sub(y, _c(1, y.dtype))))))
-            self.run(y, mul(adj, E.Mul(e, _call("log", x))))
+            self.push(x, mul(adj, E.Mul(y, _call("pow", x, E.Sub(y, _c(1, y.dtype))))))
+            self.push(y, mul(adj, E.Mul(e, _call("log", x))))
         elif e.op in _UNARY and len(e.args) == 1:
-            self.run(e.args[0], mul(adj, _UNARY[e.op](e.args[0])))
+            self.push(e.args[0], mul(adj, _UNARY[e.op](e.args[0])))
         elif e.op in _ZERO:
             return
         else:
             raise ExprError(f"te.gradient: no derivative rule for the intrinsic '{e.op}' in "
                             f"`{e}`")
+
+
+def _children(e):
+    """The operands reverse mode walks into (not the arms of an if_then_else or a
+    Let's body: those are walked on their own, see ``_Backprop._inner``)."""
+    if not dt.is_float(e.dtype) or isinstance(e, (E.TensorRead, E.Let)):
+        return ()
+    if isinstance(e, E.Call):
+        return () if e.op == "if_then_else" else tuple(e.args)
+    if isinstance(e, E.Select):
+        return (e.true_value, e.false_value)
+    if isinstance(e, E.Cast):
+        return (e.value,)
+    return tuple(getattr(e, name) for name in ("a", "b") if hasattr(e, name))
 
 
 def partial_derivatives(expr):

@@ -34,7 +34,7 @@ from ..errors import ExprError
 from ..ir import IterVar, Range, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
-from ..ir.functor import IRMutator, substitute, uses_var
+from ..ir.functor import IRMutator, post_order_visit, substitute, uses_var
 from ..ir.op import cast
 from ..te.tensor import ComputeOp, Tensor, post_order
 from .derivative import add, mul, partial_derivatives
@@ -42,6 +42,9 @@ from .solve import reads_tensor, solve_read
 
 #: Most elements te.gradient(head=None) / te.jacobian may produce for a Jacobian.
 JACOBIAN_LIMIT = 1 << 24
+#: An adjoint stage of at most this many expression nodes is tagged injective (inlined
+#: by the default schedules); a larger one is computed once, at the root.
+CHEAP_NODES = 24
 #: Most pieces a read with min/max clamps in its indices is split into.
 MAX_PIECES = 16
 
@@ -103,8 +106,9 @@ class _Adjoint:
 
 
 class _Gradient:
-    def __init__(self, output, inputs, prefix, head_adjoint, strict):
+    def __init__(self, output, inputs, prefix, head_adjoint, strict, trace=None):
         self.output, self.inputs, self.prefix, self.strict = output, inputs, prefix, strict
+        self.trace = trace or (lambda line: None)
         self.specs = {}          # Tensor -> [_Spec]
         self.jvars = {}          # Tensor -> [Var] (prefix + tensor dims)
         self.adjoints = {output: head_adjoint}
@@ -122,9 +126,13 @@ class _Gradient:
         for op in reversed(order):
             if op not in needed:
                 continue
+            self.trace(f"visit {op.name}")
             for t in op.outputs:
                 if t not in self.adjoints and t in self.specs:
+                    sources = ", ".join(s.source.name for s in self.specs[t])
                     self.adjoints[t] = _Adjoint(self._materialize(t))
+                    self.trace(f"  {self.adjoints[t].tensor.name} = sum of the adjoints sent by "
+                               f"[{sources}]: {self.adjoints[t].tensor.op.body[0]}")
                 if t in wanted:
                     self.results[t] = self.adjoints.get(t)
             if isinstance(op, ComputeOp):
@@ -243,6 +251,14 @@ class _Gradient:
                 cond_list.append(c)
         value = _SimplifyIndices(known).visit(substitute(value, mapping))
         value = cast(value, x.dtype)
+        # A condition that reads a tensor (an arg-extreme test, a data-dependent index)
+        # may only be evaluated where the index conditions hold: it guards the value
+        # lazily (if_then_else) inside them.
+        reading = [c for c in cond_list if reads_tensor(c)]
+        if reading:
+            reading = _SimplifyIndices(known).visit(_all(reading))
+            value = E.Call(value.dtype, "if_then_else", (reading, value, E.const(0, x.dtype)))
+        cond_list = [c for c in cond_list if not reads_tensor(c)]
         self.specs.setdefault(x, []).append(_Spec(free, _all(cond_list), value, op))
 
     def _reduce_weight(self, op, k, body, source):
@@ -336,7 +352,10 @@ class _Gradient:
             for p in parts:
                 total = p[tuple(i)] if total is None else E.Add(total, p[tuple(i)])
             return total
-        return api.compute(shape, compute, name=name, tag="elemwise" if len(specs) > 1 else "")
+        stage = api.compute(shape, compute, name=name)
+        if _node_count(stage.op.body[0]) <= CHEAP_NODES:
+            stage.op.tag = "injective"   # a copy or a few operations: the default schedule inlines it
+        return stage
 
     def _reduction_stage(self, t, spec, name):
         jv = self._vars(t)
@@ -346,6 +365,16 @@ class _Gradient:
             where = None if spec.cond is None else substitute(spec.cond, mapping)
             return api.sum(substitute(spec.value, mapping), axis=spec.free, where=where)
         return api.compute(self._shape(t), compute, name=name)
+
+
+def _node_count(expr):
+    count = 0
+
+    def bump(_):
+        nonlocal count
+        count += 1
+    post_order_visit(expr, bump)
+    return count
 
 
 def _is_sum(combiner):
@@ -424,7 +453,7 @@ def _check(output, inputs):
                         "be a float tensor")
 
 
-def gradient(output, inputs, head=None, strict=False):
+def gradient(output, inputs, head=None, strict=False, trace=None):
     """The gradients of ``sum(head * output)`` with respect to each of ``inputs``
     (TVM's ``te.gradient``): a list with one tensor per input, named ``X.grad``.
 
@@ -437,7 +466,9 @@ def gradient(output, inputs, head=None, strict=False):
     Every result is an ordinary compute stage (as are the adjoints of the
     intermediate tensors, ``T.grad``): schedule, lower, build and export them
     like any other. ``strict=True`` refuses a read whose index map cannot be
-    inverted instead of warning and summing over the whole domain."""
+    inverted instead of warning and summing over the whole domain. ``trace``, a
+    callable, receives one line per step of the walk (each operation visited, each
+    adjoint stage created), as tutorial 06 prints them."""
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     _check(output, inputs)
@@ -445,7 +476,8 @@ def gradient(output, inputs, head=None, strict=False):
     if head is None:
         if _size(out_shape) == 1:
             one = E.const(1, output.dtype)
-            return _Gradient(output, inputs, (), _Adjoint(build=lambda i: one), strict).run()
+            return _Gradient(output, inputs, (), _Adjoint(build=lambda i: one), strict,
+                             trace).run()
         return _jacobians(output, inputs, strict, warn=True)
     if not isinstance(head, Tensor):
         raise ExprError(f"te.gradient: head must be a tensor, got {head!r}")
@@ -455,7 +487,7 @@ def gradient(output, inputs, head=None, strict=False):
     if len(head.shape) < n or any(str(a) != str(b) for a, b in zip(suffix, out_shape)):
         raise ExprError(f"te.gradient: head '{head.name}' of shape {list(head.shape)} must end "
                         f"with the shape of output '{output.name}' {list(out_shape)}")
-    return _Gradient(output, inputs, prefix, _Adjoint(head), strict).run()
+    return _Gradient(output, inputs, prefix, _Adjoint(head), strict, trace).run()
 
 
 def _jacobians(output, inputs, strict, warn):

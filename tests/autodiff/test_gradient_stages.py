@@ -1,6 +1,8 @@
 """Gradient stages are ordinary stages: readable names, no Jacobian-sized loops,
 default topi schedules, te.verify and export to a shared library."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -47,7 +49,7 @@ def test_names_schedules_verify_and_export(tmp_path):
     assert (gX.name, gW.name) == ("X.grad", "W.grad")
     s = topi.generic.schedule_auto([gX, gW])
     text = str(te.lower(s, [gX, gW, X, W, head]))
-    assert "T_relu.grad" in text or "T_conv2d_nchw.grad" in text
+    assert re.search(r"T_\w+\.grad", text)     # intermediate adjoints are named stages
     te.verify(s, [gX, gW, X, W, head])
     f = te.build(s, [gX, gW, X, W, head], name="conv_backward")
     path = str(tmp_path / "libgrad.so")

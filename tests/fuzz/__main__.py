@@ -17,6 +17,7 @@ import time
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from .gradient import check_gradient_case, gradient_case
 from .harness import FuzzFailure, case_id, check_case, draw_case, regression_test_source
 
 
@@ -27,6 +28,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shrink", action="store_true",
                         help="stop at the first failure and let hypothesis minimize it")
+    parser.add_argument("--gradient", action="store_true",
+                        help="check te.gradient of the random programs (tests/fuzz/gradient.py)")
     parser.add_argument("--out", default="fuzz_failures.py",
                         help="where to write the regression tests of failing cases")
     options = parser.parse_args(argv)
@@ -40,8 +43,13 @@ def main(argv=None):
     @given(st.data())
     def campaign(data):
         case = draw_case(data)
+        if options.gradient:
+            case = gradient_case(case)
+            if case is None:
+                stats["no float path"] += 1
+                return
         try:
-            check_case(case)
+            (check_gradient_case if options.gradient else check_case)(case)
         except FuzzFailure as exc:
             stats[exc.kind] += 1
             if options.shrink:

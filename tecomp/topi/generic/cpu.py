@@ -95,7 +95,25 @@ def schedule_cpu(outs, target=None):
         handler = _HANDLERS.get(op.tag)
         if handler is not None:
             done.update(handler(s, op, consumers, fit) or ())
+    _root_shared_stages(s, consumers)
     return s
+
+
+def _root_shared_stages(s, consumers):
+    """A stage computed at a loop of one consumer (a softmax row, a conv2d output row)
+    that another stage also reads, outside that loop (a gradient reading the forward
+    values), is computed at the root instead, once, for all of them."""
+    for stage in s.stages:
+        parent = stage.attach_stage
+        if parent is None or stage.attach_type == "inline":
+            continue
+        for user in consumers.get(stage.op, []):
+            scope = s[user]
+            while scope is not None and scope is not parent:
+                scope = scope.attach_stage
+            if scope is None:
+                stage.compute_root()
+                break
 
 
 # ------------------------------------------------------------------ helpers

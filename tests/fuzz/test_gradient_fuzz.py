@@ -1,0 +1,48 @@
+"""The gradient mode of the fuzzer (tests/fuzz/gradient.py): a fixed-seed CI sample,
+a slow longer run, and shrunk regressions."""
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from .gradient import check_gradient_case, gradient_case
+from .harness import draw_case
+
+
+def _campaign(cases, seed_value):
+    checked = []
+
+    @seed(seed_value)
+    @settings(max_examples=cases, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(st.data())
+    def run(data):
+        case = gradient_case(draw_case(data))
+        if case is not None:
+            check_gradient_case(case)
+            checked.append(case)
+
+    run()
+    return checked
+
+
+def test_gradient_fuzz_sample():
+    assert len(_campaign(60, 11)) >= 10
+
+
+@pytest.mark.slow
+def test_gradient_fuzz_long():
+    _campaign(2000, 5)
+
+
+def test_gradient_guarded_arg_extreme_read():
+    # An arg-max test read through a clamped index must stay under the range guard.
+    check_gradient_case({
+        "program": """\
+    m = te.var("m")
+    A = te.placeholder((m, 7), dtype="float64", name="A")
+    B = te.placeholder((m, 7), dtype="int32", name="B")
+    k1 = te.reduce_axis((1, 7), name="k1")
+    T1 = te.compute((m,), lambda i0: te.max(te.select(i0 < 2, te.power(te.abs((B[i0, k1]).astype("float64")) + 1, 0.5), (A[te.min(te.max(i0 + 2, 0), m - 1), k1]).astype("float64")), axis=k1), name="T1")
+    """,
+        "schedule": "", "sizes": {'m': 9}, "outputs": ['T1'], "seed": 31647})
