@@ -17,6 +17,7 @@ from .ir.functor import free_vars
 from .schedule import Schedule
 from .schedule.bound import infer_bound
 from .schedule.graph import lowered_stages
+from .schedule.inplace import pointwise_aliases
 from .schedule.schedule_ops import schedule_ops
 from .target import Target
 from .te.tensor import PlaceholderOp, Tensor
@@ -64,7 +65,8 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
 
     ranges = log.run("infer_bound", lambda _: infer_bound(sch), None, show=False)
     body = log.run("schedule_ops", lambda _: schedule_ops(sch, ranges, tensors), None)
-    func = PrimFunc(name, params, body)
+    aliases = tuple((buffers[o], buffers[i]) for o, i in pointwise_aliases(sch, tensors))
+    func = PrimFunc(name, params, body, {"pointwise_aliases": aliases} if aliases else {})
     align = {t: s.align_info for s in lowered_stages(sch) for t in s.op.outputs if s.align_info}
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, align), func)
     func = log.run("simplify", simplify, func)

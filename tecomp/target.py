@@ -188,10 +188,22 @@ class Target:
 
     @property
     def features(self):
-        """The LLVM feature string: ``-mattr``, or the host's when no -mcpu is given."""
-        if "mattr" in self.options:
-            return self.options["mattr"]
-        return "" if "mcpu" in self.options else self._host_info()[1]
+        """The LLVM feature string: the host's full list when the CPU is the host's
+        (no ``-mcpu``, or ``-mcpu`` naming the host CPU), with ``-mattr``'s entries
+        applied, so the CPU name brings no instruction this host lacks (a host that
+        LLVM calls ``znver4`` may hide AVX-512); otherwise ``-mattr`` as given."""
+        mattr = self.options.get("mattr", "")
+        if not self._is_host_cpu():
+            return mattr
+        table = {}
+        for entry in (self._host_info()[1] + "," + mattr).split(","):
+            if entry[:1] in "+-" and entry[1:]:
+                table[entry[1:]] = entry[0]
+        return ",".join(sign + name for name, sign in table.items())
+
+    def _is_host_cpu(self):
+        host_cpu, _, host_triple = self._host_info()
+        return self.cpu == host_cpu and arch_of(self.triple) == arch_of(host_triple)
 
     @property
     def triple(self):
@@ -203,9 +215,9 @@ class Target:
 
     @property
     def features_complete(self):
-        """Whether :attr:`features` lists every feature (the host's full list, no
-        ``-mcpu``/``-mattr``), so the CPU name implies nothing more."""
-        return "mcpu" not in self.options and "mattr" not in self.options
+        """Whether :attr:`features` lists every feature (the host's full list, for
+        the host's CPU), so the CPU name implies nothing more."""
+        return self._is_host_cpu()
 
     def host_mismatch(self):
         """``None`` if code for this (llvm) target runs on this host, else why not."""

@@ -131,9 +131,11 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
         fn.attributes.add("nounwind")
         self.assert_messages[func.name] = []
         self.frame = Frame(fn, func.name, self._return_code)
+        aliased = {b for pair in func.attrs.get("pointwise_aliases", ()) for b in pair}
         for buf, arg in zip(buffers, fn.args):
             arg.name = buf.name
-            arg.add_attribute("noalias")
+            if buf not in aliased:
+                arg.add_attribute("noalias")
             self.frame.buffers[buf] = arg
         for var, arg in zip(scalars, fn.args[len(buffers):]):
             arg.name = var.name

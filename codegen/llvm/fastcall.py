@@ -302,6 +302,10 @@ class _EntryBuilder:
                     continue
                 meet = b.and_(b.icmp_unsigned("<", starts[i], b.add(starts[j], sizes[j])),
                               b.icmp_unsigned("<", starts[j], b.add(starts[i], sizes[i])))
+                if frozenset((i, j)) in self.check.aliases:   # in place: only the same array
+                    same = b.and_(b.icmp_unsigned("==", starts[i], starts[j]),
+                                  b.icmp_signed("==", sizes[i], sizes[j]))
+                    meet = b.and_(meet, b.not_(same))
                 nonempty = b.and_(b.icmp_signed(">", sizes[i], zero),
                                   b.icmp_signed(">", sizes[j], zero))
                 overlap = b.or_(overlap, b.and_(meet, nonempty))

@@ -97,6 +97,9 @@ class ArgumentChecker:
         self.plan_full = tuple(enumerate(specs[p] for p in self.full))
         self.plan_short = tuple(enumerate(specs[p] for p in self.short))
         self.buffer_specs = tuple(specs[b] for b in func.buffer_params)
+        index = {b: k for k, b in enumerate(func.buffer_params)}
+        #: pairs of buffer indices that may be passed as the very same array
+        self.aliases = frozenset(frozenset((index[o], index[i])) for o, i in func.aliases)
         self.any_written = bool(written)
         self.narrow = tuple((slot[v], v) for v in dict.fromkeys(derivable) if v.dtype != "int64")
         self.expr_specs = any(specs[b].expr_dims for b in func.buffer_params)
@@ -229,12 +232,14 @@ class ArgumentChecker:
         plan = self.plan_full if len(args) == len(self.plan_full) else self.plan_short
         positions = [pos for pos, spec in plan if type(spec) is _BufferSpec]
         ranges = []
-        for pos, spec, arg in zip(positions, self.buffer_specs, arrays):
+        for k, (pos, spec, arg) in enumerate(zip(positions, self.buffer_specs, arrays)):
             if arg.nbytes:
                 start = arg.ctypes.data
-                ranges.append((start, start + arg.nbytes, pos, spec))
-        for i, (s1, e1, p1, spec1) in enumerate(ranges):
-            for s2, e2, p2, spec2 in ranges[i + 1:]:
+                ranges.append((start, start + arg.nbytes, pos, spec, k))
+        for i, (s1, e1, p1, spec1, k1) in enumerate(ranges):
+            for s2, e2, p2, spec2, k2 in ranges[i + 1:]:
+                if s1 == s2 and e1 == e2 and frozenset((k1, k2)) in self.aliases:
+                    continue    # a pointwise update in place, f(W, dW, W)
                 if s1 < e2 and s2 < e1 and (spec1.written or spec2.written):
                     out, other = ((p1, spec1), (p2, spec2)) if spec1.written else (
                         (p2, spec2), (p1, spec1))

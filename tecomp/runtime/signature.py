@@ -22,17 +22,21 @@ BINARY_OPS = ("Add", "Sub", "Mul", "FloorDiv", "FloorMod", "Div", "Mod", "Min", 
 
 
 class Signature:
-    """``name``, ``params`` (Buffers and Vars), ``written`` buffers, ``messages``."""
+    """``name``, ``params`` (Buffers and Vars), ``written`` buffers, ``messages``, and
+    ``aliases``: ``(output, input)`` buffer pairs a call may pass as one array
+    (:mod:`tecomp.schedule.inplace`)."""
 
-    __slots__ = ("name", "params", "written", "messages")
+    __slots__ = ("name", "params", "written", "messages", "aliases")
 
-    def __init__(self, name, params, written, messages=()):
+    def __init__(self, name, params, written, messages=(), aliases=()):
         self.name, self.params = name, tuple(params)
         self.written, self.messages = tuple(written), tuple(messages)
+        self.aliases = tuple(aliases)
 
     @staticmethod
     def from_func(func, messages=()):
-        return Signature(func.name, func.params, written_buffers(func), messages)
+        return Signature(func.name, func.params, written_buffers(func), messages,
+                         getattr(func, "attrs", {}).get("pointwise_aliases", ()))
 
     @property
     def buffer_params(self):
@@ -82,7 +86,9 @@ class Signature:
         return {"name": self.name, "params": params,
                 "vars": [{"name": v.name, "dtype": v.dtype} for v in variables],
                 "abi_vars": [var_index(v) for v in self.abi_vars],
-                "messages": list(self.messages)}
+                "messages": list(self.messages),
+                "aliases": [[self.params.index(o), self.params.index(i)]
+                            for o, i in self.aliases]}
 
     @staticmethod
     def from_json(data):
@@ -109,7 +115,8 @@ class Signature:
                     written.append(buf)
             else:
                 params.append(variables[p["var"]])
-        sig = Signature(data["name"], params, written, data.get("messages", ()))
+        aliases = [(params[o], params[i]) for o, i in data.get("aliases", ())]
+        sig = Signature(data["name"], params, written, data.get("messages", ()), aliases)
         order = [variables[i] for i in data["abi_vars"]]
         if len(order) != len(sig.abi_vars) or any(a is not b for a, b in zip(order, sig.abi_vars)):
             raise ValueError(f"{sig.name}: the metadata's scalar argument order disagrees "
