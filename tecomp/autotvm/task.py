@@ -34,7 +34,11 @@ def template(task_name, func=None):
     """Register ``func`` as the tuning template ``task_name`` (a decorator).
 
     The decorated function still builds a schedule when called, with the
-    configuration the current dispatch context gives its workload."""
+    configuration the current dispatch context gives its workload. As in
+    TVM 0.6, ``@autotvm.template`` without a name registers the function under
+    its own name."""
+    if callable(task_name):          # bare @autotvm.template
+        return template(task_name.__name__, task_name)
     def register(f):
         TASK_TABLE[task_name] = f      # a re-run script or notebook cell: the newest wins
 
@@ -88,6 +92,10 @@ class Task:
 
 
 def create(task_name, args, target="llvm", target_host=None, template_key=None):
-    """The tuning task of template ``task_name`` with ``args`` for ``target``
-    (``target_host`` and ``template_key`` are accepted for AutoTVM's signature)."""
+    """The tuning task of template ``task_name`` (or the template function itself,
+    as TVM 0.6 passed it) with ``args`` for ``target``. ``target_host`` and
+    ``template_key`` are accepted for AutoTVM's signature: tecomp has one template
+    per name, and the host of a CPU task is the target itself."""
+    if callable(task_name):
+        task_name = getattr(task_name, "task_name", None) or task_name.__name__
     return Task(task_name, args, target)

@@ -108,3 +108,18 @@ def test_template_collects_space_and_counts_flop():
 def test_unknown_template_is_named():
     with pytest.raises(te.ScheduleError, match="no template named 'test/none'"):
         autotvm.task.create("test/none", args=(), target="llvm")
+
+
+def test_tvm06_spelling_bare_decorator_and_function_as_task():
+    @autotvm.template
+    def scaled(n):
+        A = te.placeholder((n,), name="A")
+        B = te.compute((n,), lambda i: A[i] * 2, name="B")
+        s = te.create_schedule(B.op)
+        cfg = autotvm.get_config()
+        cfg.define_split("tile", B.op.axis[0], num_outputs=2)
+        cfg["tile"].apply(s, B, B.op.axis[0])
+        return s, [A, B]
+
+    task = autotvm.task.create(scaled, args=(16,), target="llvm")
+    assert task.name == "scaled" and len(task.config_space) == 5
