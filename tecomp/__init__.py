@@ -43,10 +43,16 @@ from .classic import (NotOffered, TVMError, call_extern, call_intrin, call_pure_
                       call_pure_intrin, convert, expr, float16, float32, float64, indexdiv,
                       indexmod, int8, int16, int32, int64, module, register_intrin_rule, stmt,
                       uint8)
-from .classic import NOT_OFFERED as _NOT_OFFERED, not_offered as _not_offered  # noqa: E402
+from .not_offered import not_offered as _not_offered  # noqa: E402
+
+
+def get_global_func(name, allow_missing=False):
+    """TVM's packed-function registry lookup: tecomp has no registry, so with
+    ``allow_missing=True`` the answer is None (TVM's "not found"), else NotOffered."""
+    if allow_missing:
+        return None
+    _not_offered("tvm", "register_func")
 
 
 def __getattr__(name):
-    if name in _NOT_OFFERED:
-        _not_offered(name)
-    raise AttributeError(f"module 'tecomp' has no attribute {name!r}")
+    _not_offered("tvm", name)

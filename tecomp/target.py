@@ -210,6 +210,15 @@ class Target:
         return self.options.get("mtriple") or self._host_info()[2]
 
     @property
+    def num_threads(self):
+        """``-num-threads``: threads of parallel loops (0: OpenMP's default)."""
+        value = self.options.get("num-threads", "0")
+        if not value.isdigit():
+            raise BuildError(f"target option -num-threads must be a non-negative integer, "
+                             f"got {value!r}")
+        return int(value)
+
+    @property
     def opt_level(self):
         return int(self.options.get("opt-level", 3))
 

@@ -32,9 +32,11 @@ def _as_list(funcs):
     return funcs
 
 
-def codegen_module(funcs, name="tecomp"):
-    """``(llvmlite.ir.Module, assert_messages)`` for the lowered ``funcs``."""
-    cg = CodeGenLLVM(name)
+def codegen_module(funcs, name="tecomp", num_threads=0):
+    """``(llvmlite.ir.Module, assert_messages)`` for the lowered ``funcs``;
+    ``num_threads`` (the target's ``-num-threads``, 0: OpenMP's default) sizes
+    parallel loops unless ``Module.set_num_threads`` changes it."""
+    cg = CodeGenLLVM(name, num_threads)
     for f in _as_list(funcs):
         cg.add_function(f)
     return cg.module, cg.assert_messages
@@ -46,7 +48,8 @@ def build(funcs, target="llvm"):
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
     funcs = _as_list(funcs)
-    module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp")
+    module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
+                                      target.num_threads)
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
                    for f in funcs)
     compiled = CompiledModule(module, target, uses_parallel=parallel)

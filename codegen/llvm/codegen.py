@@ -78,14 +78,15 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
 
-    def __init__(self, module_name="tecomp"):
+    def __init__(self, module_name="tecomp", num_threads=0):
         self.module = ir.Module(name=module_name)
         self.assert_messages = {}
         self.frame = None
         self._declared = {}
-        # 0 until the first parallel loop reads the environment; see parallel.py
+        # -num-threads, else 0 until the first parallel loop reads the environment
+        # (TECOMP_NUM_THREADS); see parallel.py
         self.num_threads = ir.GlobalVariable(self.module, T.I32, "__tecomp_num_threads")
-        self.num_threads.initializer = ir.Constant(T.I32, 0)
+        self.num_threads.initializer = ir.Constant(T.I32, num_threads)
         self._num_threads_fn = None
 
     # ------------------------------------------------------------ dispatch

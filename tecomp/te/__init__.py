@@ -12,3 +12,8 @@ from ..ir.op import cast  # noqa: F401
 from ..schedule import Schedule, Stage, create_schedule  # noqa: F401
 from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor  # noqa: F401
 from ..autodiff import GradientWarning, gradient, jacobian  # noqa: F401,E402
+from ..not_offered import not_offered as _not_offered  # noqa: E402
+
+
+def __getattr__(name):   # te.scan, te.extern, te.decl_tensor_intrin, te.hybrid: say why not
+    _not_offered("tvm.te", name)

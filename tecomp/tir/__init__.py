@@ -8,7 +8,7 @@ functions, and intrinsic lowering rules, over tecomp's own IR nodes.
     tvm.tir.indexmod(y, bn), tvm.tir.Select(c, a, b), tvm.tir.const(1, "int32")
 
 Not offered (see the README's table): ``decl_buffer``, ``ir_builder``,
-``call_packed`` (raise :class:`tecomp.TecompError` naming the missing piece).
+``call_packed`` (raise :class:`tecomp.not_offered.NotOffered` naming the part).
 """
 
 from ..te.api import (abs, all, any, ceil, const, cos, erf, exp, exp2, floor,  # noqa: F401,A004
@@ -23,8 +23,8 @@ from ..ir.functor import post_order_visit, substitute  # noqa: F401
 from ..transform.lower_intrinsics import CallView as Call  # noqa: F401
 from ..ir.intrin_rules import (CallEffectKind, register_intrin_lowering,  # noqa: F401
                                register_intrin_rule, register_op_attr)
-from .call import (call_extern, call_intrin, call_pure_extern, call_pure_intrin,  # noqa: F401
-                   unsupported)
+from ..not_offered import not_offered
+from .call import call_extern, call_intrin, call_pure_extern, call_pure_intrin  # noqa: F401
 
 #: ``tvm.tir.Select(cond, t, f)`` builds a select (both arms evaluated).
 Select = select
@@ -42,6 +42,4 @@ class stmt_functor:  # noqa: N801 (TVM's module name)
 
 
 def __getattr__(name):
-    if name in ("decl_buffer", "ir_builder", "call_packed", "Buffer"):
-        unsupported(name)
-    raise AttributeError(f"module 'tecomp.tir' has no attribute {name!r}")
+    not_offered("tvm.tir", name)

@@ -6,7 +6,7 @@ function's name: ``Call(dtype, "call_extern", (StringImm("expf"), x))``. The LLV
 backend declares and calls the symbol (lane by lane in vector code); the CUDA and
 OpenCL printers print ``expf(x)``."""
 
-from ..errors import ExprError, TecompError
+from ..errors import ExprError
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.op import to_expr
@@ -38,8 +38,3 @@ def call_intrin(dtype, func_name, *args):
 
 
 call_pure_intrin = call_intrin
-
-def unsupported(name):
-    raise TecompError(f"tvm.tir.{name} is not offered by tecomp (a lowered-IR builder TVM "
-                      "exposes); write the computation with te.compute, or see the README's "
-                      "table of classic API parts")

@@ -79,9 +79,19 @@ def test_tvm_error_catches_tecomp_errors():
 def test_not_offered_parts_name_themselves():
     with pytest.raises(tvm.NotOffered, match="tvm.decl_tensor_intrin is not offered"):
         tvm.decl_tensor_intrin
-    assert not hasattr(tvm, "hybrid")
+    assert not hasattr(tvm, "hybrid") and not hasattr(tvm, "no_such_name")
     with pytest.raises(tvm.TecompError, match="tvm.tir.ir_builder is not offered"):
         tvm.tir.ir_builder
+    with pytest.raises(tvm.NotOffered, match="tvm.te.scan is not offered by tecomp: te.scan"):
+        tvm.te.scan
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        tvm.te.nothing
+    from tecomp.contrib import cblas
+    with pytest.raises(tvm.NotOffered, match="tvm.contrib.cblas.matmul is not offered"):
+        cblas.matmul(None, None)
+    assert tvm.get_global_func("tvm.contrib.cblas.matmul", allow_missing=True) is None
+    with pytest.raises(tvm.NotOffered, match="register_func is not offered"):
+        tvm.get_global_func("tvm.contrib.cblas.matmul")
 
 
 def test_target_spellings():

@@ -3,6 +3,8 @@ the host's own CPU name the host's full feature list is used (a host LLVM calls
 "znver4" may hide AVX-512), so the JIT build runs; a missing feature asked for with
 -mattr makes calls refused, never a SIGILL."""
 
+import re
+
 import llvmlite.binding as llvm
 import numpy as np
 import pytest
@@ -60,3 +62,24 @@ def test_feature_the_host_lacks_is_refused_at_call_time():
     a = np.ones(64, "float32")
     with pytest.raises(NotRunnableError, match=f"lacks: .*{feature}"):
         f(a, np.empty_like(a))
+
+
+def _parallel_threads(target):
+    """A function with one parallel loop, built for ``target``."""
+    A = te.placeholder((64,), name="A")
+    B = te.compute((64,), lambda i: A[i] + 1, name="B")
+    s = te.create_schedule(B.op)
+    s[B].parallel(B.op.axis[0])
+    return tvm.build(s, [A, B], target=target)
+
+
+def test_num_threads_option_sizes_parallel_loops(rng):
+    f = _parallel_threads("llvm -num-threads=1")
+    assert re.search(r"@__tecomp_num_threads = .*global i32 1\b", f.get_source("ll"))
+    a = rng.random(64).astype("float32")
+    b = np.empty_like(a)
+    f(a, b)
+    np.testing.assert_allclose(b, a + 1)
+    assert Target("llvm").num_threads == 0
+    with pytest.raises(tvm.BuildError, match="-num-threads must be a non-negative integer"):
+        _parallel_threads("llvm -num-threads=two")

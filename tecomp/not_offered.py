@@ -1,0 +1,39 @@
+"""Classic TVM API parts tecomp does not offer, and the error that says so.
+
+Reaching for one (``tvm.te.scan``, ``tvm.tir.decl_buffer``, ``tvm.contrib.cblas.matmul``)
+raises :class:`NotOffered`, a :class:`~tecomp.errors.TecompError` and an
+``AttributeError`` (so ``hasattr`` answers False), naming the part and why it is
+missing. The README's table of classic API parts lists the same."""
+
+from .errors import TecompError
+
+
+class NotOffered(TecompError, AttributeError):
+    """A classic TVM API part that tecomp does not offer."""
+
+
+_SCAN = "te.scan (recurrences over a time axis) is not implemented"
+_EXTERN = ("te.extern and packed calls (call_packed, register_func) are not implemented: "
+           "no opaque external stages or Python callbacks inside kernels")
+_BUFFER = ("explicit buffers (decl_buffer, binds=, build_config(offset_factor=)) are not "
+           "implemented: every tensor gets a compact row-major buffer")
+_TENSORIZE = ("tensorize (decl_tensor_intrin, foreign micro-kernels) is not implemented")
+
+#: name -> why it is missing
+WHY = {
+    "scan": _SCAN, "scan_placeholder": _SCAN,
+    "extern": _EXTERN, "call_packed": _EXTERN, "register_func": _EXTERN,
+    "decl_buffer": _BUFFER, "build_config": _BUFFER, "Buffer": _BUFFER,
+    "decl_tensor_intrin": _TENSORIZE,
+    "ir_builder": "the low-level IR builder is not exposed; write stages with te.compute",
+    "hybrid": "hybrid script is out of scope",
+    "matmul": _EXTERN + " (tvm.contrib.cblas.matmul is a te.extern stage)",
+}
+
+
+def not_offered(namespace, name):
+    """Raise :class:`NotOffered` for ``namespace.name`` if it is a known missing part,
+    else a plain ``AttributeError`` as Python would."""
+    if name in WHY:
+        raise NotOffered(f"{namespace}.{name} is not offered by tecomp: {WHY[name]}")
+    raise AttributeError(f"module {namespace!r} has no attribute {name!r}")
