@@ -16,7 +16,7 @@ from .ir import expr as E
 from .ir.functor import free_vars
 from .schedule import Schedule
 from .schedule.bound import infer_bound
-from .schedule.graph import lowered_stages
+from .schedule.graph import ScheduleGraph
 from .schedule.inplace import pointwise_aliases
 from .schedule.schedule_ops import schedule_ops
 from .target import Target
@@ -60,15 +60,15 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
                             "binds= or pass the tensors themselves in args")
     if append_outputs and isinstance(args, (list, tuple)):
         args = list(args) + [t for op in sch.outputs for t in op.outputs if t not in args]
-    tensors, params, buffers = _parameters(sch, args, name)
+    graph = ScheduleGraph(sch)
+    tensors, params, buffers = _parameters(graph, args, name)
     log = _PassLog(name)
 
-    ranges = log.run("infer_bound", lambda _: infer_bound(sch), None, show=False)
-    body = log.run("schedule_ops", lambda _: schedule_ops(sch, ranges, tensors), None)
-    aliases = tuple((buffers[o], buffers[i]) for o, i in pointwise_aliases(sch, tensors))
+    ranges = log.run("infer_bound", lambda _: infer_bound(graph), None, show=False)
+    body = log.run("schedule_ops", lambda _: schedule_ops(graph, ranges, tensors), None)
+    aliases = tuple((buffers[o], buffers[i]) for o, i in pointwise_aliases(graph, tensors))
     func = PrimFunc(name, params, body, {"pointwise_aliases": aliases} if aliases else {})
-    align = {t: s.align_info for s in lowered_stages(sch) for t in s.op.outputs if s.align_info}
-    func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, align), func)
+    func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
     func = log.run("simplify", simplify, func)
     func = log.run("loop_partition", loop_partition, func)
     func = log.run("unroll_loops", unroll_loops, func)
@@ -151,7 +151,7 @@ def check_function_name(name, error_class):
                           "and '_', not starting with a digit), e.g. 'matmul'")
 
 
-def _parameters(sch, args, name):
+def _parameters(graph, args, name):
     if not isinstance(args, (list, tuple)):
         raise LoweringError(f"lower({name}): args must be a list of tensors and vars, got {args!r}")
     tensors, scalars, buffers = [], [], {}
@@ -166,13 +166,13 @@ def _parameters(sch, args, name):
         else:
             raise LoweringError(f"lower({name}): argument {position} must be a tensor or a "
                                 f"te.var, got {arg!r}")
-    for op in sch.outputs:
+    for op in graph.schedule.outputs:
         for t in op.outputs:
             if t not in tensors:
                 raise LoweringError(f"lower({name}): output '{t.name}' is not in the argument "
                                     "list; add it so the result has somewhere to go")
     arg_ops = {t.op for t in tensors}
-    for stage in lowered_stages(sch):
+    for stage in graph.stages:
         for t in stage.op.input_tensors:
             if isinstance(t.op, PlaceholderOp) and t.op not in arg_ops:
                 raise LoweringError(f"lower({name}): input '{t.name}' (read by "

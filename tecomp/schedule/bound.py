@@ -14,21 +14,24 @@ from ..errors import ScheduleError
 from ..ir import Range
 from ..ir import expr as E
 from ..ir.functor import substitute, uses_var
-from .graph import consumers_of, expanded_body, lowered_stages, reads_of
-from .message_passing import leaf_to_root_values, leaf_values
-from .relations import Fuse, Split
-from .schedule import AttachType
+from .graph import ScheduleGraph, reads_of
+from .message_passing import leaf_to_root_values
+from .relations import AttachType, Fuse, Split
 
 
-def infer_bound(schedule):
-    """Map every iter var of every lowered stage to its :class:`Range`."""
+def infer_bound(graph):
+    """Map every iter var of every lowered stage to its :class:`Range`.
+
+    ``graph`` is the :class:`~.graph.ScheduleGraph` of the schedule (a Schedule
+    is accepted too and gets its graph built)."""
+    if not isinstance(graph, ScheduleGraph):
+        graph = ScheduleGraph(graph)
     ranges = {}
-    cache = {}
     analyzer = Analyzer()
-    _check_attach_points(schedule)
-    for stage in reversed(lowered_stages(schedule)):
+    _check_attach_points(graph)
+    for stage in reversed(graph.stages):
         if stage.attach_type == AttachType.SCOPE:
-            _infer_attached_root(schedule, stage, ranges, cache, analyzer)
+            _infer_attached_root(graph, stage, ranges, analyzer)
         else:
             for iv in stage.root_iter_vars:
                 ranges[iv] = iv.dom
@@ -38,8 +41,8 @@ def infer_bound(schedule):
     return ranges
 
 
-def _check_attach_points(schedule):
-    for stage in lowered_stages(schedule):
+def _check_attach_points(graph):
+    for stage in graph.stages:
         if stage.attach_type != AttachType.SCOPE:
             continue
         parent, ivar = stage.attach_stage, stage.attach_ivar
@@ -142,18 +145,16 @@ def _thread_relaxed(scope, tag):
     return False
 
 
-def _infer_attached_root(schedule, stage, ranges, cache, analyzer):
-    consumers = consumers_of(schedule, stage, cache)
+def _infer_attached_root(graph, stage, ranges, analyzer):
     intervals = [None] * len(stage.op.axis)
-    for consumer in consumers:
+    for consumer in graph.consumers[stage]:
         relaxed = _relaxed_vars(stage, consumer, ranges)
         values = leaf_to_root_values(consumer, ranges)
-        body = expanded_body(schedule, consumer, cache)
-        for read in reads_of(body, stage.op):
+        for read in reads_of(graph.body[consumer], stage.op):
             for dim, index in enumerate(read.indices):
                 found = eval_interval(substitute(index, values), relaxed)
                 intervals[dim] = found if intervals[dim] is None else intervals[dim].union(found)
-    loop_vars = _loop_vars(schedule)
+    loop_vars = graph.loop_vars
     for dim, iv in enumerate(stage.op.axis):
         found = intervals[dim]
         if found is None or found.lo is None or found.hi is None:
@@ -169,9 +170,3 @@ def _infer_attached_root(schedule, stage, ranges, cache, analyzer):
             continue
         ranges[iv] = Range(lo, extent)
 
-
-def _loop_vars(schedule):
-    found = set()
-    for stage in lowered_stages(schedule):
-        found.update(leaf_values(stage).values())
-    return found

@@ -10,6 +10,7 @@ from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.functor import substitute
 from ..te.tensor import ComputeOp, Tensor
+from .graph import expanded_body, reads_of_any
 from .relations import AttachType, Split
 
 
@@ -23,7 +24,7 @@ def cache_read(schedule, tensor, scope, readers):
     stages = []
     for reader in readers:
         stage = schedule[reader]
-        if tensor not in _reads(schedule, stage):
+        if tensor not in stage_reads(schedule, stage):
             raise ScheduleError(f"{primitive}: '{stage.op.name}' does not read "
                                 f"'{tensor.name}'; readers must be its consumers")
         stages.append(stage)
@@ -153,8 +154,8 @@ def _check_scope(primitive, scope):
                             "or 'local'")
 
 
-def _reads(schedule, stage):
-    from .graph import expanded_body, reads_of_any
+def stage_reads(schedule, stage):
+    """The tensors ``stage`` reads, after cache_read redirections and inlining."""
     return reads_of_any(expanded_body(schedule, stage))
 
 

@@ -1,9 +1,19 @@
 """The dataflow graph as lowering sees it: bodies with inlined stages
-substituted, and who reads whom."""
+substituted, and who reads whom.
+
+:class:`ScheduleGraph` is that graph frozen, built once per ``lower()`` and
+handed to bound inference and loop-nest construction: the lowered stages in
+order (producers first), each one's expanded body, its consumers, the stages
+attached at each loop, and the storage alignment of each tensor.
+"""
+
+from types import MappingProxyType
 
 from ..ir import expr as E
 from ..ir.functor import IRMutator, collect, substitute
-from .schedule import AttachType
+from ..te.tensor import ComputeOp
+from .message_passing import leaf_values
+from .relations import AttachType
 
 
 class _InlineExpander(IRMutator):
@@ -55,12 +65,44 @@ def reads_of_any(body):
 
 def lowered_stages(schedule):
     """Stages that get loops: compute stages not inlined, producers first."""
-    from ..te.tensor import ComputeOp
     return [s for s in schedule.stages
             if isinstance(s.op, ComputeOp) and s.attach_type != AttachType.INLINE]
 
 
-def consumers_of(schedule, stage, cache):
-    """The lowered stages whose expanded bodies read ``stage``'s outputs."""
-    return [c for c in lowered_stages(schedule)
-            if c is not stage and reads_of(expanded_body(schedule, c, cache), stage.op)]
+class ScheduleGraph:
+    """A schedule's lowered stages and their relations, computed once.
+
+    ``stages``: lowered stages, producers first; ``body[stage]``: the expanded
+    body (:func:`expanded_body`); ``consumers[stage]``: the lowered stages whose
+    expanded bodies read it; ``attached[(stage, iv)]``: stages ``compute_at``
+    that loop, in stage order; ``align[tensor]``: ``storage_align`` info;
+    ``loop_vars``: every variable a loop of a lowered stage binds. Read only:
+    the schedule must not change while the graph is in use."""
+
+    __slots__ = ("schedule", "stages", "body", "consumers", "attached", "align", "loop_vars")
+
+    def __init__(self, schedule):
+        stages = tuple(lowered_stages(schedule))
+        cache = {}
+        body = {s: expanded_body(schedule, s, cache) for s in stages}
+        consumers = {s: tuple(c for c in stages if c is not s and reads_of(body[c], s.op))
+                     for s in stages}
+        attached = {}
+        for s in stages:
+            if s.attach_type == AttachType.SCOPE:
+                attached.setdefault((s.attach_stage, s.attach_ivar), []).append(s)
+        loop_vars = set()
+        for s in stages:
+            loop_vars.update(leaf_values(s).values())
+        object.__setattr__(self, "schedule", schedule)
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "body", MappingProxyType(body))
+        object.__setattr__(self, "consumers", MappingProxyType(consumers))
+        object.__setattr__(self, "attached", MappingProxyType(
+            {k: tuple(v) for k, v in attached.items()}))
+        object.__setattr__(self, "align", MappingProxyType(
+            {t: s.align_info for s in stages for t in s.op.outputs if s.align_info}))
+        object.__setattr__(self, "loop_vars", frozenset(loop_vars))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a ScheduleGraph is read only")

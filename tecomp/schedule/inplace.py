@@ -12,15 +12,16 @@ parallelization of that stage. Any other aliasing stays refused at call time.
 
 from ..ir.functor import structural_equal
 from ..te.tensor import ComputeOp, PlaceholderOp
-from .graph import expanded_body, lowered_stages, reads_of
+from .graph import ScheduleGraph, reads_of
 
 
-def pointwise_aliases(sch, tensors):
+def pointwise_aliases(graph, tensors):
     """``[(output, input), ...]`` among ``tensors`` (a function's tensor arguments)
-    that may share memory; see the module docstring for the rule."""
-    stages = lowered_stages(sch)
-    cache = {}
-    bodies = {s: expanded_body(sch, s, cache) for s in stages}
+    that may share memory; see the module docstring for the rule. ``graph`` is the
+    schedule's :class:`~.graph.ScheduleGraph` (a Schedule is accepted too)."""
+    if not isinstance(graph, ScheduleGraph):
+        graph = ScheduleGraph(graph)
+    sch, stages, bodies = graph.schedule, graph.stages, graph.body
     pairs = []
     for out in tensors:
         op = out.op

@@ -1,6 +1,7 @@
 """Values of root iter vars in terms of leaf loop variables (TVM's PassUpIndex)."""
 
 from ..ir import expr as E
+from .relations import Fuse, Split
 
 
 def leaf_values(stage):
@@ -15,7 +16,6 @@ def leaf_values(stage):
 def pass_up_offsets(stage, ranges, values):
     """Extend ``values`` (iter var -> offset from its range min) to every iter var,
     walking the relations from the leaves to the roots."""
-    from .relations import Fuse, Split
     for rel in reversed(stage.relations):
         if isinstance(rel, Split):
             factor = ranges[rel.inner].extent if rel.factor is None else rel.factor
@@ -28,12 +28,17 @@ def pass_up_offsets(stage, ranges, values):
     return values
 
 
+def root_values(stage, ranges, offsets):
+    """Root iter var -> its value (range min + offset) in leaf loop vars, given
+    ``offsets`` from :func:`pass_up_offsets`."""
+    values = {}
+    for iv in stage.root_iter_vars:
+        rmin = ranges[iv].min
+        values[iv] = offsets[iv] if E.is_const_int(rmin, 0) else rmin + offsets[iv]
+    return values
+
+
 def leaf_to_root_values(stage, ranges):
     """Root iter var's *variable* -> its value (range min + offset) in leaf loop vars."""
     offsets = pass_up_offsets(stage, ranges, dict(leaf_values(stage)))
-    mapping = {}
-    for iv in stage.root_iter_vars:
-        rmin = ranges[iv].min
-        offset = offsets[iv]
-        mapping[iv.var] = offset if E.is_const_int(rmin, 0) else rmin + offset
-    return mapping
+    return {iv.var: v for iv, v in root_values(stage, ranges, offsets).items()}

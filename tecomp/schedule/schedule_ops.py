@@ -10,24 +10,28 @@ at the root follow one another, producers first.
 """
 
 from ..arith import Analyzer
+from ..errors import ScheduleError
 from ..ir import Range, Var
 from ..ir import expr as E
 from ..ir import stmt as S
 from ..ir.expr import IterVarType
-from ..ir.functor import substitute, uses_var
+from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
 from ..ir.stmt import ForKind
-from .graph import expanded_body, lowered_stages
-from .message_passing import leaf_values, pass_up_offsets
-from .relations import Split
-from .schedule import AttachType
+from .graph import ScheduleGraph
+from .message_passing import leaf_values, pass_up_offsets, root_values
+from .relations import AttachType, Split
 
 
-def schedule_ops(schedule, ranges, param_tensors):
+def schedule_ops(graph, ranges, param_tensors):
     """The whole program as one statement over tensors (``Provide``/``Realize``).
 
-    ``param_tensors`` are the function's tensor arguments: they are not realized."""
-    builder = _Builder(schedule, ranges, set(param_tensors))
+    ``graph`` is the :class:`~.graph.ScheduleGraph` (a Schedule is accepted too);
+    ``ranges`` come from :func:`~.bound.infer_bound`; ``param_tensors`` are the
+    function's tensor arguments: they are not realized."""
+    if not isinstance(graph, ScheduleGraph):
+        graph = ScheduleGraph(graph)
+    builder = _Builder(graph, ranges, set(param_tensors))
     program = builder.program()
     _check_parallel_nesting(program, builder.loop_owner)
     return program
@@ -35,8 +39,6 @@ def schedule_ops(schedule, ranges, param_tensors):
 
 def _check_parallel_nesting(program, loop_owner):
     """libgomp runs one level of parallel loops; a nested one is a schedule error."""
-    from ..errors import ScheduleError
-    from ..ir.functor import IRVisitor
 
     class Check(IRVisitor):
         outer = None
@@ -57,20 +59,13 @@ def _check_parallel_nesting(program, loop_owner):
 
 
 class _Builder:
-    def __init__(self, schedule, ranges, params):
-        self.schedule = schedule
+    def __init__(self, graph, ranges, params):
+        self.graph = graph
         self.ranges = ranges
         self.params = params
-        self.cache = {}
         self.loop_owner = {}
         self.analyzer = Analyzer()
-        stages = lowered_stages(schedule)
-        self.order = {s: k for k, s in enumerate(stages)}
-        self.roots = [s for s in stages if s.attach_type == AttachType.ROOT]
-        self.attached = {}
-        for s in stages:
-            if s.attach_type == AttachType.SCOPE:
-                self.attached.setdefault((s.attach_stage, s.attach_ivar), []).append(s)
+        self.roots = [s for s in graph.stages if s.attach_type == AttachType.ROOT]
 
     def program(self):
         body = None
@@ -91,15 +86,12 @@ class _Builder:
         leaves = stage.leaf_iter_vars
         leaf_vars = leaf_values(stage)
         offsets = pass_up_offsets(stage, ranges, dict(leaf_vars))
-        root_values = {}
-        for iv in stage.root_iter_vars:
-            rmin = ranges[iv].min
-            root_values[iv] = offsets[iv] if E.is_const_int(rmin, 0) else rmin + offsets[iv]
-        var_values = {iv.var: v for iv, v in root_values.items()}
-        conditions = self.conditions(stage, offsets, root_values)
+        values = root_values(stage, ranges, offsets)
+        var_values = {iv.var: v for iv, v in values.items()}
+        conditions = self.conditions(stage, offsets, values)
         reduce_vars = {leaf_vars[iv] for iv in leaves if iv.iter_type == IterVarType.COMM_REDUCE}
-        body = expanded_body(self.schedule, stage, self.cache)
-        indices = tuple(root_values[iv] for iv in stage.op.axis)
+        body = self.graph.body[stage]
+        indices = tuple(values[iv] for iv in stage.op.axis)
         outputs = stage.op.outputs
 
         if isinstance(body[0], E.Reduce):
@@ -126,7 +118,7 @@ class _Builder:
             if position + 1 == first_reduce:
                 nest = S.seq(self.init_nest(stage, leaves[first_reduce:], init, leaf_vars), nest)
             iv = leaves[position]
-            for child in reversed(self.attached.get((stage, iv), [])):
+            for child in reversed(self.graph.attached.get((stage, iv), ())):
                 nest = self.realize(child, S.seq(self.stage_nest(child), nest))
             nest = self.loop(stage, iv, leaf_vars[iv], nest)
         if first_reduce == 0:

@@ -23,14 +23,12 @@ stage computed at the root (no nested parallelism).
 from tecomp import ScheduleError
 from tecomp.ir import IntImm
 from tecomp.ir.expr import IterVarType
+from tecomp.schedule.bound import leaf_extent
+from tecomp.schedule.dataflow import stage_reads
 from tecomp.te.tensor import PlaceholderOp
 
 
 def _leaf_extent(stage, iv):
-    try:
-        from tecomp.schedule.bound import leaf_extent
-    except ImportError:
-        return None
     try:
         extent = leaf_extent(stage, iv)
     except Exception:   # noqa: BLE001  (an unsupported relation: treat as unknown)
@@ -40,17 +38,12 @@ def _leaf_extent(stage, iv):
 
 def _readers(s, stage):
     """Stages that read ``stage``'s output (after cache_read redirections)."""
-    try:
-        from tecomp.schedule.schedule import _reads
-    except ImportError:
-        _reads = None
     tensors = set(stage.op.outputs)
     found = []
     for other in s.stages:
         if other is stage or isinstance(other.op, PlaceholderOp):
             continue
-        reads = _reads(s, other) if _reads else other.op.input_tensors
-        if tensors & set(reads):
+        if tensors & set(stage_reads(s, other)):
             found.append(other)
     return found
 
