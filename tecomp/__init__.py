@@ -23,7 +23,7 @@ from .te import __dict__ as _te_names
 __all__ = [n for n in _te_names if not n.startswith("_")] + [
     "build", "lower", "load_module", "Target", "te", "ir", "TecompError", "ScheduleError",
     "LoweringError", "BuildError", "ArgumentError", "ExprError"]
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402,F401
 
 # Classic TVM's runtime names: tvm.nd.array, tvm.cpu(0), tvm.context("llvm", 0), and topi.
 from . import nd  # noqa: E402

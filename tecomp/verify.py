@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .build import build
 from .errors import ArgumentError, TecompError, VerificationError
 from .ir import Var
 from .ir import dtype as dt
+from .runtime import KernelAssertionError
+from .runtime.evaluate import evaluate
 from .schedule import Schedule, create_schedule
 from .te.tensor import PlaceholderOp, Tensor
 
@@ -106,8 +109,6 @@ def verify(s, args, shapes=None, target="llvm", seed=0, rtol=None, atol=None,
     if not isinstance(args, (list, tuple)) or not args:
         raise VerificationError(f"verify: args must be the list of tensors and vars given "
                                 f"to build, got {args!r}")
-    from .build import build
-    from .runtime import KernelAssertionError
 
     reference = create_schedule(list(s.outputs))
     try:
@@ -193,7 +194,6 @@ def _sizes_text(values):
 
 
 def _shape(t, values):
-    from .runtime.evaluate import evaluate
     return tuple(int(evaluate(e, values)) for e in t.shape)
 
 

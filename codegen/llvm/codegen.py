@@ -20,6 +20,7 @@ from tecomp.abi import abi_vars, passes_as_double
 
 from . import types as T
 from .exprs import ExprMixin
+from .frame import Frame
 from .intrinsics import IntrinsicMixin
 from .memory import MemoryMixin
 from .parallel import ParallelMixin
@@ -44,34 +45,6 @@ def is_reserved_name(name):
     if name in _LIBC or name.startswith(("__", "llvm.", "GOMP_", "omp_")):
         return True
     return any(hasattr(lib, name) for lib in _runtime_libraries())
-
-
-class Frame:
-    """Per-LLVM-function state: builder, bindings, live heap buffers, error exit."""
-
-    def __init__(self, fn, func_name, on_error):
-        self.fn = fn
-        self.func_name = func_name
-        entry = fn.append_basic_block("entry")
-        body = fn.append_basic_block("body")
-        self.builder = ir.IRBuilder(entry)
-        self.entry_branch = self.builder.branch(body)
-        self.builder.position_at_end(body)
-        self.env = {}          # Var -> LLVM value
-        self.buffers = {}      # Buffer -> LLVM pointer
-        self.heap = []         # pointers to free on every exit, innermost last
-        self.on_error = on_error  # emits "return this nonzero i32 code"
-        self.in_parallel = False
-
-    def alloca(self, ty, count=None, align=None, name=""):
-        """An ``alloca`` in the entry block, so it is allocated once per call."""
-        b = ir.IRBuilder(self.entry_branch.parent)
-        b.position_before(self.entry_branch)
-        slot = b.alloca(ty, size=count, name=name)
-        if align:
-            slot.align = align
-        slot.type = T.PTR  # llvmlite types allocas as typed pointers; use opaque ptr
-        return slot
 
 
 class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):

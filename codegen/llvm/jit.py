@@ -17,6 +17,7 @@ import ctypes.util
 import functools
 
 import llvmlite.binding as llvm
+import llvmlite.ir as ir
 
 from tecomp.errors import BuildError, InternalError
 from tecomp.target import arch_of
@@ -170,7 +171,6 @@ class CompiledModule:
 
 
 def _constants_module(constants, like):
-    import llvmlite.ir as ir
     module = ir.Module(name="tecomp_constants")
     module.triple, module.data_layout = like.triple, like.data_layout
     for name, value in constants.items():

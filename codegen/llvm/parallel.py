@@ -28,6 +28,7 @@ import llvmlite.ir as ir
 from tecomp.ir import Load, Store, Var, collect
 
 from . import types as T
+from .frame import Frame
 
 
 class ParallelMixin:
@@ -45,7 +46,6 @@ class ParallelMixin:
         return variables, buffers
 
     def emit_parallel_for(self, op):
-        from .codegen import Frame
         outer = self.frame
         variables, buffers = self._captures(op)
         values = [outer.env[v] for v in variables] + [outer.buffers[b] for b in buffers]

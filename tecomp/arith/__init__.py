@@ -7,7 +7,7 @@ one-shot analyzer), :class:`Interval`, :func:`eval_interval` and
 :func:`interval_from_range`.
 """
 
-from .analyzer import Analyzer, simplify  # noqa: F401
-from .interval import Interval, eval_interval, interval_from_range  # noqa: F401
+from .analyzer import Analyzer, eval_interval, interval_from_range, simplify  # noqa: F401
+from .interval import Interval  # noqa: F401
 
 __all__ = ["Analyzer", "simplify", "Interval", "eval_interval", "interval_from_range"]

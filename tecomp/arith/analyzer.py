@@ -15,7 +15,9 @@ from math import inf
 
 from ..errors import InternalError
 from ..ir import expr as E
+from . import interval as _interval
 from .int_bound import ConstIntBound
+from .interval import Interval
 from .linear import AtomTable, coeff_bits, const_value, poly_add
 from .overflow import OverflowModel
 from .rewrite_simplify import Simplifier, is_int_scalar
@@ -52,7 +54,6 @@ class Analyzer:
         an :class:`~tecomp.arith.interval.Interval` (inclusive, ends may be
         ``None``), or an expression / int that ``var`` equals.
         """
-        from .interval import Interval
         if isinstance(var, E.IterVar):
             var = var.var
         if isinstance(value, E.IterVar):
@@ -174,3 +175,14 @@ def simplify(expr, ranges=None):
     for var, rng in (ranges or {}).items():
         analyzer.bind(var, rng)
     return analyzer.simplify(expr)
+
+
+def eval_interval(expr, ranges, analyzer=None):
+    """:func:`tecomp.arith.interval.eval_interval`, by a fresh :class:`Analyzer`
+    unless ``analyzer`` is given."""
+    return _interval.eval_interval(expr, ranges, analyzer if analyzer is not None else Analyzer())
+
+
+def interval_from_range(rng):
+    """The inclusive interval ``[min, min + extent - 1]`` of a half-open Range."""
+    return _interval.interval_from_range(rng, Analyzer())

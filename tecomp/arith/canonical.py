@@ -12,6 +12,7 @@ from ..ir import expr as E
 from ..ir.functor import free_vars
 from .const_fold import NO_OVERFLOW, make_const
 from .int_bound import mul_bound
+from .interval import Interval, eval_interval
 from .linear import (coeff_bits, const_value, is_monomial, poly_add, poly_const, poly_mul,
                      wrap_coeff)
 
@@ -181,7 +182,6 @@ class CanonicalForm:
                 lo, hi = max(lo, k - fhi), min(hi, k - flo)
         if decided(lo, hi) or not self.an._symbolic or self.an._in_symbolic:
             return lo, hi
-        from .interval import eval_interval
         self.an._in_symbolic = True
         try:
             # Replace the variables that have symbolic ranges (i in [0, n - 1])
@@ -205,7 +205,6 @@ class CanonicalForm:
     def _substitute_ranges(self, expr, eval_interval, lower):
         """One end of ``expr`` over the symbolic ranges of its variables, or
         ``None`` when it has no such variable or that end is unbounded."""
-        from .interval import Interval
         ranges = {}
         for v in free_vars(expr):
             binding = self.an._binding(v)

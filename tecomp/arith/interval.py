@@ -81,32 +81,30 @@ def _pick(node, a, b, choose):
     return node(a, b)
 
 
-def interval_from_range(rng):
-    """The inclusive interval ``[min, min + extent - 1]`` of a half-open Range."""
+def interval_from_range(rng, analyzer):
+    """The inclusive interval ``[min, min + extent - 1]`` of a half-open Range
+    (a symbolic end simplified by ``analyzer``)."""
     lo = rng.min
     extent = rng.extent
     if extent.dtype != lo.dtype:
         extent = E.Cast(lo.dtype, extent)
     if type(lo) is E.IntImm and type(extent) is E.IntImm:
         return Interval(lo, E.IntImm(lo.dtype, lo.value + extent.value - 1))
-    from .analyzer import Analyzer
-    an = Analyzer()
-    return Interval(lo, an.simplify(E.Sub(E.Add(lo, extent), E.IntImm(lo.dtype, 1))))
+    return Interval(lo, analyzer.simplify(E.Sub(E.Add(lo, extent), E.IntImm(lo.dtype, 1))))
 
 
-def eval_interval(expr, ranges, analyzer=None):
+def eval_interval(expr, ranges, analyzer):
     """The interval of ``expr`` when each variable key of ``ranges`` varies over
     its value (an :class:`Interval` or a ``Range``); other variables are points.
-    The ends come back simplified (by ``analyzer`` when given, which may know
-    the ranges of outer loop variables)."""
-    from .analyzer import Analyzer
-    an = analyzer if analyzer is not None else Analyzer()
+    The ends come back simplified by ``analyzer`` (which may know the ranges of
+    outer loop variables; :func:`tecomp.arith.eval_interval` makes a fresh one)."""
+    an = analyzer
     table = {}
     for var, value in ranges.items():
         if isinstance(var, E.IterVar):
             var = var.var
         if isinstance(value, E.Range):
-            value = interval_from_range(value)
+            value = interval_from_range(value, an)
         elif not isinstance(value, Interval):
             raise InternalError(f"eval_interval: range of {var} must be an Interval or "
                                 f"a Range, got {value!r}")

@@ -16,7 +16,7 @@ caller can tell cheaply that nothing changed.
 
 from ..ir import dtype as dt
 from ..ir import expr as E
-from ..ir.functor import IRMutator, uses_var
+from ..ir.functor import IRMutator, substitute, uses_var
 from .canonical import FLIP_NOT, CanonicalForm, is_int_scalar, no_overflow
 from .const_fold import fold_binary, fold_cast, int_limits, make_const
 from .div_mod import DivModRules
@@ -303,7 +303,6 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
     def visit_Let(self, e):
         value = self.visit(e.value)
         if _is_const(value) or type(value) is E.Var:
-            from ..ir.functor import substitute
             return self.visit(substitute(e.body, {e.var: value}))
         with self.an.scope(e.var, value):
             body = self.visit(e.body)

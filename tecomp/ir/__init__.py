@@ -2,9 +2,9 @@
 the lowered function, and the visitor/mutator that every pass builds on."""
 
 from . import dtype
-from .buffer import Buffer
-from .expr import *  # noqa: F401,F403
+from .expr import *  # noqa: F401,F403  (first: the other modules build on the nodes)
 from .expr import PrimExpr, Var, IterVar, Range, const, const_index
+from .buffer import Buffer  # noqa: I001
 from .functor import (IRMutator, IRVisitor, collect, free_vars, post_order_visit,
                       structural_equal, substitute, uses_var)
 from .stmt import *  # noqa: F401,F403

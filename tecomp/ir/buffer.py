@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from typing import Tuple
 
-from .expr import PrimExpr
+from .expr import PrimExpr, const_index
+from .op import mul
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -27,10 +28,8 @@ class Buffer:
 
     def strides(self):
         """Row-major element strides of ``shape``."""
-        from .op import mul
         strides, running = [], None
         for extent in reversed(self.shape):
             strides.append(running)
             running = extent if running is None else mul(running, extent)
-        from .expr import const_index
         return tuple(const_index(1) if s is None else s for s in reversed(strides))

@@ -55,8 +55,7 @@ class PrimExpr:
         return self is other
 
     def __repr__(self):
-        from .printer import expr_to_str
-        return expr_to_str(self)
+        return _printer.expr_to_str(self)
 
     __str__ = __repr__
 
@@ -316,10 +315,9 @@ class CommReducer:
         return f"CommReducer({self.name})"
 
     def combine(self, lhs_values, rhs_values):
-        from .functor import substitute
         mapping = dict(zip(self.lhs, lhs_values))
         mapping.update(zip(self.rhs, rhs_values))
-        return tuple(substitute(r, mapping) for r in self.result)
+        return tuple(_functor.substitute(r, mapping) for r in self.result)
 
 
 @node
@@ -398,5 +396,9 @@ def is_const_int(expr, value=None):
     return value is None or expr.value == value
 
 
-from . import op as _op  # noqa: E402  (installs the operator sugar)
+# The operator sugar, the printer and substitution build on the node classes
+# above, which use them only once constructed: imported after the classes.
+from . import op as _op  # noqa: E402
+from . import functor as _functor  # noqa: E402
+from . import printer as _printer  # noqa: E402
 _op.install(PrimExpr, IterVar)

@@ -11,6 +11,7 @@ thread index named by ``thread_tag``).
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from .buffer import Buffer
 from .expr import PrimExpr, Range, Var
 
 node = dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -23,8 +24,7 @@ class Stmt:
         return id(self)
 
     def __repr__(self):
-        from .printer import stmt_to_str
-        return stmt_to_str(self)
+        return _printer.stmt_to_str(self)
 
     __str__ = __repr__
 
@@ -157,7 +157,6 @@ class PrimFunc:
 
     @property
     def buffer_params(self):
-        from .buffer import Buffer
         return tuple(p for p in self.params if isinstance(p, Buffer))
 
     @property
@@ -168,7 +167,10 @@ class PrimFunc:
         return PrimFunc(self.name, self.params, body, dict(self.attrs))
 
     def __str__(self):
-        from .printer import func_to_str
-        return func_to_str(self)
+        return _printer.func_to_str(self)
 
     __repr__ = __str__
+
+
+# The printer builds on the statement classes above: imported after them.
+from . import printer as _printer  # noqa: E402

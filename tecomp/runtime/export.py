@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 
 from tecomp.errors import BuildError
+from tecomp.version import __version__
 from tecomp.ir import dtype as dt
 
 from tecomp.abi import passes_as_double
@@ -93,7 +94,6 @@ def _link(objects, output, libraries, cc):
 
 def metadata(module):
     """The JSON-able description embedded in an exported library."""
-    from tecomp import __version__
     facts = module._compiled.target_facts()
     return {"format": "tecomp-library", "abi": ABI_VERSION, "tecomp": __version__,
             "target": str(module.target), **facts,

@@ -19,6 +19,7 @@ from tecomp.errors import TecompError
 from tecomp.target import Target, host_mismatch
 
 from .export import ABI_VERSION, METADATA_SYMBOL, VERSION_SYMBOL
+from .module import Module
 from .signature import Signature
 
 
@@ -156,7 +157,6 @@ def load_module(path, entry_compiler=None):
     passes :func:`codegen.llvm.fastcall.fast_entries`); without it calls go
     through the checked ctypes path.
     """
-    from .module import Module
     handle, meta = read_metadata(path)
     try:
         sigs = [Signature.from_json(f) for f in meta["functions"]]

@@ -16,7 +16,10 @@ import ctypes
 from tecomp.errors import BuildError, TecompError
 
 from tecomp.abi import passes_as_double
+from tecomp.nd import time_evaluator
+
 from .arguments import ArgumentChecker
+from .export import export_library, save
 from .signature import Signature
 
 
@@ -179,13 +182,11 @@ class Module:
         -------
         (library_path, header_path or None)
         """
-        from .export import export_library
         return export_library(self, path, header=header, cc=cc)
 
     def save(self, path):
         """Write the compiled code to ``path``, by suffix: ``.o`` (object file),
         ``.ll`` (optimized LLVM IR), ``.s`` (assembly), ``.so`` (:meth:`export_library`)."""
-        from .export import save
         return save(self, path)
 
     @property
@@ -195,7 +196,6 @@ class Module:
     def time_evaluator(self, func_name, ctx=None, number=10, repeat=1, min_repeat_ms=0):
         """TVM's timer: ``mod.time_evaluator(mod.entry_name, ctx, number=10)(*args).mean``
         is the mean seconds per call (see :func:`tecomp.nd.time_evaluator`)."""
-        from tecomp.nd import time_evaluator
         return time_evaluator(self.get_function(func_name), ctx, number, repeat, min_repeat_ms)
 
     def set_num_threads(self, n):

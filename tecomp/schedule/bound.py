@@ -9,7 +9,7 @@ ranges then follow from root ranges through the split/fuse relations.
 """
 
 from ..arith import Analyzer
-from ..arith.interval import Interval, eval_interval
+from ..arith import Interval, eval_interval
 from ..errors import ScheduleError
 from ..ir import Range
 from ..ir import expr as E

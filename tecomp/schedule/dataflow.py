@@ -10,6 +10,7 @@ from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.functor import substitute
 from ..te.tensor import ComputeOp, Tensor
+from .bound import leaf_extent
 from .graph import expanded_body, reads_of_any
 from .relations import AttachType, Split
 
@@ -71,7 +72,6 @@ def cache_write(schedule, tensor, scope):
 
 def rfactor(schedule, tensor, axis, factor_axis=0):
     """:meth:`Schedule.rfactor <tecomp.schedule.Schedule.rfactor>`."""
-    from .bound import leaf_extent
     stage = schedule[tensor]
     stage._check_compute("rfactor")
     primitive = f"rfactor({stage.op.name})"

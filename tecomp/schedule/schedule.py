@@ -4,6 +4,7 @@ what they were asked; :mod:`tecomp.schedule.bound` and
 
 from ..errors import ScheduleError
 from ..ir import IterVar, Var
+from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.stmt import ForKind
@@ -92,8 +93,7 @@ class Stage:
         if isinstance(value, int) and value <= 0:
             raise self._error(primitive, f"{name} must be a positive integer, got {value}")
         if isinstance(value, E.PrimExpr):
-            from ..ir.dtype import is_integer
-            if not is_integer(value.dtype):
+            if not dt.is_integer(value.dtype):
                 raise self._error(primitive, f"{name} must be an integer, got `{value}`")
         return E.const_index(value)
 

@@ -10,7 +10,8 @@ from ..ir import IterVar, Range, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.expr import IterVarType
-from ..ir.functor import IRVisitor
+from ..ir import op as _op
+from ..ir.functor import IRVisitor, free_vars
 from ..ir.op import cast, match_operands, to_bool, to_expr
 from .tensor import ComputeOp, PlaceholderOp, make_axis
 
@@ -167,7 +168,6 @@ def _check_body(name, bodies):
 
 
 def _vars_in(bodies):
-    from ..ir.functor import free_vars
     found = set()
     for b in bodies:
         found |= free_vars(b)
@@ -386,23 +386,19 @@ power = pow
 
 def truncdiv(a, b):
     """Integer division rounding toward zero (C semantics)."""
-    from ..ir.op import truncdiv as build
-    return build(a, b)
+    return _op.truncdiv(a, b)
 
 
 def truncmod(a, b):
     """Remainder of :func:`truncdiv` (sign of the dividend)."""
-    from ..ir.op import truncmod as build
-    return build(a, b)
+    return _op.truncmod(a, b)
 
 
 def floordiv(a, b):
     """Integer division rounding toward negative infinity (Python's ``//``)."""
-    from ..ir.op import floordiv as build
-    return build(a, b)
+    return _op.floordiv(a, b)
 
 
 def floormod(a, b):
     """Remainder of :func:`floordiv` (Python's ``%``)."""
-    from ..ir.op import floormod as build
-    return build(a, b)
+    return _op.floormod(a, b)

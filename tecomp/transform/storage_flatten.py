@@ -7,7 +7,7 @@ An allocation whose size depends on enclosing loop variables gets the size's
 upper bound over those loops.
 """
 
-from ..arith.interval import Interval, eval_interval
+from ..arith import Interval, eval_interval
 from ..arith import Analyzer
 from ..errors import LoweringError
 from ..ir import Buffer

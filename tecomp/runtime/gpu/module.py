@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from tecomp.abi import written_buffers
 from tecomp.errors import ArgumentTypeError, ArgumentValueError, BuildError, TecompError
 from tecomp.ir import Buffer
 from tecomp.ir import dtype as dt
@@ -68,7 +69,6 @@ class GPUFunction:
         self._proxies = {}
 
     def check_written(self):
-        from tecomp.abi import written_buffers
         return written_buffers(self.program.func)
 
     def _proxy(self, arg):

@@ -1,0 +1,34 @@
+"""Per-LLVM-function state of the code generator (used by the parallel-loop
+outlining as well as by :class:`~.codegen.CodeGenLLVM`)."""
+
+import llvmlite.ir as ir
+
+from . import types as T
+
+
+class Frame:
+    """Per-LLVM-function state: builder, bindings, live heap buffers, error exit."""
+
+    def __init__(self, fn, func_name, on_error):
+        self.fn = fn
+        self.func_name = func_name
+        entry = fn.append_basic_block("entry")
+        body = fn.append_basic_block("body")
+        self.builder = ir.IRBuilder(entry)
+        self.entry_branch = self.builder.branch(body)
+        self.builder.position_at_end(body)
+        self.env = {}          # Var -> LLVM value
+        self.buffers = {}      # Buffer -> LLVM pointer
+        self.heap = []         # pointers to free on every exit, innermost last
+        self.on_error = on_error  # emits "return this nonzero i32 code"
+        self.in_parallel = False
+
+    def alloca(self, ty, count=None, align=None, name=""):
+        """An ``alloca`` in the entry block, so it is allocated once per call."""
+        b = ir.IRBuilder(self.entry_branch.parent)
+        b.position_before(self.entry_branch)
+        slot = b.alloca(ty, size=count, name=name)
+        if align:
+            slot.align = align
+        slot.type = T.PTR  # llvmlite types allocas as typed pointers; use opaque ptr
+        return slot
