@@ -2,7 +2,9 @@
 ``lower_for_target``: the target-specific steps that follow, before a backend emits.
 
 Set ``TECOMP_PRINT_IR=1`` to print the IR after every pass and a table of how
-long each pass took (``(unchanged)`` marks a pass that changed nothing).
+long each pass took (``(unchanged)`` marks a pass that changed nothing), and
+``TECOMP_CHECK_IR=1`` to check the IR after every pass
+(:func:`tecomp.ir.well_formed.well_formed`; the test suite sets it).
 """
 
 import os
@@ -14,6 +16,7 @@ from .errors import BuildError, LoweringError
 from .ir import Buffer, PrimFunc, Var
 from .ir import expr as E
 from .ir.functor import free_vars
+from .ir.well_formed import well_formed
 from .schedule import Schedule
 from .schedule.bound import infer_bound
 from .schedule.graph import ScheduleGraph
@@ -67,7 +70,9 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
     ranges = log.run("infer_bound", lambda _: infer_bound(graph), None, show=False)
     body = log.run("schedule_ops", lambda _: schedule_ops(graph, ranges, tensors), None)
     aliases = tuple((buffers[o], buffers[i]) for o, i in pointwise_aliases(graph, tensors))
-    func = PrimFunc(name, params, body, {"pointwise_aliases": aliases} if aliases else {})
+    func = log.check(PrimFunc(name, params, body,
+                              {"pointwise_aliases": aliases} if aliases else {}))
+    log.flattened = True
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
     func = log.run("simplify", simplify, func)
     func = log.run("loop_partition", loop_partition, func)
@@ -106,7 +111,7 @@ def lower_for_target(funcs, target, debug=False):
     if target.kind == "llvm":
         out = []
         for func in funcs:
-            log = _PassLog(func.name)
+            log = _PassLog(func.name, flattened=True)
             if debug:
                 func = log.run("bounds_check", bounds_check, func)
             out.append(log.run("verify_cpu_scopes", verify_cpu_scopes, func, show=False))
@@ -114,7 +119,7 @@ def lower_for_target(funcs, target, debug=False):
         return TargetFuncs(target, out)
     programs = []
     for func in funcs:
-        log = _PassLog(func.name)
+        log = _PassLog(func.name, flattened=True)
         if debug:
             func = log.run("bounds_check", bounds_check, func)
         func = log.run("lower_thread_binding",
@@ -187,10 +192,26 @@ def _parameters(graph, args, name):
 
 
 class _PassLog:
-    def __init__(self, name):
+    """Runs passes: timings, the IR after each (``TECOMP_PRINT_IR``), and the
+    well-formedness check after each (``TECOMP_CHECK_IR``; ``flattened`` once
+    storage_flatten has run)."""
+
+    def __init__(self, name, flattened=False):
         self.enabled = bool(os.environ.get("TECOMP_PRINT_IR"))
+        self.checking = os.environ.get("TECOMP_CHECK_IR", "") not in ("", "0")
+        self.flattened = flattened
         self.name = name
         self.timings = []
+
+    def check(self, result):
+        if not self.checking:
+            return result
+        if isinstance(result, PrimFunc):
+            well_formed(result, self.flattened)
+        elif isinstance(result, HostProgram):
+            for kernel in result.kernels:
+                well_formed(kernel.func, self.flattened)
+        return result
 
     def run(self, pass_name, fn, value, show=True):
         start = time.perf_counter()
@@ -201,6 +222,8 @@ class _PassLog:
                   + (" (unchanged)" if result is value else ""))
             if result is not value:
                 print(result)
+        if result is not value:
+            self.check(result)
         return result
 
     def finish(self):
