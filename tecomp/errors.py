@@ -1,7 +1,10 @@
-"""Error classes. User mistakes and internal bugs are different classes.
+"""Every error (and warning) class of tecomp, in one place. User mistakes and
+internal bugs are different classes.
 
 Every user-facing error derives from :class:`TecompError`; a bug inside tecomp
-raises :class:`InternalError` so a user can tell whose fault a failure is.
+raises :class:`InternalError` so a user can tell whose fault a failure is. The
+modules that raise them re-export them under their old names
+(``tecomp.runtime.KernelAssertionError``...).
 """
 
 
@@ -39,6 +42,41 @@ class ExprError(TecompError, TypeError):
 
 class InternalError(Exception):
     """A bug in tecomp itself: please report it with the program that raised it."""
+
+
+class KernelAssertionError(TecompError, AssertionError):
+    """An ``AssertStmt`` in compiled code failed; the message is the assert's."""
+
+
+class NotRunnableError(TecompError, RuntimeError):
+    """The module's code was compiled for a CPU this host may not have (another
+    ``-mcpu``/``-mattr``/``-mtriple``): it can be saved and exported, not called."""
+
+
+class DeviceError(TecompError, RuntimeError):
+    """A GPU device is missing, or refused a launch (limits, driver errors)."""
+
+
+class LibraryLoadError(TecompError, OSError):
+    """A file cannot be loaded as a tecomp library (missing, not a shared library,
+    not made by tecomp, or made by a newer tecomp)."""
+
+
+class InstantiationError(ScheduleError):
+    """An autotvm configuration the template rejects (``cfg.raise_error``):
+    recorded as an invalid point, not a crash."""
+
+
+class WorkerError(Exception):
+    """An autotvm child process timed out (``timed_out``) or died (``exitcode``)."""
+
+    def __init__(self, message, timed_out=False, exitcode=None):
+        super().__init__(message)
+        self.timed_out, self.exitcode = timed_out, exitcode
+
+
+class GradientWarning(UserWarning):
+    """A gradient stage fell back to the slow (reduction over the whole domain) form."""
 
 
 class VerificationError(TecompError, AssertionError):

@@ -196,3 +196,17 @@ def test_the_checker_sees_imports():
     names = {n for n, _, _ in _imports(path, "tecomp.lower")}
     assert "tecomp.schedule.graph" in names and "tecomp.errors" in names
     assert _resolve("tecomp.ir.expr.Var", _known_modules()) == "tecomp.ir.expr"
+
+
+def test_every_error_class_is_in_errors_py():
+    """One list of what tecomp can raise (private control-flow exceptions aside)."""
+    bad = []
+    for path, module in _sources():
+        if module == "tecomp.errors":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and any(
+                    ast.unparse(b).split(".")[-1].endswith(("Error", "Exception", "Warning"))
+                    for b in node.bases):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}")
+    assert not bad, "error classes outside tecomp/errors.py:\n" + "\n".join(bad)

@@ -30,7 +30,7 @@ import warnings
 
 from ..te import api
 from ..arith.analyzer import simplify
-from ..errors import ExprError
+from ..errors import ExprError, GradientWarning
 from ..ir import IterVar, Range, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
@@ -47,10 +47,6 @@ JACOBIAN_LIMIT = 1 << 24
 CHEAP_NODES = 24
 #: Most pieces a read with min/max clamps in its indices is split into.
 MAX_PIECES = 16
-
-
-class GradientWarning(UserWarning):
-    """A gradient stage fell back to the slow (reduction over the whole domain) form."""
 
 
 def _size(shape):

@@ -12,6 +12,7 @@ import threading
 
 from ..errors import TecompError
 from ..target import Target
+from .record import load_records, target_key
 from .space import FallbackConfigEntity
 
 logger = logging.getLogger("autotvm")
@@ -104,7 +105,6 @@ class ApplyHistoryBest(DispatchContext):
     target are refused with a TecompError unless ``allow_other_targets=True``."""
 
     def __init__(self, records, allow_other_targets=False):
-        from .record import load_records, target_key
         self._target_key = target_key
         self.allow_other_targets = allow_other_targets
         self.best = {}       # (target key, workload) -> (cost, config)

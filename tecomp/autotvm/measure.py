@@ -22,7 +22,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import TecompError
-from .record import machine_fingerprint, target_key
+from ..lower import lower
+from . import record as _record  # record reads MeasureInput back: a cycle of two modules
 from .worker import Worker, WorkerError, build_job, run_job
 
 
@@ -45,7 +46,7 @@ class MeasureInput:
 
     def __init__(self, target, task, config, key=None):
         self.target, self.task, self.config = target, task, config
-        self.target_key = key or target_key(target)
+        self.target_key = key or _record.target_key(target)
 
 
 class MeasureResult:
@@ -118,7 +119,6 @@ class LocalBuilder(Builder):
             return list(pool.map(self._compile, jobs, range(len(jobs))))
 
     def _lower(self, inp):
-        from ..lower import lower
         start = time.perf_counter()
         try:
             sch, args = inp.task.instantiate(inp.config)
@@ -189,7 +189,7 @@ class LocalRunner(Runner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._worker = Worker()
-        self._machine = machine_fingerprint()
+        self._machine = _record.machine_fingerprint()
 
     def run(self, inputs, build_results):
         return [measure_built(self._worker, self._job(b), b, self.timeout, self._machine,

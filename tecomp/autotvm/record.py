@@ -20,6 +20,9 @@ import os
 import platform
 
 from ..target import Target
+from ..version import __version__
+from . import measure as _measure  # measure writes records: a cycle of two modules
+from .space import ConfigEntity
 
 LOG_VERSION = 0.2
 
@@ -56,7 +59,6 @@ def machine_fingerprint():
 
 def encode(inp, result, seed=None):
     """One log line (a JSON string) for a measured input."""
-    from .. import __version__
     return json.dumps({
         "input": [str(inp.target), inp.task.name, list(inp.task.args), {}],
         "config": inp.config.to_json_dict(),
@@ -70,8 +72,6 @@ def encode(inp, result, seed=None):
 
 def decode(line):
     """``(MeasureInput, MeasureResult)`` of one log line; ``None`` for a blank line."""
-    from .measure import MeasureInput, MeasureResult
-    from .space import ConfigEntity
     line = line.strip()
     if not line:
         return None
@@ -80,8 +80,10 @@ def decode(line):
     task = _RecordedTask(name, tuple(_tuple_args(args)))
     config = ConfigEntity.from_json_dict(row["config"])
     costs, error_no, all_cost, timestamp = row["result"]
-    inp = MeasureInput(Target(target), task, config, row.get("target_key") or target_key(target))
-    return inp, MeasureResult(tuple(costs), error_no, all_cost, timestamp, row.get("machine"))
+    inp = _measure.MeasureInput(Target(target), task, config,
+                                row.get("target_key") or target_key(target))
+    return inp, _measure.MeasureResult(tuple(costs), error_no, all_cost, timestamp,
+                                       row.get("machine"))
 
 
 def _tuple_args(args):

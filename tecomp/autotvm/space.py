@@ -12,14 +12,9 @@ an index in a log means the same configuration on every machine.
 
 from collections import OrderedDict
 
-from ..errors import ScheduleError
+from ..errors import InstantiationError, ScheduleError
 from .knobs import (ENTITY_KINDS, AnnotateSpace, KnobEntity, KnobSpace, ReorderSpace,
                     SplitEntity, SplitSpace, VirtualAxis, get_factors)
-
-
-class InstantiationError(ScheduleError):
-    """A configuration the template rejects (``cfg.raise_error``): recorded as an
-    invalid point, not a crash."""
 
 
 class ConfigSpace:

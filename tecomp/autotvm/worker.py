@@ -19,19 +19,17 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 import tecomp
+
+from ..build import build, load_module
+from ..errors import WorkerError
+from ..nd import time_evaluator
 
 
 #: Seconds a child may take to start and import tecomp.
 STARTUP_TIMEOUT = 120
-
-
-class WorkerError(Exception):
-    """The child timed out (``timed_out``) or died (``exitcode``)."""
-
-    def __init__(self, message, timed_out=False, exitcode=None):
-        super().__init__(message)
-        self.timed_out, self.exitcode = timed_out, exitcode
 
 
 def _send(stream, obj):
@@ -121,7 +119,6 @@ def _wait_readable(stream, timeout):
 
 def build_job(func, target, path):
     """Compile lowered ``func`` for ``target`` into the library ``path``; seconds taken."""
-    from tecomp import build
     start = time.perf_counter()
     build(func, target=target).export_library(path, header=False)
     return time.perf_counter() - start
@@ -129,10 +126,6 @@ def build_job(func, target, path):
 
 def run_job(path, name, number, repeat, min_repeat_ms, seed):
     """Seconds per call of ``name`` in library ``path`` on random arguments, one per repeat."""
-    import numpy as np
-
-    from tecomp import load_module
-    from tecomp.nd import time_evaluator
     module = load_module(path)
     function = module.get_function(name)
     rng = np.random.default_rng(seed)
@@ -147,7 +140,6 @@ def run_job(path, name, number, repeat, min_repeat_ms, seed):
 
 
 def _random_array(rng, shape, dtype):
-    import numpy as np
     if np.dtype(dtype).kind == "f":
         return rng.random(shape).astype(dtype)
     if np.dtype(dtype).kind == "b":
@@ -157,7 +149,6 @@ def _random_array(rng, shape, dtype):
 
 def serve(reply_fd):
     """The child's loop: answer pickled ``(job, args)`` requests until stdin closes."""
-    import tecomp  # noqa: F401 (imported before "ready", so no job pays for it)
     replies = os.fdopen(reply_fd, "wb")
     os.dup2(2, 1)            # stray prints must not reach the protocol
     requests = sys.stdin.buffer

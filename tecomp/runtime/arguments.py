@@ -27,15 +27,6 @@ from .signature import Signature
 _ndarray = np.ndarray
 
 
-def _int_range(dtype):
-    bits = dt.bits_of(dtype)
-    if dt.is_bool(dtype):
-        return 0, 1
-    if dt.is_uint(dtype):
-        return 0, 2 ** bits - 1
-    return -2 ** (bits - 1), 2 ** (bits - 1) - 1
-
-
 def _shape_str(shape):
     return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -158,7 +149,7 @@ class ArgumentChecker:
         if self.expr_specs:
             self._check_expr_dims(args, plan, bound)
         for slot, var in self.narrow:
-            low, high = _int_range(var.dtype)
+            low, high = dt.int_range(var.dtype)
             if not low <= bound[slot] <= high:
                 raise ArgumentValueError(f"{self._origin(args, plan, slot)}: {var.name} = "
                                          f"{bound[slot]} does not fit its dtype {var.dtype}")
@@ -205,7 +196,7 @@ class ArgumentChecker:
             raise ArgumentTypeError(f"{who}: expected an integer of dtype {spec.dtype}, got "
                                     f"{type(arg).__name__}")
         value = int(arg)
-        low, high = _int_range(spec.dtype)
+        low, high = dt.int_range(spec.dtype)
         if not low <= value <= high:
             raise ArgumentValueError(f"{who}: {value} does not fit dtype {spec.dtype} "
                                      f"({low}..{high})")

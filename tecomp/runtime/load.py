@@ -15,17 +15,12 @@ import json
 import os
 import struct
 
-from tecomp.errors import TecompError
+from tecomp.errors import LibraryLoadError, TecompError
 from tecomp.target import Target, host_mismatch
 
 from .export import ABI_VERSION, METADATA_SYMBOL, VERSION_SYMBOL
 from .module import Module
 from .signature import Signature
-
-
-class LibraryLoadError(TecompError, OSError):
-    """A file cannot be loaded as a tecomp library (missing, not a shared library,
-    not made by tecomp, or made by a newer tecomp)."""
 
 
 class LoadedLibrary:

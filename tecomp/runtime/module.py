@@ -13,7 +13,7 @@ backend adds ``global_address(name)``, ``emit_object()``, ``emit_assembly()`` an
 
 import ctypes
 
-from tecomp.errors import BuildError, TecompError
+from tecomp.errors import BuildError, KernelAssertionError, NotRunnableError, TecompError
 
 from tecomp.abi import passes_as_double
 from tecomp.nd import time_evaluator
@@ -21,15 +21,6 @@ from tecomp.nd import time_evaluator
 from .arguments import ArgumentChecker
 from .export import export_library, save
 from .signature import Signature
-
-
-class KernelAssertionError(TecompError, AssertionError):
-    """An ``AssertStmt`` in compiled code failed; the message is the assert's."""
-
-
-class NotRunnableError(TecompError, RuntimeError):
-    """The module's code was compiled for a CPU this host may not have (another
-    ``-mcpu``/``-mattr``/``-mtriple``): it can be saved and exported, not called."""
 
 
 class Function:

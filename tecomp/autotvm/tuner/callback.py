@@ -4,6 +4,7 @@ after every measured batch."""
 import sys
 
 from .. import record
+from .tuner import si_value
 
 
 def log_to_file(file_out, protocol="json", seed=None):
@@ -28,7 +29,6 @@ def log_to_file(file_out, protocol="json", seed=None):
 def progress_bar(total, prefix="", si_prefix="G"):
     """A progress bar of trials with the current and best GFLOP/s (tqdm when
     installed, else one updating line on stderr)."""
-    from .tuner import si_value
     state = {"done": 0, "bar": None}
 
     def _callback(tuner, inputs, results):

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from ...errors import TecompError
+from ...verify import verify
 from ..measure import MeasureErrorNo, MeasureInput, MeasureResult, create_measure_batch
 
 logger = logging.getLogger("autotvm")
@@ -139,7 +140,6 @@ class Tuner:
 
 
 def _verifies(task, config):
-    from ...verify import verify
     sch, args = task.instantiate(config)
     try:
         verify(sch, args)

@@ -5,16 +5,13 @@ import time
 import numpy as np
 
 from tecomp.abi import written_buffers
-from tecomp.errors import ArgumentTypeError, ArgumentValueError, BuildError, TecompError
+from tecomp.errors import (ArgumentTypeError, ArgumentValueError, BuildError, DeviceError,
+                           TecompError)
 from tecomp.ir import Buffer
 from tecomp.ir import dtype as dt
 
 from ..arguments import ArgumentChecker
 from ..evaluate import evaluate
-
-
-class DeviceError(TecompError, RuntimeError):
-    """A GPU device is missing, or refused a launch (limits, driver errors)."""
 
 
 class DeviceArray:
