@@ -345,10 +345,11 @@ class _EntryBuilder:
 
 
 def _int_range(dtype):
-    bits = dt.bits_of(dtype)
-    if dt.is_uint(dtype):
-        return 0, min(2 ** bits - 1, 2 ** 63 - 1)
-    return -2 ** (bits - 1), 2 ** (bits - 1) - 1
+    """The dtype's range (:func:`tecomp.ir.dtype.int_range`) as far as the entry
+    compares it: values travel as signed int64, so a uint64 above 2**63 - 1 is
+    left to the checked Python path."""
+    low, high = dt.int_range(dtype)
+    return low, min(high, 2 ** 63 - 1)
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,7 +9,6 @@ int conversion out of range) returns ``None``: the caller leaves the node alone.
 """
 
 import math
-from functools import lru_cache
 
 import numpy as np
 
@@ -22,26 +21,10 @@ from ..ir import expr as E
 NO_OVERFLOW = frozenset(("int32", "int64"))
 
 
-@lru_cache(maxsize=None)
-def int_limits(dtype):
-    """``(lowest, highest)`` value of an integer or bool scalar dtype."""
-    if dt.is_bool(dtype):
-        return 0, 1
-    bits = dt.bits_of(dtype)
-    if dt.is_uint(dtype):
-        return 0, 2 ** bits - 1
-    return -2 ** (bits - 1), 2 ** (bits - 1) - 1
-
-
-def wrap(value, dtype):
-    """``value`` reduced to the range of the integer dtype (two's complement)."""
-    if dt.is_bool(dtype):
-        return int(bool(value))
-    bits = dt.bits_of(dtype)
-    value %= 2 ** bits
-    if dt.is_int(dtype) and value >= 2 ** (bits - 1):
-        value -= 2 ** bits
-    return value
+#: ``(lowest, highest)`` of an integer or bool dtype (:func:`tecomp.ir.dtype.int_range`).
+int_limits = dt.int_range
+#: ``value`` reduced to the integer dtype's range (:func:`tecomp.ir.dtype.wrap_int`).
+wrap = dt.wrap_int
 
 
 def make_const(dtype, value):

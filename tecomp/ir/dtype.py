@@ -79,6 +79,29 @@ def bits_of(dtype):
     return 1 if base == "bool" else int(base.lstrip("uintfloat"))
 
 
+@lru_cache(maxsize=None)
+def int_range(dtype):
+    """``(lowest, highest)`` value of an integer or bool dtype (its element type):
+    the one statement of the integer ranges."""
+    if is_bool(dtype):
+        return 0, 1
+    bits = bits_of(dtype)
+    if is_uint(dtype):
+        return 0, 2 ** bits - 1
+    return -2 ** (bits - 1), 2 ** (bits - 1) - 1
+
+
+def wrap_int(value, dtype):
+    """``value`` reduced to the range of the integer or bool dtype (two's complement)."""
+    if is_bool(dtype):
+        return int(bool(value))
+    bits = bits_of(dtype)
+    value %= 2 ** bits
+    if is_int(dtype) and value >= 2 ** (bits - 1):
+        value -= 2 ** bits
+    return value
+
+
 def promote(a, b, what="operands"):
     """The common dtype of two scalar dtypes under tecomp's promotion rules.
 

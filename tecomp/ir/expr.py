@@ -218,7 +218,10 @@ class Let(PrimExpr):
 class Call(PrimExpr):
     """An intrinsic call: math functions, ``if_then_else``, GPU builtins.
 
-    ``op`` is the intrinsic's name; see :mod:`tecomp.ir.intrinsics` for the list."""
+    ``op`` is the intrinsic's name: a math function of :mod:`tecomp.te.api` (``exp``,
+    ``sqrt``, ``erf``...), ``if_then_else``, ``isnan``, a bitwise operation; each
+    backend's table says what it emits (``codegen.llvm.intrinsics``,
+    ``codegen.c_source.dialect``)."""
     dtype: str
     op: str
     args: Tuple[PrimExpr, ...]
@@ -291,13 +294,9 @@ class IterVar:
         tag = f", {self.thread_tag!r}" if self.thread_tag else ""
         return f"IterVar({self.var.name}, {dom}{tag})"
 
-    def __hash__(self):
-        return id(self)
-
-    def __eq__(self, other):
-        return self is other
-
-    # An IterVar reads like its variable inside expressions (TVM allows `i + 1`).
+    # Hashing by identity and the operator sugar (``iv == j`` builds an EQ node)
+    # are installed below, as on PrimExpr. An IterVar reads like its variable
+    # inside expressions (TVM allows `i + 1`).
     def _as_expr(self):
         return self.var
 
@@ -365,8 +364,7 @@ def const(value, dtype=None):
     if isinstance(value, float) and not value.is_integer():
         raise ExprError(f"constant {value} does not fit integer dtype {dtype}")
     value = int(value)
-    bits = dt.bits_of(dtype)
-    low, high = (0, 2 ** bits - 1) if dt.is_uint(dtype) else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    low, high = dt.int_range(dtype)
     if not low <= value <= high:
         raise ExprError(f"constant {value} does not fit dtype {dtype} (range {low}..{high})")
     return IntImm(dtype, value)

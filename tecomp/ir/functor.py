@@ -23,7 +23,7 @@ _CHILD_FIELDS = {}  # node class -> names of the fields that can hold nodes
 _DISPATCH = weakref.WeakKeyDictionary()
 
 
-def _child_fields(cls):
+def _init_fields(cls):
     names = _FIELDS.get(cls)
     if names is None:
         try:
@@ -37,10 +37,10 @@ def _child_fields(cls):
     return names
 
 
-def _node_fields(cls):
+def _child_fields(cls):
     children = _CHILD_FIELDS.get(cls)
     if children is None:
-        _child_fields(cls)
+        _init_fields(cls)
         children = _CHILD_FIELDS[cls]
     return children
 
@@ -77,7 +77,7 @@ class IRVisitor(_Dispatcher):
     def generic_visit(self, node):
         if not _is_node(node):
             raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
-        for name in _node_fields(type(node)):
+        for name in _child_fields(type(node)):
             value = getattr(node, name)
             if _is_node(value):
                 self.visit(value)
@@ -94,7 +94,7 @@ class IRMutator(_Dispatcher):
         if not _is_node(node):
             raise InternalError(f"IRMutator: no handler for {type(node).__name__}")
         changed = {}
-        for name in _node_fields(type(node)):
+        for name in _child_fields(type(node)):
             value = getattr(node, name)
             if _is_node(value):
                 new = self.visit(value)
@@ -108,7 +108,7 @@ class IRMutator(_Dispatcher):
                 changed[name] = new
         if not changed:
             return node
-        kwargs = {name: changed.get(name, getattr(node, name)) for name in _child_fields(type(node))}
+        kwargs = {name: changed.get(name, getattr(node, name)) for name in _init_fields(type(node))}
         return type(node)(**kwargs)
 
 
@@ -181,4 +181,4 @@ def structural_equal(a, b):
         return False
     if getattr(a, "dtype", None) != getattr(b, "dtype", None):
         return False
-    return all(structural_equal(getattr(a, n), getattr(b, n)) for n in _child_fields(type(a)))
+    return all(structural_equal(getattr(a, n), getattr(b, n)) for n in _init_fields(type(a)))

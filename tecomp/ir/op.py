@@ -40,11 +40,7 @@ def cast(value, dtype):
         if dt.is_bool(dtype):
             return E.IntImm(dtype, int(bool(number)))
         if isinstance(value, E.IntImm):
-            bits = dt.bits_of(dtype)
-            number = number % (2 ** bits)
-            if dt.is_int(dtype) and number >= 2 ** (bits - 1):
-                number -= 2 ** bits
-            return E.IntImm(dtype, number)
+            return E.IntImm(dtype, dt.wrap_int(number, dtype))
     return E.Cast(dtype, value)
 
 

@@ -34,7 +34,6 @@ class Fuse:
 
 @dataclass(eq=False)
 class IterVarAttr:
-    """How a leaf iter var becomes a loop: its kind, a bound thread axis, pragmas."""
+    """How a leaf iter var becomes a loop: its kind and a bound thread axis."""
     kind: str = "serial"
     bind_thread: Optional[IterVar] = None
-    pragmas: tuple = ()

@@ -23,7 +23,6 @@ class Stage:
 
     def __init__(self, op, schedule):
         self.op = op
-        self.origin_op = op
         self.schedule = schedule
         root = tuple(op.axis) + tuple(op.reduce_axis)
         self.all_iter_vars = list(root)
@@ -36,7 +35,6 @@ class Stage:
         self.scope = ""
         self.is_output = False
         self.align_info = {}   # root axis index -> (factor, offset)
-        self.double_buffer = False
         # Set by cache_write / rfactor: the stage computes this body instead of
         # op.body, over these reduce axes (its op, and so its tensors, stay).
         self.body = op.body if isinstance(op, ComputeOp) else ()
@@ -223,7 +221,6 @@ class Stage:
             raise self._error("pragma", f"unknown pragma {key!r}; supported: "
                                         f"{', '.join(self.PRAGMAS)}")
         attr = self.iter_var_attrs.setdefault(iv, IterVarAttr())
-        attr.pragmas = attr.pragmas + ((key, value),)
         attr.kind = ForKind.UNROLLED
 
     # ------------------------------------------------------------ attachment

@@ -13,7 +13,7 @@ from ..ir.expr import IterVarType
 from ..ir import op as _op
 from ..ir.functor import IRVisitor, free_vars
 from ..ir.op import cast, match_operands, to_bool, to_expr
-from .tensor import ComputeOp, PlaceholderOp, make_axis
+from .tensor import ComputeOp, PlaceholderOp, building_body, make_axis
 
 
 def var(name="v", dtype="int64"):
@@ -123,7 +123,8 @@ def compute(shape, fcompute, name="compute", tag="", attrs=None):
             raise ExprError(f"compute '{name}': the lambda takes {len(names)} arguments "
                             f"{names} but the shape {list(shape)} has {len(shape)} dimensions")
     axis = make_axis(shape, names)
-    result = fcompute(*[iv.var for iv in axis])
+    with building_body():
+        result = fcompute(*[iv.var for iv in axis])
     bodies = tuple(result) if isinstance(result, (tuple, list)) else (result,)
     bodies = tuple(to_expr(b) for b in bodies)
     _check_body(name, bodies)
@@ -254,8 +255,7 @@ def max_value(dtype):
         return E.const(math.inf, dtype)
     if dt.is_bool(dtype):
         return E.const(True, dtype)
-    bits = dt.bits_of(dtype)
-    return E.const(2 ** bits - 1 if dt.is_uint(dtype) else 2 ** (bits - 1) - 1, dtype)
+    return E.const(dt.int_range(dtype)[1], dtype)
 
 
 def min_value(dtype):
@@ -265,8 +265,7 @@ def min_value(dtype):
         return E.const(-math.inf, dtype)
     if dt.is_bool(dtype):
         return E.const(False, dtype)
-    bits = dt.bits_of(dtype)
-    return E.const(0 if dt.is_uint(dtype) else -2 ** (bits - 1), dtype)
+    return E.const(dt.int_range(dtype)[0], dtype)
 
 
 def _min(a, b):

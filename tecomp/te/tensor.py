@@ -5,12 +5,34 @@ input; a compute operation defines each element by an expression over its
 axes. ``A[i, j]`` inside a compute lambda builds a ``TensorRead`` node.
 """
 
+import contextlib
+import contextvars
+
 from ..errors import ExprError
 from ..ir import IterVar, Range, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.functor import IRVisitor
 from ..ir.op import to_expr
+
+
+#: How many ``compute`` lambdas are being called right now (in this context).
+_BODY_DEPTH = contextvars.ContextVar("tecomp_compute_body_depth", default=0)
+
+
+@contextlib.contextmanager
+def building_body():
+    """Marks the call of a compute lambda: inside it a whole tensor is not a value."""
+    token = _BODY_DEPTH.set(_BODY_DEPTH.get() + 1)
+    try:
+        yield
+    finally:
+        _BODY_DEPTH.reset(token)
+
+
+def in_compute_body():
+    """Whether a compute lambda is being called (see :func:`building_body`)."""
+    return _BODY_DEPTH.get() > 0
 
 
 class Tensor:

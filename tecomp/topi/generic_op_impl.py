@@ -3,34 +3,19 @@
 stage, so course-era code such as ``-topi.sum(y_ * topi.log(p), axis=1)`` works.
 
 Inside a ``compute`` lambda a tensor must be indexed, not used whole, so there
-the operators keep tecomp's error ("tensor 'A' used as a value; index it"); the
-check walks the Python stack for the frame of :func:`tecomp.te.api.compute`, which
-is cheap because whole-tensor arithmetic happens outside hot loops.
+the operators keep tecomp's error ("tensor 'A' used as a value; index it"):
+``compute`` marks the call of its lambda (:func:`tecomp.te.tensor.building_body`).
 """
 
-import sys
-
-from ..te import api
-from ..te.tensor import Tensor
+from ..te.tensor import Tensor, in_compute_body
 from . import broadcast
-
-_COMPUTE_CODE = api.compute.__code__
-
-
-def _inside_compute_lambda():
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code is _COMPUTE_CODE:
-            return True
-        frame = frame.f_back
-    return False
 
 
 def _operator(name, build, reflected=False):
     original = getattr(Tensor, name)
 
     def method(self, other):
-        if _inside_compute_lambda():
+        if in_compute_body():
             return original(self, other)
         return build(other, self) if reflected else build(self, other)
     method.__name__ = name
@@ -50,7 +35,7 @@ def install():
         setattr(Tensor, reflected, _operator(reflected, build, reflected=True))
 
     def neg(self):
-        if _inside_compute_lambda():
+        if in_compute_body():
             return Tensor._no_arithmetic(self)
         return broadcast.negative(self)
     Tensor.__neg__ = neg
