@@ -17,12 +17,22 @@ from .schedule import Schedule
 from .target import Target
 
 
+# codegen imports tecomp (this package) too, so the backends are looked up when
+# called, not when this module is imported.
 def _emit_llvm(lowered, target):
     return codegen.llvm.build(lowered.funcs, target)
 
 
+def _emit_cuda(lowered, target):
+    return codegen.cuda.build(lowered, target)
+
+
+def _emit_opencl(lowered, target):
+    return codegen.opencl.build(lowered, target)
+
+
 #: Target kind -> backend ``(TargetFuncs, Target) -> module``.
-BACKENDS = {"llvm": _emit_llvm, "cuda": codegen.cuda.build, "opencl": codegen.opencl.build}
+BACKENDS = {"llvm": _emit_llvm, "cuda": _emit_cuda, "opencl": _emit_opencl}
 
 
 def build(inputs, args=None, target="llvm", target_host=None, name="default_function",
@@ -47,7 +57,7 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
 def load_module(path):
     """Load a shared library written by :meth:`Module.export_library` (see
     :func:`tecomp.runtime.load_module`), with the LLVM backend's native call entries."""
-    return runtime.load_module(path, entry_compiler=codegen.llvm.fast_entries)
+    return runtime.load_module(path, entry_compiler=codegen.llvm.fastcall.fast_entries)
 
 
 def _lowered_functions(inputs, args, name):

@@ -38,7 +38,7 @@ from .transform.vectorize_loops import vectorize_loops
 from .transform.verify_cpu_scopes import verify_cpu_scopes
 
 
-def lower(sch, args, name="main", simple_mode=True, binds=None):
+def lower(sch, args, name="main", simple_mode=True, binds=None, target=None):
     """Lower schedule ``sch`` with tensor/var arguments ``args`` to a PrimFunc.
 
     ``print(lower(...))`` shows the loop nest. ``simple_mode`` is accepted for TVM
@@ -46,8 +46,16 @@ def lower(sch, args, name="main", simple_mode=True, binds=None):
     from it are appended as the last parameters (``build`` still requires them,
     so a compiled function's signature is always the one written). ``binds``
     (TVM's tensor -> buffer map) is refused unless empty: tecomp gives every
-    tensor a compact row-major buffer of its own."""
-    return lower_function(sch, args, name, binds, append_outputs=True)
+    tensor a compact row-major buffer of its own. With a ``target``, the target's
+    steps follow (:func:`lower_for_target`): ``"llvm"`` gives the checked PrimFunc,
+    ``"cuda"`` or ``"opencl"`` the
+    :class:`~tecomp.transform.split_host_device.HostProgram`, whose ``print`` shows
+    each device kernel and its launch sizes."""
+    func = lower_function(sch, args, name, binds, append_outputs=True)
+    if target is None:
+        return func
+    lowered = lower_for_target([func], target)
+    return lowered.funcs[0] if lowered.programs is None else lowered.programs[0]
 
 
 def lower_function(sch, args, name="main", binds=None, append_outputs=False):

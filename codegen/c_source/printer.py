@@ -176,7 +176,7 @@ class CSourcePrinter(TextPrinter):
             raise BuildError(f"{self.d.name}: vector expression `{e}` outside a vector store")
         if kind in _INFIX:
             return f"({self.expr(e.a)} {_INFIX[kind]} {self.expr(e.b)})"
-        return getattr(self, "expr_" + kind)(e)
+        return self.handler(e, "expr_")(e)
 
     def expr_Var(self, e):
         tag = self.thread_vars.get(e)

@@ -15,6 +15,7 @@ import llvmlite.ir as ir
 
 from tecomp.errors import BuildError, InternalError
 from tecomp.ir import ForKind
+from tecomp.ir.functor import Dispatcher
 from tecomp.ir import dtype as dt
 from tecomp.abi import abi_vars, passes_as_double
 
@@ -47,7 +48,7 @@ def is_reserved_name(name):
     return any(hasattr(lib, name) for lib in _runtime_libraries())
 
 
-class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
+class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatcher):
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
 
@@ -70,7 +71,7 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin):
 
     def visit(self, node):
         name = type(node).__name__
-        method = getattr(self, "visit_" + name, None)
+        method = self.handler(node)
         if method is None:
             if name in _NOT_LOWERED:
                 raise InternalError(f"codegen.llvm: {name} must be lowered away before code "

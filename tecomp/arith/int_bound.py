@@ -10,6 +10,7 @@ result that may leave the dtype's range becomes the whole range.
 from math import inf
 
 from ..ir import dtype as dt
+from ..ir.functor import Dispatcher
 from .const_fold import NO_OVERFLOW, int_limits
 
 EVERYTHING = (-inf, inf)
@@ -113,7 +114,7 @@ def union_bound(a, b):
     return (min(a[0], b[0]), max(a[1], b[1]))
 
 
-class ConstIntBound:
+class ConstIntBound(Dispatcher):
     """Computes bounds of (simplified) expressions under an analyzer's bindings."""
 
     def __init__(self, analyzer):
@@ -128,7 +129,7 @@ class ConstIntBound:
         hit = self.memo.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
-        method = getattr(self, "b_" + type(e).__name__, None)
+        method = self.handler(e, "b_")
         if method is None or dt.lanes_of(e.dtype) != 1:
             result = default_bound(e.dtype)
         else:

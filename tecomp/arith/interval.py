@@ -14,7 +14,7 @@ of unknown sign becomes ``[min(lo*p, hi*p), max(lo*p, hi*p)]``, never a guess.
 from ..errors import InternalError
 from ..ir import dtype as dt
 from ..ir import expr as E
-from ..ir.functor import uses_var
+from ..ir.functor import Dispatcher, uses_var
 from .const_fold import NO_OVERFLOW, int_limits
 
 
@@ -160,7 +160,7 @@ def _bin(node, a, b):
     return None if a is None or b is None else node(a, b)
 
 
-class _IntervalEval:
+class _IntervalEval(Dispatcher):
     def __init__(self, ranges, analyzer):
         self.ranges = ranges
         self.an = analyzer
@@ -170,7 +170,7 @@ class _IntervalEval:
         hit = self.memo.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
-        method = getattr(self, "e_" + type(e).__name__, None)
+        method = self.handler(e, "e_")
         if method is None:
             result = self.opaque(e)
         else:

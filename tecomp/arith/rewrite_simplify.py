@@ -54,7 +54,6 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
         self.orig_poly = {}   # id(expr) -> (expr, poly) of an unsimplified expr; same
         self.poly_memo = {}   # id(simplified expr) -> (expr, poly); structural, kept
         self.term_memo = {}   # monomial -> expression
-        self._methods = {}
 
     def clear(self):
         self.memo.clear()
@@ -68,9 +67,7 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
         if hit is not None and hit[0] is e:
             return hit[1]
         t = type(e)
-        method = self._methods.get(t)
-        if method is None:
-            method = self._methods[t] = getattr(self, "visit_" + t.__name__, self.generic_visit)
+        method = self.handler(e) or self.generic_visit
         result = method(e)
         if result is not e and type(result) is t and self.atoms.key(result) == self.atoms.key(e):
             result = e

@@ -22,7 +22,7 @@ import math
 from ..errors import ExprError
 from ..ir import dtype as dt
 from ..ir import expr as E
-from ..ir.functor import structural_equal, substitute
+from ..ir.functor import Dispatcher, structural_equal, substitute
 from ..ir.op import cast
 
 
@@ -86,7 +86,7 @@ _UNARY = {
 _ZERO = ("floor", "ceil", "trunc", "round", "nearbyint", "isnan", "bitwise_and")
 
 
-class _Backprop:
+class _Backprop(Dispatcher):
     """Reverse mode over the expression as a DAG: every node (shared Python objects
     are one node) is visited once, after all its parents, with the sum of their
     adjoints. Without this, a composition that reuses a value (``exp``'s polynomial
@@ -120,7 +120,7 @@ class _Backprop:
             adj = self.pending.pop(id(e), None)
             if adj is None or _is_zero(adj) or not dt.is_float(e.dtype):
                 continue
-            method = getattr(self, "visit_" + type(e).__name__, None)
+            method = self.handler(e)
             if method is None:
                 raise ExprError(f"te.gradient: cannot differentiate `{e}` ({type(e).__name__})")
             method(e, adj)

@@ -7,10 +7,10 @@ the very same node when nothing below it changed, so passes can tell cheaply
 whether they did anything.
 """
 
-import weakref
 from dataclasses import fields
 
 from ..errors import InternalError
+from .dispatch import Dispatcher, dispatch
 from .expr import CommReducer, IterVar, PrimExpr, Range, Var
 from .stmt import Stmt
 
@@ -18,9 +18,6 @@ _NODE_TYPES = (PrimExpr, Stmt, Range)
 _SCALAR_FIELD_TYPES = (str, int, float, bool)
 _FIELDS = {}        # node class -> names of all init fields
 _CHILD_FIELDS = {}  # node class -> names of the fields that can hold nodes
-# visitor class -> {node class -> visit_<Class> function or None}; weak, since
-# passes define small visitor classes inside functions.
-_DISPATCH = weakref.WeakKeyDictionary()
 
 
 def _init_fields(cls):
@@ -49,22 +46,9 @@ def _is_node(value):
     return isinstance(value, _NODE_TYPES)
 
 
-def _dispatch(visitor, node):
-    cls = visitor.__class__
-    table = _DISPATCH.get(cls)
-    if table is None:
-        table = _DISPATCH[cls] = {}
-    node_cls = node.__class__
-    try:
-        return table[node_cls]
-    except KeyError:
-        fn = table[node_cls] = getattr(cls, "visit_" + node_cls.__name__, None)
-        return fn
-
-
-class _Dispatcher:
+class _Dispatcher(Dispatcher):
     def visit(self, node):
-        fn = _dispatch(self, node)
+        fn = dispatch(self, node)
         if fn is None:
             return self.generic_visit(node)
         return fn(self, node)

@@ -6,6 +6,7 @@ from . import dtype as dt
 from . import expr as E
 from . import stmt as S
 from .buffer import Buffer
+from .dispatch import Dispatcher
 
 #: C-style infix spellings, shared with the C-family source printer.
 INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "EQ": "==", "NE": "!=", "LT": "<",
@@ -14,7 +15,7 @@ _INFIX = INFIX
 _CALL_LIKE = {"FloorDiv": "floordiv", "FloorMod": "floormod", "Min": "min", "Max": "max"}
 
 
-class TextPrinter:
+class TextPrinter(Dispatcher):
     """Indented lines, ``stmt_<Class>`` dispatch and unique names: what the IR
     printer and the C-family source printer share."""
 
@@ -46,7 +47,7 @@ class TextPrinter:
         self.line("}")
 
     def stmt(self, s):
-        method = getattr(self, "stmt_" + type(s).__name__, None)
+        method = self.handler(s, "stmt_")
         if method is None:
             self.unsupported(s)
         else:
@@ -77,7 +78,7 @@ class IRPrinter(TextPrinter):
             return f"truncdiv({self.expr(e.a)}, {self.expr(e.b)})"
         if kind == "Mod":
             return f"truncmod({self.expr(e.a)}, {self.expr(e.b)})"
-        method = getattr(self, "expr_" + kind, None)
+        method = self.handler(e, "expr_")
         if method is None:
             return f"<{kind}>"
         return method(e)

@@ -27,7 +27,7 @@ guards only around single stores). TVM's equivalent is ``ThreadSync("shared")``.
 
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import collect
+from ..ir.functor import Dispatcher, collect
 
 SYNC_OP = "storage_sync"
 
@@ -51,7 +51,7 @@ def insert_barriers(body):
     return _Sync(shared).stmt(body)[0]
 
 
-class _Sync:
+class _Sync(Dispatcher):
     def __init__(self, shared):
         self.shared = shared
 
@@ -65,7 +65,7 @@ class _Sync:
 
     def stmt(self, s):
         """(new statement, reads, writes)."""
-        method = getattr(self, "stmt_" + type(s).__name__, None)
+        method = self.handler(s, "stmt_")
         if method is not None:
             return method(s)
         for name in ("body", "then_case"):
