@@ -79,6 +79,10 @@ class GradientWarning(UserWarning):
     """A gradient stage fell back to the slow (reduction over the whole domain) form."""
 
 
+class NotOffered(TecompError, AttributeError):
+    """A classic TVM API part that tecomp does not offer (see the README's table)."""
+
+
 class VerificationError(TecompError, AssertionError):
     """:func:`tecomp.verify` found a scheduled program whose output differs from
     the unscheduled one; ``.result`` holds the :class:`tecomp.verify.VerifyResult`."""

@@ -5,11 +5,7 @@ raises :class:`NotOffered`, a :class:`~tecomp.errors.TecompError` and an
 ``AttributeError`` (so ``hasattr`` answers False), naming the part and why it is
 missing. The README's table of classic API parts lists the same."""
 
-from .errors import TecompError
-
-
-class NotOffered(TecompError, AttributeError):
-    """A classic TVM API part that tecomp does not offer."""
+from .errors import NotOffered  # noqa: F401 (defined with every error class)
 
 
 _SCAN = "te.scan (recurrences over a time axis) is not implemented"

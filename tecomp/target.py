@@ -15,7 +15,6 @@ import threading
 
 from . import target_cpu
 from .errors import BuildError
-from .ir import dtype as dt
 from .ir.intrin_rules import register_intrin_rule  # noqa: F401 (tvm.target.register_intrin_rule)
 
 #: Options each kind accepts. ``None`` marks a flag without a value.
@@ -228,25 +227,6 @@ class Target:
         """Whether :attr:`features` lists every feature (the host's full list, for
         the host's CPU), so the CPU name implies nothing more."""
         return self._is_host_cpu()
-
-    @property
-    def vector_bits(self):
-        """Width of the widest SIMD registers the target's features name (512 for
-        AVX-512, 256 for AVX/AVX2, 128 otherwise: SSE, NEON); GPUs: 128."""
-        if self.kind != "llvm":
-            return 128
-        features = set(f[1:] for f in self.features.split(",") if f.startswith("+"))
-        if "avx512f" in features:
-            return 512
-        if "avx" in features or "avx2" in features:
-            return 256
-        return 128
-
-    def vector_lanes(self, dtype):
-        """Lanes of ``dtype`` in one SIMD register of the target."""
-        if dtype not in dt.SCALAR_TYPES or dt.is_bool(dtype):
-            raise BuildError(f"vector_lanes: {dtype!r} is not a scalar numeric dtype")
-        return max(1, self.vector_bits // dt.bits_of(dtype))
 
     def host_mismatch(self):
         """``None`` if code for this (llvm) target runs on this host, else why not."""
