@@ -1,8 +1,55 @@
-"""CUDA C's spellings: the defaults of :class:`codegen.c_source.Dialect`."""
+"""CUDA C's spellings, as the tables of a :class:`codegen.c_source.Dialect`."""
+
+from tecomp.ir import dtype as dt
 
 from codegen.c_source import Dialect
+
+#: math intrinsic -> C name for float32 / float64
+MATH_F32 = {"exp": "expf", "exp2": "exp2f", "log": "logf", "log2": "log2f", "log10": "log10f",
+            "sqrt": "sqrtf", "rsqrt": "rsqrtf", "sin": "sinf", "cos": "cosf", "tan": "tanf",
+            "tanh": "tanhf", "fabs": "fabsf", "pow": "powf", "floor": "floorf",
+            "ceil": "ceilf", "round": "rintf", "trunc": "truncf", "nearbyint": "rintf",
+            "erf": "erff", "fma": "fmaf", "copysign": "copysignf"}
+MATH_F64 = {k: v[:-1] for k, v in MATH_F32.items()}
 
 
 class CUDADialect(Dialect):
     name = "cuda"
     source_format = "cuda"
+    kernel_prefix = 'extern "C" __global__ void'
+    global_qualifier = ""           # pointer parameters
+    restrict = "__restrict__"
+    shared_qualifier = "__shared__"
+    local_qualifier = ""
+    barrier = "__syncthreads();"
+    thread_index = {"threadIdx.x": "threadIdx.x", "threadIdx.y": "threadIdx.y",
+                    "threadIdx.z": "threadIdx.z", "blockIdx.x": "blockIdx.x",
+                    "blockIdx.y": "blockIdx.y", "blockIdx.z": "blockIdx.z"}
+    types = {"float16": "half", "float32": "float", "float64": "double", "int8": "signed char",
+             "int16": "short", "int32": "int", "int64": "long long", "uint8": "unsigned char",
+             "uint16": "unsigned short", "uint32": "unsigned int", "uint64": "unsigned long long",
+             "bool": "bool"}
+    #: the element type of a buffer of bools (bool is not a valid OpenCL buffer type)
+    bool_storage = "bool"
+    int64_suffix = "LL"
+    math = {"float32": MATH_F32, "float64": MATH_F64}
+    infinity = {"float32": "__int_as_float(0x7f800000)", "float64": "__longlong_as_double(0x7ff0000000000000LL)"}
+    nan = {"float32": "__int_as_float(0x7fc00000)", "float64": "__longlong_as_double(0x7ff8000000000000LL)"}
+    function_qualifier = "__device__ __forceinline__"   # helper functions
+    unroll_pragma = "#pragma unroll"
+
+    def launch_bounds(self, kernel):
+        """Text between the kernel prefix and its name, given the kernel."""
+        return f"__launch_bounds__({kernel.threads_per_block()}) "
+
+    def preamble(self, dtypes):
+        """Lines before the kernels, given every dtype the kernels use."""
+        if "float16" in dtypes:
+            return ["#include <cuda_fp16.h>"]
+        return []
+
+    def min_max(self, op, dtype):
+        if dt.is_float(dtype):
+            return {"float32": "fminf", "float64": "fmin"}.get(dtype, "min") if op == "min" \
+                else {"float32": "fmaxf", "float64": "fmax"}.get(dtype, "max")
+        return op
