@@ -115,11 +115,12 @@ def lower_for_target(funcs, target, debug=False):
     kernels and a host launch plan, barriers guard shared memory, and the index
     width is decided for the whole module."""
     target = Target.create(target)
-    funcs = [lower_intrinsics(f, target) for f in _as_funcs(funcs, target)]
+    funcs = _as_funcs(funcs, target)
     if target.kind == "llvm":
         out = []
         for func in funcs:
             log = _PassLog(func.name, flattened=True)
+            func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
             if debug:
                 func = log.run("bounds_check", bounds_check, func)
             out.append(log.run("verify_cpu_scopes", verify_cpu_scopes, func, show=False))
@@ -128,6 +129,7 @@ def lower_for_target(funcs, target, debug=False):
     programs = []
     for func in funcs:
         log = _PassLog(func.name, flattened=True)
+        func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
         if debug:
             func = log.run("bounds_check", bounds_check, func)
         func = log.run("lower_thread_binding",
