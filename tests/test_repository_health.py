@@ -22,7 +22,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("tecomp", "codegen")
-MAX_LINES = 550
+MAX_LINES = 600
 
 #: package prefix -> prefixes it must never import
 FORBIDDEN = {

@@ -1,7 +1,7 @@
 ; ModuleID = "parallel"
 
 @"__tecomp_num_threads" = global i32 0
-define i32 @"parallel"(ptr noalias %"A", ptr noalias %"B", i64 %"n") nounwind
+define i32 @"parallel"(ptr %"A", ptr %"B", i64 %"n") nounwind
 {
 entry:
   %"i_closure" = alloca {i64, i64, i32, ptr, ptr}

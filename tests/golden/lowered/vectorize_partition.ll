@@ -1,7 +1,7 @@
 ; ModuleID = "vectorize_partition"
 
 @"__tecomp_num_threads" = global i32 0
-define i32 @"vectorize_partition"(ptr noalias %"A", ptr noalias %"B") nounwind
+define i32 @"vectorize_partition"(ptr %"A", ptr %"B") nounwind
 {
 entry:
   br label %"body"
