@@ -23,6 +23,7 @@ from . import types as T
 from .exprs import ExprMixin
 from .frame import Frame
 from .intrinsics import IntrinsicMixin
+from .loop_vectorize import loop_metadata, loop_vectorize
 from .memory import MemoryMixin
 from .parallel import ParallelMixin
 
@@ -57,6 +58,8 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         self.assert_messages = {}
         self.frame = None
         self._declared = {}
+        self.vectorizable = set()   # loops LLVM may vectorize, per function
+        self.aliased = set()        # buffers that may share memory, per function
         # -num-threads, else 0 until the first parallel loop reads the environment
         # (TECOMP_NUM_THREADS); see parallel.py
         self.num_threads = ir.GlobalVariable(self.module, T.I32, "__tecomp_num_threads")
@@ -107,6 +110,8 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         self.assert_messages[func.name] = []
         self.frame = Frame(fn, func.name, self._return_code)
         aliased = {b for pair in func.attrs.get("pointwise_aliases", ()) for b in pair}
+        self.aliased = aliased  # may share memory with each other: no noalias
+        self.vectorizable = loop_vectorize(func.body)
         for buf, arg in zip(buffers, fn.args):
             arg.name = buf.name
             if buf not in aliased:
@@ -186,7 +191,8 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
                                 f"thread {op.thread_tag!r}; the CPU backend cannot run it")
         begin, extent = self.loop_bounds(op)
         end = self.builder.add(begin, extent)
-        self.emit_loop(op.loop_var, begin, end, lambda: self.visit(op.body))
+        self.emit_loop(op.loop_var, begin, end, lambda: self.visit(op.body),
+                       vectorize=op in self.vectorizable)
 
     def loop_bounds(self, op):
         """``min`` and ``extent`` of a loop, in its variable's type."""
@@ -194,8 +200,9 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         return (self.cast(self.visit(op.min), op.min.dtype, to),
                 self.cast(self.visit(op.extent), op.extent.dtype, to))
 
-    def emit_loop(self, var, begin, end, body, name=None):
-        """``for var in [begin, end): body()`` as header/body/exit blocks."""
+    def emit_loop(self, var, begin, end, body, name=None, vectorize=False):
+        """``for var in [begin, end): body()`` as header/body/exit blocks; LLVM may
+        vectorize it only if ``vectorize`` (see :mod:`.loop_vectorize`)."""
         name = name or var.name
         fn, pre = self.frame.fn, self.builder.block
         header = fn.append_basic_block(f"for_{name}")
@@ -214,5 +221,7 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         del self.frame.env[var]
         index.add_incoming(self.builder.add(index, ir.Constant(index.type, 1), flags=["nsw"]),
                            self.builder.block)
-        self.builder.branch(header)
+        latch = self.builder.branch(header)
+        if not vectorize:
+            latch.set_metadata("llvm.loop", loop_metadata(self.module))
         self.builder.position_at_end(exit_block)

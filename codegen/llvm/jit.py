@@ -72,10 +72,10 @@ def _verify(text):
 
 def optimize(mod, tm, level):
     pto = llvm.PipelineTuningOptions(speed_level=level)
-    # Vector code is the schedule's decision (vectorize). LLVM's loop vectorizer,
-    # run after it fully unrolls short inner loops, vectorizes the next loop out
-    # with gathers and scatters (a blocked GEMM fell to 0.5 GFLOP/s on Zen 4).
-    pto.loop_vectorization = False
+    # LLVM may vectorize only the loops codegen left without a "vectorize.enable
+    # false" hint: innermost, unit-stride, not vectorized by the schedule
+    # (loop_vectorize.py says why).
+    pto.loop_vectorization = level >= 2
     pto.slp_vectorization = level >= 2
     pto.loop_unrolling = level >= 2
     pass_builder = llvm.create_pass_builder(tm, pto)

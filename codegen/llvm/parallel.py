@@ -15,7 +15,8 @@ in which each thread takes the static chunk ``[t*c, min((t+1)*c, extent))``,
 variables and buffers the body uses that are bound outside it.
 
 Alias information: the captured buffer pointers are ``noalias`` parameters of the
-body function, as they are of the entry function (distinct buffers never overlap).
+body function, as they are of the entry function (distinct buffers never overlap;
+the pairs of an in-place pointwise call, ``pointwise_aliases``, are left without).
 Pointers loaded from the closure would carry no such fact, so every store to the
 output could alias every load of the inputs, and LLVM would keep no accumulator in
 registers (a GotoBLAS GEMM stored C and reloaded packed B on every k step, 2.4x
@@ -91,7 +92,8 @@ class ParallelMixin:
         body_fn.attributes.add("nounwind")
         for arg, buf in zip(body_fn.args[1 + len(variables):], buffers):
             arg.name = buf.name
-            arg.add_attribute("noalias")
+            if buf not in self.aliased:    # in-place pointwise pairs may share memory
+                arg.add_attribute("noalias")
         for arg, var in zip(body_fn.args[1:], variables):
             arg.name = var.name
         self.frame = Frame(body_fn, outer.func_name, None)
@@ -186,7 +188,8 @@ class ParallelMixin:
             self.visit(op.body)
             del self.frame.env[op.loop_var]
 
-        self.emit_loop(index, lo, hi, body, name=op.loop_var.name)
+        self.emit_loop(index, lo, hi, body, name=op.loop_var.name,
+                       vectorize=op in self.vectorizable)
 
     def _smin(self, a, b):
         return self.builder.select(self.builder.icmp_signed("<", a, b), a, b)
