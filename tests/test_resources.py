@@ -75,13 +75,15 @@ def _growth_of_builds(count):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="each build leaks ~85 KiB of native memory: "
-                   "codegen/llvm/jit.py optimize() runs llvmlite's new-pass-manager "
-                   "ModulePassManager, which does not free it (llvmlite 0.50; the JIT engine, "
-                   "parsing and codegen alone leak ~1 KiB)")
-def test_many_builds_do_not_grow_memory():
-    growth = _growth_of_builds(200)
-    assert growth < 6, f"200 builds grew RSS by {growth:.1f} MiB"
+@pytest.mark.parametrize("count, limit", [
+    (200, 6), pytest.param(1000, 10, marks=pytest.mark.slow)])
+def test_many_builds_do_not_grow_memory(count, limit):
+    """1,000 builds of a few kernels. Each run of LLVM's optimizer leaks ~50 KiB in
+    llvmlite 0.50 (it never frees a PassBuilder's instrumentation callbacks); builds
+    of a kernel already compiled load its code from the compile cache instead
+    (codegen/llvm/cache.py), so only the first build of each kernel pays it."""
+    growth = _growth_of_builds(count)
+    assert growth < limit, f"{count} builds grew RSS by {growth:.1f} MiB"
 
 
 def test_many_calls_do_not_grow_memory():

@@ -10,6 +10,8 @@ the first is the module's entry. ``target`` is a target
 string or :class:`tecomp.target.Target` of kind ``llvm``. Every function becomes
 ``int32 name(T0 *noalias p0, ..., int64 v0, ...)`` (see :mod:`tecomp.abi`);
 the module is verified, optimized at O3 for the target CPU and JIT-compiled.
+Code that runs on this host is kept in a persistent compile cache (:mod:`.cache`):
+a later build of the same lowered functions for the same target loads it.
 :func:`codegen_module` stops before compilation (an ``llvmlite.ir.Module``).
 :mod:`.fastcall` emits the native CPython call entries the runtime loads.
 """
@@ -19,6 +21,7 @@ from tecomp.ir import For, ForKind, PrimFunc, collect
 from tecomp.runtime import Module
 from tecomp.target import Target
 
+from . import cache
 from .codegen import CodeGenLLVM
 from .fastcall import fast_entries
 from .jit import CompiledModule
@@ -48,12 +51,22 @@ def build(funcs, target="llvm"):
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
     funcs = _as_list(funcs)
+    runs_here = target.host_mismatch() is None
+    key = cache.cache_key(funcs, target) if runs_here and cache.cache_dir() else None
+    entry = cache.load(key)
+    if entry is not None:
+        compiled = CompiledModule.from_object(entry.object_code, target, entry.uses_parallel,
+                                              entry.source)
+        compiled.assert_messages = entry.assert_messages
+        return Module(funcs, compiled, target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
                                       target.num_threads)
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
                    for f in funcs)
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
+    cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_ll,
+                compiled.unoptimized_ll)
     return Module(funcs, compiled, target)
 
 

@@ -5,7 +5,9 @@
 becomes, in the enclosing function,
 
     closure = {min, extent, error, captured values...}   // an entry-block alloca
-    GOMP_parallel(body_fn, &closure, __tecomp_get_num_threads(), 0);
+    threads = min(extent * work_per_iteration / MIN_WORK, __tecomp_get_num_threads())
+    if (threads > 1) GOMP_parallel(body_fn, &closure, threads, 0);
+    else body_fn(&closure);
     if (closure.error) return closure.error;
 
 and two internal functions: ``body_fn(closure*)``, which loads the captured values
@@ -28,6 +30,13 @@ inlines ``body_fn_body`` into ``body_fn``, and without inlining the parameters
 carry the fact themselves. A failed assert inside stores its code in ``closure.error``
 and returns from the thread. A parallel loop inside a parallel body runs serially.
 
+A loop too small to pay for waking and joining threads runs on the calling thread:
+each thread must get at least :data:`MIN_WORK` element operations, estimated by
+:func:`loop_work` from the loop body (on a busy machine a join can wait a whole
+scheduler time slice for a thread that is not running). Idle libgomp threads
+sleep instead of spinning (``OMP_WAIT_POLICY=passive`` unless the user set a
+policy, see :mod:`.jit`), so they do not take the cores that other threads wait for.
+
 The thread count is the module global ``__tecomp_num_threads``, which the compiled
 code itself sets at its first parallel loop, so a JIT module and an exported library
 behave alike: ``TECOMP_NUM_THREADS`` if it is a positive integer, else ``0``, which
@@ -37,9 +46,12 @@ the same value (relaxed atomics). :meth:`tecomp.runtime.Module.set_num_threads`
 overwrites it.
 """
 
+import os
+
 import llvmlite.ir as ir
 
-from tecomp.ir import Load, Store, Var, collect
+from tecomp.ir import IntImm, IRVisitor, Load, Store, Var, collect
+from tecomp.ir import dtype as dt
 
 from . import types as T
 from .frame import Frame
@@ -74,9 +86,7 @@ class ParallelMixin:
         name = f"{outer.func_name}_parallel_{len(self.module.globals)}"
         fn = self._parallel_body(op, name, outer, closure_ty, variables, buffers, values)
 
-        gomp = self.declare("GOMP_parallel", T.VOID, [T.PTR, T.PTR, T.I32, T.I32])
-        nthreads = self.builder.call(self._num_threads_function(), [])
-        self.builder.call(gomp, [fn, closure, nthreads, ir.Constant(T.I32, 0)])
+        self._run_team(fn, closure, fields[1], loop_work(op.body))
         code = self.builder.load(self._field(closure, closure_ty, 2), typ=T.I32)
         with self.builder.if_then(self.builder.icmp_signed("!=", code, ir.Constant(T.I32, 0)),
                                   likely=False):
@@ -124,6 +134,26 @@ class ParallelMixin:
         self.builder.ret_void()
         self.frame = outer
         return fn
+
+    def _run_team(self, fn, closure, extent, work_per_iteration):
+        """``GOMP_parallel(fn, closure, threads)`` with at most one thread per
+        :func:`min_work` of estimated work; with one, ``fn(closure)`` is called
+        directly (no team: its thread number is 0 of 1)."""
+        b = self.builder
+        requested = b.call(self._num_threads_function(), [])
+        default = b.call(self.declare("omp_get_max_threads", T.I32, []), [])
+        available = b.sext(b.select(b.icmp_signed(">", requested, ir.Constant(T.I32, 0)),
+                                    requested, default), T.I64)
+        work = b.mul(extent, ir.Constant(T.I64, work_per_iteration))
+        useful = b.sdiv(work, ir.Constant(T.I64, min_work()))
+        threads = self._smin(useful, available)
+        parallel = b.icmp_signed(">", threads, ir.Constant(T.I64, 1))
+        with b.if_else(parallel) as (team, alone):
+            with team:
+                gomp = self.declare("GOMP_parallel", T.VOID, [T.PTR, T.PTR, T.I32, T.I32])
+                b.call(gomp, [fn, closure, b.trunc(threads, T.I32), ir.Constant(T.I32, 0)])
+            with alone:
+                b.call(fn, [closure])
 
     def _num_threads_function(self):
         """``int32 __tecomp_get_num_threads()``: the count for GOMP_parallel (0: its
@@ -193,3 +223,43 @@ class ParallelMixin:
 
     def _smin(self, a, b):
         return self.builder.select(self.builder.icmp_signed("<", a, b), a, b)
+
+
+#: Estimated element operations a thread should get before a loop runs in
+#: parallel: waking a thread and joining it costs microseconds on an idle machine
+#: and up to a scheduler time slice on a busy one. ``TECOMP_PARALLEL_MIN_WORK``
+#: (read at build time) overrides it; 1 makes every parallel loop use all threads.
+MIN_WORK = 1 << 16
+
+
+def min_work():
+    value = os.environ.get("TECOMP_PARALLEL_MIN_WORK", "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else MIN_WORK
+
+
+class _Work(IRVisitor):
+    def __init__(self):
+        self.total, self.scale = 0, 1
+
+    def visit_For(self, loop):
+        trips = loop.extent.value if isinstance(loop.extent, IntImm) else _UNKNOWN_TRIPS
+        outer, self.scale = self.scale, self.scale * max(trips, 0)
+        self.visit(loop.body)
+        self.scale = outer
+
+    def visit_Store(self, store):
+        accesses = 1 + len(collect(store.value, lambda n: isinstance(n, Load)))
+        self.total += self.scale * accesses * dt.lanes_of(store.value.dtype)
+
+
+#: Trip count assumed for a loop of symbolic extent (it counts as much work).
+_UNKNOWN_TRIPS = 1 << 10
+
+
+def loop_work(body):
+    """Estimated element operations of one iteration of a loop with ``body``: each
+    store, weighted by its lanes, the loads in its value and the trip counts of the
+    loops around it (at least 1)."""
+    work = _Work()
+    work.visit(body)
+    return max(min(work.total, 1 << 40), 1)

@@ -8,10 +8,12 @@ import sys
 import numpy as np
 import pytest
 
+import tecomp as te
 from codegen.llvm import build
+from codegen.llvm.parallel import loop_work
 from codegen.llvm.testing import idx, loop
-from tecomp.ir import (LT, Add, Allocate, AssertStmt, Buffer, Cast, FloatImm, LetStmt, Load,
-                       Mul, PrimFunc, SeqStmt, Store, Var)
+from tecomp.ir import (LT, Add, Allocate, AssertStmt, Buffer, Cast, FloatImm, For, LetStmt,
+                       Load, Mul, PrimFunc, SeqStmt, Store, Var, collect)
 from tecomp.runtime import KernelAssertionError
 
 
@@ -69,7 +71,9 @@ _SCRIPT = """
 import json, sys, numpy as np
 sys.path[:0] = {path!r}
 from tests.codegen.test_llvm_parallel import parallel_func
+import tecomp as te
 from codegen.llvm import build
+from codegen.llvm.parallel import loop_work
 f = build(parallel_func())
 a = np.arange(40 * 30, dtype="float64").reshape(40, 30)
 b = np.zeros_like(a)
@@ -87,3 +91,60 @@ def test_thread_count_from_environment(threads):
     assert out.returncode == 0, out.stderr
     b = np.array(json.loads(out.stdout.splitlines()[-1])).reshape(40, 30)
     np.testing.assert_array_equal(b, expected(np.arange(40 * 30, dtype="float64").reshape(40, 30)))
+
+
+_THREADS = """
+import os, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import tecomp as te
+
+def vadd(n):
+    A = te.placeholder((n,), name="A")
+    B = te.compute((n,), lambda i: A[i] + 1, name="B")
+    s = te.create_schedule(B.op)
+    outer, inner = s[B].split(B.op.axis[0], factor=256)
+    s[B].parallel(outer)
+    s[B].vectorize(inner)
+    return te.build(s, [A, B], name="vadd")
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+small, large = vadd(1 << 10), vadd(1 << 22)
+before = threads()
+a = np.ones(1 << 10, "float32"); b = np.empty_like(a)
+small(a, b)
+assert (b == 2).all()
+after_small = threads()
+a = np.ones(1 << 22, "float32"); b = np.empty_like(a)
+large(a, b)
+assert (b == 2).all()
+print(before, after_small, threads())
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_small_parallel_loops_run_on_the_calling_thread():
+    """A loop with too little work per thread wakes no thread (libgomp starts its
+    pool at the first parallel region, so a new thread shows a team ran)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, TECOMP_NUM_THREADS="2")
+    env.pop("TECOMP_PARALLEL_MIN_WORK", None)
+    out = subprocess.run([sys.executable, "-c", _THREADS.format(root=root)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after_small, after_large = map(int, out.stdout.split())
+    assert after_small == before
+    assert after_large > before
+
+
+def test_loop_work_estimate():
+    n = 64
+    A = te.placeholder((n, n), name="A")
+    B = te.compute((n, n), lambda i, j: A[i, j] + A[j, i], name="B")
+    s = te.create_schedule(B.op)
+    func = te.lower(s, [A, B], name="f")
+    (outer, inner) = collect(func.body, lambda x: isinstance(x, For))[::-1]
+    assert loop_work(outer.body) == n * 3       # a store and two loads per element
+    assert loop_work(inner.body) == 3
