@@ -1,0 +1,355 @@
+"""The same schedules on tecomp and on TVM, in one run, timed interleaved.
+
+Each case is written once with tecomp's classic TE schedule and once for TVM
+(``te.create_prim_func`` + its ``s_tir`` schedule, the same loop structure), checked
+against numpy, then timed round-robin (tecomp, TVM, numpy, ...) so that a busy
+machine slows all alike; medians and the ratios tecomp/TVM and tecomp/numpy are
+printed. Cases: the GotoBLAS-style GEMM (packed B; ioo, ko, jo, ioi, ki, ii, ji;
+ii unrolled, ji vectorized, ioo parallel; no write cache) with the micro-tile that
+fits the target's vector registers, the tutorial's GEMM steps, and the window sum
+beside the machine's copy bandwidth (two threads of numpy copies).
+
+    pip install -e ".[peers]"      # apache-tvm
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/peers.py [--quick]
+
+TVM's ``-mcpu`` is the host CPU only when the host really has its features: a VM
+that reports an AVX-512 CPU but hides AVX-512 gets ``znver3``/``haswell`` code.
+"""
+
+import argparse
+import os
+import threading
+import time
+
+import numpy as np
+
+import tecomp as te
+from tecomp.target import Target
+
+try:
+    import tvm
+    from tvm import te as tvm_te
+except ImportError:       # the benchmark still runs tecomp against numpy
+    tvm = None
+
+
+# ------------------------------------------------------------------ target facts
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def vector_bits():
+    """The widest float vector the host runs: from the target's features."""
+    features = Target("llvm").features
+    if "+avx512f" in features:
+        return 512
+    if "+avx" in features:
+        return 256
+    return 128
+
+
+def micro_tile():
+    """(MR, NR) of the GotoBLAS GEMM: NR two vectors wide; MR rows so that the
+    MR x 2 accumulators take half the vector registers (32 with AVX-512, 16 before)."""
+    lanes = vector_bits() // 32
+    registers = 32 if vector_bits() == 512 else 16
+    return registers // 4, 2 * lanes
+
+
+def tvm_target():
+    cpu = Target("llvm").cpu
+    flags = cpu_flags()
+    if "avx512f" not in flags and ("avx512f" in Target("llvm").features
+                                   or cpu.startswith(("znver4", "znver5", "skylake-avx512",
+                                                      "icelake", "sapphirerapids",
+                                                      "emeraldrapids"))):
+        cpu = "znver3" if "znver" in cpu else "haswell"
+    return tvm.target.Target({"kind": "llvm", "mcpu": cpu})
+
+
+# ------------------------------------------------------------------ timing
+
+def per_call(fn, min_sample=0.05):
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(min_sample / once))
+
+
+def interleaved(fns, rounds):
+    """Median seconds per call of each of ``fns`` (name -> callable), round-robin."""
+    numbers = {name: per_call(fn) for name, fn in fns.items()}
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            times[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def tvm_call(func, *arrays):
+    dev = tvm.cpu()
+    wrapped = [tvm.runtime.tensor(a, dev) for a in arrays]
+    return (lambda: func(*wrapped)), wrapped
+
+
+# ------------------------------------------------------------------ GEMM schedules
+
+def gemm_tecomp(M, N, K, step, MR, NR, MC=64, KC=256, BN=32):
+    A = te.placeholder((M, K), name="A")
+    B = te.placeholder((K, N), name="B")
+    k = te.reduce_axis((0, K), name="k")
+    if step in ("goto", "packing", "parallel"):
+        P = NR if step == "goto" else BN
+        packedB = te.compute((N // P, K, P), lambda x, y, z: B[y, x * P + z], name="packedB")
+        C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * packedB[j // P, k, j % P], axis=k),
+                       name="C")
+    else:
+        C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    if step == "goto":
+        i, j = s[C].op.axis
+        io, ii = s[C].split(i, factor=MR)
+        ioo, ioi = s[C].split(io, factor=MC // MR)
+        jo, ji = s[C].split(j, factor=NR)
+        ko, ki = s[C].split(k, factor=KC)
+        s[C].reorder(ioo, ko, jo, ioi, ki, ii, ji)
+        s[C].unroll(ii)
+        s[C].vectorize(ji)
+        s[C].parallel(ioo)
+    elif step == "parallel":       # tutorial step 7: write cache + parallel
+        CC = s.cache_write(C, "local")
+        io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], BN, BN)
+        s[CC].compute_at(s[C], jo)
+        ic, jc = s[CC].op.axis
+        ko, ki = s[CC].split(s[CC].op.reduce_axis[0], factor=4)
+        s[CC].reorder(ko, ic, ki, jc)
+        s[CC].unroll(ki)
+        s[CC].vectorize(jc)
+        s[C].parallel(io)
+    else:                          # tutorial steps 3-5
+        io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], BN, BN)
+        ko, ki = s[C].split(k, factor=4)
+        if step == "vectorize":
+            s[C].reorder(io, jo, ko, ki, ii, ji)
+        else:
+            s[C].reorder(io, jo, ko, ii, ki, ji)
+        s[C].vectorize(ji)
+    if step in ("goto", "packing", "parallel"):
+        x, y, z = s[packedB].op.axis
+        s[packedB].vectorize(z)
+        s[packedB].parallel(x)
+    return te.build(s, [A, B, C], name="gemm")
+
+
+def gemm_tvm(M, N, K, step, MR, NR, target, MC=64, KC=256, BN=32):
+    A = tvm_te.placeholder((M, K), name="A")
+    B = tvm_te.placeholder((K, N), name="B")
+    k = tvm_te.reduce_axis((0, K), name="k")
+    packed = step in ("goto", "packing", "parallel")
+    if packed:
+        P = NR if step == "goto" else BN
+        packedB = tvm_te.compute((N // P, K, P), lambda x, y, z: B[y, x * P + z], name="packedB")
+        C = tvm_te.compute((M, N), lambda i, j: tvm_te.sum(
+            A[i, k] * packedB[j // P, k, j % P], axis=k), name="C")
+    else:
+        C = tvm_te.compute((M, N), lambda i, j: tvm_te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    sch = tvm.s_tir.Schedule(tvm_te.create_prim_func([A, B, C]))
+    blk = sch.get_sblock("C")
+    i, j, kk = sch.get_loops(blk)
+    if step == "goto":
+        ioo, ioi, ii = sch.split(i, [None, MC // MR, MR])
+        jo, ji = sch.split(j, [None, NR])
+        ko, ki = sch.split(kk, [None, KC])
+        sch.reorder(ioo, ko, jo, ioi, ki, ii, ji)
+        sch.unroll(ii)
+        sch.vectorize(ji)
+        sch.parallel(ioo)
+        init = sch.decompose_reduction(blk, ko)
+        sch.vectorize(sch.get_loops(init)[-1])
+    elif step == "parallel":
+        io, ii = sch.split(i, [None, BN])
+        jo, ji = sch.split(j, [None, BN])
+        sch.reorder(io, jo, ii, ji)
+        sch.parallel(io)
+        cache = sch.cache_write(blk, 0, "local")
+        sch.reverse_compute_at(cache, jo)
+        ko, ki = sch.split(kk, [None, 4])
+        sch.reorder(ko, ii, ki, ji)
+        sch.unroll(ki)
+        sch.vectorize(ji)
+        init = sch.decompose_reduction(blk, ko)
+        sch.vectorize(sch.get_loops(init)[-1])
+        sch.vectorize(sch.get_loops(cache)[-1])
+    else:
+        io, ii = sch.split(i, [None, BN])
+        jo, ji = sch.split(j, [None, BN])
+        ko, ki = sch.split(kk, [None, 4])
+        if step == "vectorize":
+            sch.reorder(io, jo, ko, ki, ii, ji)
+        else:
+            sch.reorder(io, jo, ko, ii, ki, ji)
+        sch.vectorize(ji)
+        init = sch.decompose_reduction(blk, ko)
+        sch.vectorize(sch.get_loops(init)[-1])
+    if packed:
+        pb = sch.get_sblock("packedB")
+        x, _, z = sch.get_loops(pb)
+        sch.vectorize(z)
+        sch.parallel(x)
+    return tvm.compile(sch.mod, target=target)["main"]
+
+
+def run_gemm(size, step, rounds, rows, target):
+    MR, NR = micro_tile()
+    rng = np.random.default_rng(0)
+    a = rng.random((size, size), dtype="float32")
+    b = rng.random((size, size), dtype="float32")
+    expected = a @ b
+    c = np.zeros((size, size), "float32")
+    start = time.perf_counter()
+    f = gemm_tecomp(size, size, size, step, MR, NR)
+    compile_s = time.perf_counter() - start
+    f(a, b, c)
+    np.testing.assert_allclose(c, expected, rtol=1e-3)
+    fns = {"tecomp": lambda: f(a, b, c), "numpy": lambda: np.matmul(a, b, out=c)}
+    if tvm is not None:
+        g = gemm_tvm(size, size, size, step, MR, NR, target)
+        call, wrapped = tvm_call(g, a, b, c)
+        call()
+        np.testing.assert_allclose(wrapped[2].numpy(), expected, rtol=1e-3)
+        fns["tvm"] = call
+    seconds = interleaved(fns, rounds)
+    flops = 2 * size ** 3
+    tile = f" {MR}x{NR}" if step == "goto" else ""
+    rows.append((f"gemm {step}{tile} {size}^3", {n: flops / t / 1e9 for n, t in seconds.items()},
+                 "GFLOP/s", f"compile {compile_s:.3f}s"))
+
+
+# ------------------------------------------------------------------ window sum
+
+WIDTH = 7
+
+
+def window_tecomp(n):
+    A = te.placeholder((n + WIDTH - 1,), name="A")
+    r = te.reduce_axis((0, WIDTH), name="r")
+    B = te.compute((n,), lambda i: te.sum(A[i + r], axis=r), name="B")
+    s = te.create_schedule(B.op)
+    BL = s.cache_write(B, "local")
+    outer, inner = s[B].split(B.op.axis[0], factor=64)
+    s[B].vectorize(inner)
+    chunk, rest = s[B].split(outer, nparts=64)
+    s[B].parallel(chunk)
+    s[BL].compute_at(s[B], rest)
+    (i,) = s[BL].op.axis
+    (rl,) = s[BL].op.reduce_axis
+    s[BL].reorder(rl, i)
+    s[BL].unroll(rl)
+    s[BL].vectorize(i)
+    return te.build(s, [A, B], name="window_sum")
+
+
+def window_tvm(n, target):
+    A = tvm_te.placeholder((n + WIDTH - 1,), name="A")
+    r = tvm_te.reduce_axis((0, WIDTH), name="r")
+    B = tvm_te.compute((n,), lambda i: tvm_te.sum(A[i + r], axis=r), name="B")
+    sch = tvm.s_tir.Schedule(tvm_te.create_prim_func([A, B]))
+    blk = sch.get_sblock("B")
+    cache = sch.cache_write(blk, 0, "local")
+    (i,) = sch.get_loops(cache)
+    chunk, rest, inner = sch.split(i, [64, None, 64])
+    sch.vectorize(inner)
+    sch.parallel(chunk)
+    sch.compute_at(blk, rest)
+    il, rl = sch.get_loops(blk)[-2:]
+    sch.reorder(rl, il)
+    sch.unroll(rl)
+    sch.vectorize(il)
+    init = sch.decompose_reduction(blk, rl)
+    sch.vectorize(sch.get_loops(init)[-1])
+    return tvm.compile(sch.mod, target=target)["main"]
+
+
+def run_window(n, rounds, rows, target):
+    a = np.random.default_rng(0).random(n + WIDTH - 1, dtype="float32")
+    b = np.empty(n, "float32")
+    expected = np.convolve(a, np.ones(WIDTH, "float32"), "valid")
+    f = window_tecomp(n)
+    f(a, b)
+    np.testing.assert_allclose(b, expected, rtol=1e-5)
+    src, dst = np.ones(n, "float32"), np.empty(n, "float32")
+    half = n // 2
+
+    def copy_two_threads():     # the copy bound: numpy releases the GIL in copyto
+        t = threading.Thread(target=np.copyto, args=(dst[:half], src[:half]))
+        t.start()
+        np.copyto(dst[half:], src[half:])
+        t.join()
+
+    fns = {"tecomp": lambda: f(a, b), "copy (2 threads)": copy_two_threads}
+    if tvm is not None:
+        g = window_tvm(n, target)
+        call, wrapped = tvm_call(g, a, b)
+        call()
+        np.testing.assert_allclose(wrapped[1].numpy(), expected, rtol=1e-5)
+        fns["tvm"] = call
+    seconds = interleaved(fns, rounds)
+    nbytes = 2 * n * 4     # A read once, B written once
+    rows.append((f"window sum 2^{n.bit_length() - 1}",
+                 {name: nbytes / t / 1e9 for name, t in seconds.items()}, "GB/s", ""))
+
+
+# ------------------------------------------------------------------ main
+
+def report(rows):
+    for name, values, unit, note in rows:
+        line = f"{name:<28} " + "  ".join(f"{k} {v:7.1f}" for k, v in values.items())
+        ratios = []
+        for ref in ("tvm", "numpy", "copy (2 threads)"):
+            if ref in values:
+                ratios.append(f"tecomp/{ref.split()[0]} {values['tecomp'] / values[ref]:.2f}x")
+        print(f"{line}  {unit}  |  {', '.join(ratios)}  {note}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--only", default="", help="comma-separated: goto,steps,window")
+    args = parser.parse_args()
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if os.environ.get(name):
+            print(f"note: {name} is set and may slow numpy; unset it for this command")
+    rounds = 3 if args.quick else args.rounds
+    only = set(filter(None, args.only.split(","))) or {"goto", "steps", "window"}
+    target = tvm_target() if tvm is not None else None
+    print(f"tecomp target {Target('llvm').cpu}, vectors {vector_bits()} bits, micro-tile "
+          f"{micro_tile()}; TVM {tvm.__version__ + ' ' + str(target) if tvm else 'not installed'}")
+    rows = []
+    if "goto" in only:
+        for size in ([256] if args.quick else [1024, 2048]):
+            run_gemm(size, "goto", rounds, rows, target)
+            report(rows[-1:])
+    if "steps" in only:
+        for step in ("vectorize", "permutation", "packing", "parallel"):
+            run_gemm(128 if args.quick else 1024, step, rounds, rows, target)
+            report(rows[-1:])
+    if "window" in only:
+        run_window((1 << 16) if args.quick else (1 << 24), rounds, rows, target)
+        report(rows[-1:])
+
+
+if __name__ == "__main__":
+    main()
