@@ -5,7 +5,7 @@
 becomes, in the enclosing function,
 
     closure = {min, extent, error, captured values...}   // an entry-block alloca
-    threads = min(extent * work_per_iteration / MIN_WORK, __tecomp_get_num_threads())
+    threads = __tecomp_team_size(extent * work_per_iteration / MIN_WORK)   // team_size.py
     if (threads > 1) GOMP_parallel(body_fn, &closure, threads, 0);
     else body_fn(&closure);
     if (closure.error) return closure.error;
@@ -55,6 +55,7 @@ from tecomp.ir import dtype as dt
 
 from . import types as T
 from .frame import Frame
+from .team_size import team_size_function
 
 
 class ParallelMixin:
@@ -136,17 +137,13 @@ class ParallelMixin:
         return fn
 
     def _run_team(self, fn, closure, extent, work_per_iteration):
-        """``GOMP_parallel(fn, closure, threads)`` with at most one thread per
-        :func:`min_work` of estimated work; with one, ``fn(closure)`` is called
-        directly (no team: its thread number is 0 of 1)."""
+        """``GOMP_parallel(fn, closure, threads)`` with the threads of
+        :mod:`.team_size`; with one, ``fn(closure)`` is called directly (no team:
+        its thread number is 0 of 1)."""
         b = self.builder
-        requested = b.call(self._num_threads_function(), [])
-        default = b.call(self.declare("omp_get_max_threads", T.I32, []), [])
-        available = b.sext(b.select(b.icmp_signed(">", requested, ir.Constant(T.I32, 0)),
-                                    requested, default), T.I64)
         work = b.mul(extent, ir.Constant(T.I64, work_per_iteration))
         useful = b.sdiv(work, ir.Constant(T.I64, min_work()))
-        threads = self._smin(useful, available)
+        threads = b.call(team_size_function(self, self._num_threads_function()), [useful])
         parallel = b.icmp_signed(">", threads, ir.Constant(T.I64, 1))
         with b.if_else(parallel) as (team, alone):
             with team:

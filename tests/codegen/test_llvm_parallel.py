@@ -148,3 +148,16 @@ def test_loop_work_estimate():
     (outer, inner) = collect(func.body, lambda x: isinstance(x, For))[::-1]
     assert loop_work(outer.body) == n * 3       # a store and two loads per element
     assert loop_work(inner.body) == 3
+
+
+def test_team_size_reads_the_load_only_without_an_explicit_count():
+    """The automatic thread count looks at the machine's runnable tasks; the code
+    for it is there once per module and the result does not depend on it."""
+    f = build(parallel_func())
+    ll = f.get_source("ll-unopt")
+    assert ll.count("define internal i64 @\"__tecomp_team_size\"") == 1
+    assert "/proc/loadavg" in ll
+    a = np.random.default_rng(1).random((40, 64))
+    b = np.zeros_like(a)
+    f(a, b)
+    np.testing.assert_allclose(b, expected(a))

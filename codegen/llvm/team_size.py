@@ -1,0 +1,103 @@
+"""How many threads a parallel loop gets: ``int64 __tecomp_team_size(int64 useful)``.
+
+``useful`` is the most threads the loop's work pays for (:func:`.parallel.loop_work`
+divided by :data:`.parallel.MIN_WORK`). A thread count the user asked for
+(``TECOMP_NUM_THREADS``, ``Module.set_num_threads``) is honoured up to ``useful``.
+Otherwise the loop takes at most libgomp's default (``OMP_NUM_THREADS``, else the
+cores it may use) and at most the cores that are idle *now*: the cores less the
+other runnable tasks of the machine, read from ``/proc/loadavg`` (its
+``running/total`` field; where it cannot be read, every core counts as idle). A
+parallel region on a core that another process holds waits, at its join, for a
+thread the scheduler may not run for a whole time slice (milliseconds): a vector
+add of 2^22 floats took 8-13x its serial time that way on a 2-core machine with
+one core busy. The file is read only when a loop would run in parallel, so small
+loops pay nothing.
+"""
+
+import llvmlite.ir as ir
+
+from . import types as T
+
+_NAME = "__tecomp_team_size"
+_FORMAT = b"%*f %*f %*f %d\0"
+
+
+def team_size_function(cg, num_threads_fn):
+    """The module's ``__tecomp_team_size`` (emitted once), for the CodeGenLLVM ``cg``."""
+    if _NAME in cg.module.globals:
+        return cg.module.globals[_NAME]
+    fn = ir.Function(cg.module, ir.FunctionType(T.I64, [T.I64]), _NAME)
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    useful = fn.args[0]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    one = ir.Constant(T.I64, 1)
+
+    def smin(x, y):
+        return b.select(b.icmp_signed("<", x, y), x, y)
+
+    serial, ask = fn.append_basic_block("serial"), fn.append_basic_block("ask")
+    b.cbranch(b.icmp_signed("<=", useful, one), serial, ask)
+    b.position_at_end(serial)
+    b.ret(one)
+
+    b.position_at_end(ask)
+    requested = b.sext(b.call(num_threads_fn, []), T.I64)
+    explicit, automatic = fn.append_basic_block("explicit"), fn.append_basic_block("automatic")
+    b.cbranch(b.icmp_signed(">", requested, ir.Constant(T.I64, 0)), explicit, automatic)
+    b.position_at_end(explicit)
+    b.ret(smin(useful, requested))
+
+    b.position_at_end(automatic)
+    default = b.sext(b.call(cg.declare("omp_get_max_threads", T.I32, []), []), T.I64)
+    wanted = smin(useful, default)
+    probe = fn.append_basic_block("probe")
+    b.cbranch(b.icmp_signed("<=", wanted, one), serial, probe)
+    b.position_at_end(probe)
+    cores = b.sext(b.call(cg.declare("omp_get_num_procs", T.I32, []), []), T.I64)
+    others = b.sub(_running_tasks(cg, b, fn), one)        # less the calling thread
+    idle = b.sub(cores, others)
+    idle = b.select(b.icmp_signed("<", idle, one), one, idle)
+    b.ret(smin(wanted, idle))
+    return fn
+
+
+def _constant_string(cg, name, data):
+    ty = ir.ArrayType(T.I8, len(data))
+    g = ir.GlobalVariable(cg.module, ty, name)
+    g.linkage, g.global_constant = "private", True
+    g.initializer = ir.Constant(ty, bytearray(data))
+    return g
+
+
+def _running_tasks(cg, b, fn):
+    """The runnable tasks of the machine (``/proc/loadavg``), 1 if unreadable."""
+    path = _constant_string(cg, "__tecomp_loadavg_path", b"/proc/loadavg\0")
+    fmt = _constant_string(cg, "__tecomp_loadavg_format", _FORMAT)
+    entry = ir.IRBuilder(fn.entry_basic_block)
+    entry.position_at_start(fn.entry_basic_block)
+    text = entry.alloca(ir.ArrayType(T.I8, 128), name="loadavg")
+    running = entry.alloca(ir.IntType(32), name="running")
+    text.type = running.type = T.PTR   # opaque pointers, as elsewhere in codegen
+    b.store(ir.Constant(ir.IntType(32), 1), running)
+    fd = b.call(cg.declare("open", ir.IntType(32), [T.PTR, ir.IntType(32)], var_arg=True),
+                [path, ir.Constant(ir.IntType(32), 0)])
+    opened, done = fn.append_basic_block("opened"), fn.append_basic_block("done")
+    b.cbranch(b.icmp_signed(">=", fd, ir.Constant(ir.IntType(32), 0)), opened, done)
+    b.position_at_end(opened)
+    count = b.call(cg.declare("read", T.I64, [ir.IntType(32), T.PTR, T.I64]),
+                   [fd, text, ir.Constant(T.I64, 127)])
+    b.call(cg.declare("close", ir.IntType(32), [ir.IntType(32)]), [fd])
+    got = fn.append_basic_block("got")
+    b.cbranch(b.icmp_signed(">", count, ir.Constant(T.I64, 0)), got, done)
+    b.position_at_end(got)
+    end = b.gep(text, [ir.Constant(T.I64, 0), count], inbounds=True,
+                source_etype=ir.ArrayType(T.I8, 128))
+    b.store(ir.Constant(T.I8, 0), end)
+    b.call(cg.declare("sscanf", ir.IntType(32), [T.PTR, T.PTR], var_arg=True),
+           [text, fmt, running])
+    b.branch(done)
+    b.position_at_end(done)
+    value = b.sext(b.load(running, typ=ir.IntType(32)), T.I64)
+    return b.select(b.icmp_signed("<", value, ir.Constant(T.I64, 1)), ir.Constant(T.I64, 1),
+                    value)
