@@ -4,7 +4,8 @@ Each case is written once with tecomp's classic TE schedule and once for TVM
 (``te.create_prim_func`` + its ``s_tir`` schedule, the same loop structure), checked
 against numpy, then timed round-robin (tecomp, TVM, numpy, ...) so that a busy
 machine slows all alike; medians and the ratios tecomp/TVM and tecomp/numpy are
-printed. Cases: the GotoBLAS-style GEMM (packed B; ioo, ko, jo, ioi, ki, ii, ji;
+printed. Every implementation gets the same 64-byte-aligned arrays (TVM's tensors
+are aligned so; numpy's large arrays are not). Cases: the GotoBLAS-style GEMM (packed B; ioo, ko, jo, ioi, ki, ii, ji;
 ii unrolled, ji vectorized, ioo parallel; no write cache) with the micro-tile that
 fits the target's vector registers, the tutorial's GEMM steps, and the window sum
 beside the machine's copy bandwidth (two threads of numpy copies).
@@ -96,6 +97,17 @@ def interleaved(fns, rounds):
                 fn()
             times[name].append((time.perf_counter() - start) / numbers[name])
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def aligned(array, alignment=64):
+    """A copy of ``array`` whose data starts on an ``alignment``-byte boundary, as
+    TVM's own tensors do (numpy's large arrays start 16 bytes past a page, so every
+    64-byte vector access would straddle two cache lines)."""
+    raw = np.empty(array.nbytes + alignment, np.uint8)
+    start = -raw.ctypes.data % alignment
+    out = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    return out
 
 
 def tvm_call(func, *arrays):
@@ -214,10 +226,10 @@ def gemm_tvm(M, N, K, step, MR, NR, target, MC=64, KC=256, BN=32):
 def run_gemm(size, step, rounds, rows, target):
     MR, NR = micro_tile()
     rng = np.random.default_rng(0)
-    a = rng.random((size, size), dtype="float32")
-    b = rng.random((size, size), dtype="float32")
+    a = aligned(rng.random((size, size), dtype="float32"))
+    b = aligned(rng.random((size, size), dtype="float32"))
     expected = a @ b
-    c = np.zeros((size, size), "float32")
+    c = aligned(np.zeros((size, size), "float32"))
     start = time.perf_counter()
     f = gemm_tecomp(size, size, size, step, MR, NR)
     compile_s = time.perf_counter() - start
@@ -283,13 +295,13 @@ def window_tvm(n, target):
 
 
 def run_window(n, rounds, rows, target):
-    a = np.random.default_rng(0).random(n + WIDTH - 1, dtype="float32")
-    b = np.empty(n, "float32")
+    a = aligned(np.random.default_rng(0).random(n + WIDTH - 1, dtype="float32"))
+    b = aligned(np.empty(n, "float32"))
     expected = np.convolve(a, np.ones(WIDTH, "float32"), "valid")
     f = window_tecomp(n)
     f(a, b)
     np.testing.assert_allclose(b, expected, rtol=1e-5)
-    src, dst = np.ones(n, "float32"), np.empty(n, "float32")
+    src, dst = aligned(np.ones(n, "float32")), aligned(np.empty(n, "float32"))
     half = n // 2
 
     def copy_two_threads():     # the copy bound: numpy releases the GIL in copyto
