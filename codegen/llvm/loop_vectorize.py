@@ -42,8 +42,8 @@ class _Finder(IRVisitor):
 
     def visit(self, node):
         dtype = getattr(node, "dtype", None)
-        if isinstance(dtype, str) and dt.lanes_of(dtype) > 1:
-            self.blocked = True
+        if isinstance(dtype, str) and "x" in dtype and dt.lanes_of(dtype) > 1:
+            self.blocked = True     # ("x": not every dtype parses, e.g. a string's "handle")
         return super().visit(node)
 
     def visit_For(self, loop):
