@@ -80,3 +80,30 @@ def test_parallel_reduction_keeps_accumulators_in_registers():
         assert blocks, ll
         stores = [b for b in blocks if re.search(r"\bstore <", b)]
         assert stores == [], f"parallel={parallel}: C stored inside the k loop:\n{stores[0]}"
+
+
+def test_in_place_pairs_get_no_noalias_in_parallel_bodies():
+    """f(W, dW, W): W and W2 may be one array, so neither is noalias, in the entry
+    function nor in the outlined parallel body (which marks what the entry marks)."""
+    n = te.var("n")
+    W = te.placeholder((n, 8), name="W")
+    dW = te.placeholder((n, 8), name="dW")
+    W2 = te.compute((n, 8), lambda i, j: W[i, j] - 0.5 * dW[i, j], name="W2")
+    s = te.create_schedule(W2.op)
+    io, _ = s[W2].split(W2.op.axis[0], factor=3)
+    s[W2].parallel(io)
+    f = te.build(s, [W, dW, W2], name="sgd")
+    unopt = f.get_source("ll-unopt")
+    bodies = re.findall(r"define internal void @\"sgd_parallel_\d+_body\"\(([^)]*)\)", unopt)
+    assert bodies, unopt
+    (entry,) = re.findall(r"define i32 @\"sgd\"\(([^)]*)\)", unopt)
+    noalias = set(re.findall(r'ptr noalias %"(\w+)"', entry))
+    assert "W" not in noalias and "W2" not in noalias, entry
+    for params in bodies:
+        assert set(re.findall(r'ptr noalias %"(\w+)"', params)) == noalias, params
+        assert 'ptr %"W"' in params and 'ptr %"W2"' in params, params
+    w = np.arange(56, dtype="float32").reshape(7, 8)
+    dw = np.ones((7, 8), "float32")
+    want = w - 0.5 * dw
+    f(w, dw, w)
+    np.testing.assert_array_equal(w, want)
