@@ -96,7 +96,6 @@ class ParallelMixin:
     def _parallel_body(self, op, name, outer, closure_ty, variables, buffers, values):
         """The function GOMP_parallel runs: it loads the captures from the closure and
         calls the body function, whose buffer parameters are ``noalias``."""
-        from .codegen import Frame
         body_fn = ir.Function(self.module, ir.FunctionType(
             T.VOID, [T.PTR] + [v.type for v in values]), name + "_body")
         body_fn.linkage = "internal"

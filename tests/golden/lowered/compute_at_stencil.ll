@@ -58,5 +58,9 @@ for_i.inner_body:
   br label %"for_i.inner"
 for_i.inner_end:
   %".42" = add nsw i64 %"i.outer", 1
-  br label %"for_i.outer"
+  br label %"for_i.outer", !llvm.loop !2
 }
+
+!0 = !{ !"llvm.loop.vectorize.enable", i1 0 }
+!1 = !{ !"llvm.loop.interleave.count", i32 1 }
+!2 = distinct !{ !2, !0, !1 }

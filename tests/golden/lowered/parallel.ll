@@ -17,64 +17,71 @@ body:
   store ptr %"A", ptr %".12"
   %".14" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 4
   store ptr %"B", ptr %".14"
-  %".16" = call i32 @"__tecomp_get_num_threads"()
-  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".16", i32 0)
-  %".18" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
-  %".19" = load i32, ptr %".18"
-  %".20" = icmp ne i32 %".19", 0
-  br i1 %".20", label %"body.if", label %"body.endif", !prof !0
+  %".16" = mul i64 %"n", 48
+  %".17" = sdiv i64 %".16", 1
+  %".18" = call i64 @"__tecomp_team_size"(i64 %".17")
+  %".19" = icmp sgt i64 %".18", 1
+  br i1 %".19", label %"body.if", label %"body.else"
 body.if:
-  ret i32 %".19"
+  %".21" = trunc i64 %".18" to i32
+  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".21", i32 0)
+  br label %"body.endif"
+body.else:
+  call void @"parallel_parallel_2"(ptr %"i_closure")
+  br label %"body.endif"
 body.endif:
+  %".26" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
+  %".27" = load i32, ptr %".26"
+  %".28" = icmp ne i32 %".27", 0
+  br i1 %".28", label %"body.endif.if", label %"body.endif.endif", !prof !3
+body.endif.if:
+  ret i32 %".27"
+body.endif.endif:
   ret i32 0
 }
 
-define internal void @"parallel_parallel_2"(ptr %".1") nounwind
+define internal void @"parallel_parallel_2_body"(ptr %".1", ptr %"A", ptr %"B") nounwind
 {
 entry:
   br label %"body"
 body:
-  %".4" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 2
-  %".5" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 3
-  %".6" = load ptr, ptr %".5"
-  %".7" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 4
-  %".8" = load ptr, ptr %".7"
-  %".9" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 0
+  %".6" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 2
+  %".7" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 0
+  %".8" = load i64, ptr %".7"
+  %".9" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 1
   %".10" = load i64, ptr %".9"
-  %".11" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 1
-  %".12" = load i64, ptr %".11"
-  %".13" = call i32 @"omp_get_thread_num"()
+  %".11" = call i32 @"omp_get_thread_num"()
+  %".12" = sext i32 %".11" to i64
+  %".13" = call i32 @"omp_get_num_threads"()
   %".14" = sext i32 %".13" to i64
-  %".15" = call i32 @"omp_get_num_threads"()
-  %".16" = sext i32 %".15" to i64
-  %".17" = add i64 %".12", %".16"
-  %".18" = sub i64 %".17", 1
-  %".19" = sdiv i64 %".18", %".16"
-  %".20" = mul i64 %".14", %".19"
-  %".21" = icmp slt i64 %".20", %".12"
-  %".22" = select  i1 %".21", i64 %".20", i64 %".12"
-  %".23" = add i64 %".22", %".19"
-  %".24" = icmp slt i64 %".23", %".12"
-  %".25" = select  i1 %".24", i64 %".23", i64 %".12"
+  %".15" = add i64 %".10", %".14"
+  %".16" = sub i64 %".15", 1
+  %".17" = sdiv i64 %".16", %".14"
+  %".18" = mul i64 %".12", %".17"
+  %".19" = icmp slt i64 %".18", %".10"
+  %".20" = select  i1 %".19", i64 %".18", i64 %".10"
+  %".21" = add i64 %".20", %".17"
+  %".22" = icmp slt i64 %".21", %".10"
+  %".23" = select  i1 %".22", i64 %".21", i64 %".10"
   br label %"for_i"
 for_i:
-  %"i" = phi  i64 [%".22", %"body"], [%".40", %"for_i_body"]
-  %".27" = icmp slt i64 %"i", %".25"
-  br i1 %".27", label %"for_i_body", label %"for_i_end"
+  %"i" = phi  i64 [%".20", %"body"], [%".38", %"for_i_body"]
+  %".25" = icmp slt i64 %"i", %".23"
+  br i1 %".25", label %"for_i_body", label %"for_i_end"
 for_i_body:
-  %".29" = add i64 %".10", %"i"
-  %".30" = mul i64 %".29", 16
-  %".31" = getelementptr inbounds float, ptr %".6", i64 %".30"
-  %".32" = load <16 x float>, ptr %".31", align 4
-  %".33" = mul i64 %".29", 16
-  %".34" = getelementptr inbounds float, ptr %".6", i64 %".33"
-  %".35" = load <16 x float>, ptr %".34", align 4
-  %".36" = fmul contract <16 x float> %".32", %".35"
-  %".37" = mul i64 %".29", 16
-  %".38" = getelementptr inbounds float, ptr %".8", i64 %".37"
-  store <16 x float> %".36", ptr %".38", align 4
-  %".40" = add nsw i64 %"i", 1
-  br label %"for_i"
+  %".27" = add i64 %".8", %"i"
+  %".28" = mul i64 %".27", 16
+  %".29" = getelementptr inbounds float, ptr %"A", i64 %".28"
+  %".30" = load <16 x float>, ptr %".29", align 4
+  %".31" = mul i64 %".27", 16
+  %".32" = getelementptr inbounds float, ptr %"A", i64 %".31"
+  %".33" = load <16 x float>, ptr %".32", align 4
+  %".34" = fmul contract <16 x float> %".30", %".33"
+  %".35" = mul i64 %".27", 16
+  %".36" = getelementptr inbounds float, ptr %"B", i64 %".35"
+  store <16 x float> %".34", ptr %".36", align 4
+  %".38" = add nsw i64 %"i", 1
+  br label %"for_i", !llvm.loop !2
 for_i_end:
   ret void
 }
@@ -83,7 +90,18 @@ declare i32 @"omp_get_thread_num"()
 
 declare i32 @"omp_get_num_threads"()
 
-declare void @"GOMP_parallel"(ptr %".1", ptr %".2", i32 %".3", i32 %".4")
+define internal void @"parallel_parallel_2"(ptr %".1") nounwind
+{
+entry:
+  br label %"body"
+body:
+  %".4" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 3
+  %".5" = load ptr, ptr %".4"
+  %".6" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %".1", i32 0, i32 4
+  %".7" = load ptr, ptr %".6"
+  call void @"parallel_parallel_2_body"(ptr %".1", ptr %".5", ptr %".7")
+  ret void
+}
 
 define internal i32 @"__tecomp_get_num_threads"() nounwind
 {
@@ -116,6 +134,81 @@ declare ptr @"getenv"(ptr %".1")
 
 declare i32 @"atoi"(ptr %".1")
 
+define internal i64 @"__tecomp_team_size"(i64 %".1") nounwind
+{
+entry:
+  %"loadavg" = alloca [128 x i8]
+  %"running" = alloca i32
+  %".3" = icmp sle i64 %".1", 1
+  br i1 %".3", label %"serial", label %"ask"
+serial:
+  ret i64 1
+ask:
+  %".6" = call i32 @"__tecomp_get_num_threads"()
+  %".7" = sext i32 %".6" to i64
+  %".8" = icmp sgt i64 %".7", 0
+  br i1 %".8", label %"explicit", label %"automatic"
+explicit:
+  %".10" = icmp slt i64 %".1", %".7"
+  %".11" = select  i1 %".10", i64 %".1", i64 %".7"
+  ret i64 %".11"
+automatic:
+  %".13" = call i32 @"omp_get_max_threads"()
+  %".14" = sext i32 %".13" to i64
+  %".15" = icmp slt i64 %".1", %".14"
+  %".16" = select  i1 %".15", i64 %".1", i64 %".14"
+  %".17" = icmp sle i64 %".16", 1
+  br i1 %".17", label %"serial", label %"probe"
+probe:
+  %".19" = call i32 @"omp_get_num_procs"()
+  %".20" = sext i32 %".19" to i64
+  store i32 1, ptr %"running"
+  %".22" = call i32 (ptr, i32, ...) @"open"([14 x i8]* @"__tecomp_loadavg_path", i32 0)
+  %".23" = icmp sge i32 %".22", 0
+  br i1 %".23", label %"opened", label %"done"
+opened:
+  %".25" = call i64 @"read"(i32 %".22", ptr %"loadavg", i64 127)
+  %".26" = call i32 @"close"(i32 %".22")
+  %".27" = icmp sgt i64 %".25", 0
+  br i1 %".27", label %"got", label %"done"
+done:
+  %".33" = load i32, ptr %"running"
+  %".34" = sext i32 %".33" to i64
+  %".35" = icmp slt i64 %".34", 1
+  %".36" = select  i1 %".35", i64 1, i64 %".34"
+  %".37" = sub i64 %".36", 1
+  %".38" = sub i64 %".20", %".37"
+  %".39" = icmp slt i64 %".38", 1
+  %".40" = select  i1 %".39", i64 1, i64 %".38"
+  %".41" = icmp slt i64 %".16", %".40"
+  %".42" = select  i1 %".41", i64 %".16", i64 %".40"
+  ret i64 %".42"
+got:
+  %".29" = getelementptr inbounds [128 x i8], ptr %"loadavg", i64 0, i64 %".25"
+  store i8 0, ptr %".29"
+  %".31" = call i32 (ptr, ptr, ...) @"sscanf"(ptr %"loadavg", [15 x i8]* @"__tecomp_loadavg_format", ptr %"running")
+  br label %"done"
+}
+
+declare i32 @"omp_get_max_threads"()
+
+declare i32 @"omp_get_num_procs"()
+
+@"__tecomp_loadavg_path" = private constant [14 x i8] c"/proc/loadavg\00"
+@"__tecomp_loadavg_format" = private constant [15 x i8] c"%*f %*f %*f %d\00"
+declare i32 @"open"(ptr %".1", i32 %".2", ...)
+
+declare i64 @"read"(i32 %".1", ptr %".2", i64 %".3")
+
+declare i32 @"close"(i32 %".1")
+
+declare i32 @"sscanf"(ptr %".1", ptr %".2", ...)
+
+declare void @"GOMP_parallel"(ptr %".1", ptr %".2", i32 %".3", i32 %".4")
+
 declare void @"free"(ptr %".1")
 
-!0 = !{ !"branch_weights", i32 1, i32 99 }
+!0 = !{ !"llvm.loop.vectorize.enable", i1 0 }
+!1 = !{ !"llvm.loop.interleave.count", i32 1 }
+!2 = distinct !{ !2, !0, !1 }
+!3 = !{ !"branch_weights", i32 1, i32 99 }

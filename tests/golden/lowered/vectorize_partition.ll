@@ -21,7 +21,7 @@ for_i.outer_body:
   %".14" = getelementptr inbounds float, ptr %"B", i64 %".13"
   store <8 x float> %".12", ptr %".14", align 4
   %".16" = add nsw i64 %"i.outer", 1
-  br label %"for_i.outer"
+  br label %"for_i.outer", !llvm.loop !2
 for_i.outer_end:
   %".18" = add i64 0, 8
   br label %"for_i.inner"
@@ -47,3 +47,7 @@ if_end:
   %".32" = add nsw i64 %"i.inner", 1
   br label %"for_i.inner"
 }
+
+!0 = !{ !"llvm.loop.vectorize.enable", i1 0 }
+!1 = !{ !"llvm.loop.interleave.count", i32 1 }
+!2 = distinct !{ !2, !0, !1 }
