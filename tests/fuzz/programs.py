@@ -37,7 +37,7 @@ INPUT_BOUND = {"float16": 2.0, "float32": 2.0, "float64": 2.0, "int8": 8, "int16
                "int32": 8, "int64": 8, "uint8": 15}
 
 FLOAT_UNARY = ("neg", "abs", "tanh", "sigmoid", "sin", "cos", "erf", "exp_t", "log1",
-               "sqrt_a", "rsqrt1", "floor", "ceil", "round")
+               "sqrt_a", "rsqrt1", "floor", "ceil", "round", "extern_exp")
 EXACT_UNARY = ("neg", "abs", "floor", "ceil", "round")
 FLOAT_BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
 INT_BINARY = ("add", "sub", "mul", "fdiv", "fmod", "tdiv", "tmod", "max", "min")
@@ -209,6 +209,7 @@ class _Context:
             return ("un", dtype, op, x), bound, exact
         op = draw(st.sampled_from(FLOAT_UNARY))
         bounds = {"tanh": 1, "sigmoid": 1, "sin": 1, "cos": 1, "erf": 1, "exp_t": 3,
+                  "extern_exp": 3,
                   "log1": math.log(bound + 1) + 1, "sqrt_a": math.sqrt(bound) + 1,
                   "rsqrt1": 1}
         return ("un", dtype, op, x), bounds.get(op, bound + 1), exact and op in EXACT_UNARY
@@ -274,7 +275,9 @@ _UN = {"neg": "-({x})", "abs": "te.abs({x})", "tanh": "te.tanh({x})",
        "erf": "te.erf({x})", "exp_t": "te.exp(te.tanh({x}))",
        "log1": "te.log(te.abs({x}) + 1)", "sqrt_a": "te.sqrt(te.abs({x}))",
        "rsqrt1": "te.rsqrt(te.abs({x}) + 1)", "floor": "te.floor({x})",
-       "ceil": "te.ceil({x})", "round": "te.round({x})"}
+       "ceil": "te.ceil({x})", "round": "te.round({x})",
+       # a C function called through tvm.tir.call_pure_extern (libm's expf / exp)
+       "extern_exp": 'te.tir.call_pure_extern("{dtype}", "{libm_exp}", te.tanh({x}))'}
 _BIN = {"add": "({a} + {b})", "sub": "({a} - {b})", "mul": "({a} * {b})",
         "div": "({a} / (te.abs({b}) + 1))", "max": "te.max({a}, {b})",
         "min": "te.min({a}, {b})", "pow": "te.power(te.abs({a}) + 1, 0.5)",
@@ -293,7 +296,8 @@ def expr_source(spec, stage, node):
     if kind == "cast":
         return f'({expr_source(spec, stage, node[2])}).astype("{node[1]}")'
     if kind == "un":
-        return _UN[node[2]].format(x=expr_source(spec, stage, node[3]))
+        return _UN[node[2]].format(x=expr_source(spec, stage, node[3]), dtype=node[1],
+                                   libm_exp="expf" if node[1] == "float32" else "exp")
     if kind == "bin":
         a = expr_source(spec, stage, node[3])
         b = expr_source(spec, stage, node[4])
