@@ -29,6 +29,7 @@ from .transform.can_narrow_index import can_narrow_index
 from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
 from .transform.lower_intrinsics import lower_intrinsics
+from .transform.lower_thread_allreduce import lower_thread_allreduce
 from .transform.lower_thread_binding import lower_thread_binding
 from .transform.simplify import simplify
 from .transform.split_host_device import HostProgram, split_host_device
@@ -36,6 +37,7 @@ from .transform.storage_flatten import storage_flatten
 from .transform.unroll_loops import unroll_loops
 from .transform.vectorize_loops import vectorize_loops
 from .transform.verify_cpu_scopes import verify_cpu_scopes
+from .transform.verify_gpu_races import verify_gpu_races
 
 
 def lower(sch, args, name="main", simple_mode=True, binds=None, target=None):
@@ -134,10 +136,13 @@ def lower_for_target(funcs, target, debug=False):
             func = log.run("bounds_check", bounds_check, func)
         func = log.run("lower_thread_binding",
                        lambda f: lower_thread_binding(f, target.max_num_threads), func)
+        func = log.run("lower_thread_allreduce",
+                       lambda f: lower_thread_allreduce(f, target.thread_warp_size), func)
         program = log.run("split_host_device",
                           lambda f: split_host_device(f, target.max_shared_memory_bytes), func)
         for kernel in program.kernels:
             kernel.func = log.run("insert_barriers", _insert_barriers, kernel.func)
+            log.run("verify_gpu_races", verify_gpu_races, kernel.func, show=False)
         log.finish()
         programs.append(program)
     return TargetFuncs(target, [p.func for p in programs], programs, can_narrow_index(programs))

@@ -263,6 +263,15 @@ class Target:
         return int(self.options.get("max_num_threads", GPU_MAX_THREADS))
 
     @property
+    def thread_warp_size(self):
+        """Threads that run in lockstep and exchange registers (TVM's
+        ``thread_warp_size``): ``-thread_warp_size`` or 32 for CUDA, 1 for OpenCL
+        (whose sub-groups are optional), so cross-thread reductions use shuffles
+        only on CUDA."""
+        default = 32 if self.kind == "cuda" else 1
+        return int(self.options.get("thread_warp_size", default))
+
+    @property
     def max_shared_memory_bytes(self):
         """Shared memory per block a kernel may use (48 KiB)."""
         return GPU_MAX_SHARED_BYTES

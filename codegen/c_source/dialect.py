@@ -28,6 +28,8 @@ class Dialect:
     nan = {}
     function_qualifier = None   # helper functions
     unroll_pragma = "#pragma unroll"
+    #: the all-reduce's warp shuffles (used where Target.thread_warp_size > 1)
+    shuffles = {"tvm_warp_shuffle": "__shfl_sync", "tvm_warp_shuffle_down": "__shfl_down_sync"}
 
     def type_name(self, dtype):
         if dt.lanes_of(dtype) != 1:

@@ -266,6 +266,9 @@ class CSourcePrinter(TextPrinter):
             return f"{args[0].value}({', '.join(self.expr(a) for a in args[1:])})"
         if op == "likely":
             return self.expr(args[0])
+        if op in self.d.shuffles:   # (value, lane or offset, width), all lanes active
+            value, lane, width = (self.expr(a) for a in args)
+            return f"{self.d.shuffles[op]}(0xffffffffu, {value}, {lane}, {width})"
         if op in _BITWISE:
             return f"({self.expr(args[0])} {_BITWISE[op]} {self.expr(args[1])})"
         if op == "bitwise_not":

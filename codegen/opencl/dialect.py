@@ -29,6 +29,7 @@ class OpenCLDialect(Dialect):
     nan = {"float32": "NAN", "float64": "((double)NAN)"}
     function_qualifier = "static inline"
     unroll_pragma = "#pragma unroll"
+    shuffles = {}               # sub-group shuffles are optional in OpenCL: shared memory
 
     def launch_bounds(self, kernel):
         x, y, z = (e.value for e in kernel.block)

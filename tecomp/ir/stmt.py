@@ -121,6 +121,19 @@ class Evaluate(Stmt):
     value: PrimExpr
 
 
+@dataclass(eq=False, frozen=True)
+class ThreadAllReduce:
+    """The ``node`` of ``AttrStmt(..., "thread_allreduce", 0, body)``: every store
+    of ``body`` (``red_k[0] = value_k``, one per output of ``combiner``) gets the
+    combination of ``value_k`` over the threads of ``thread_tags`` (the block's
+    other thread indices reduce separately). Every thread of the block must reach
+    it; :func:`~tecomp.transform.lower_thread_allreduce.lower_thread_allreduce`
+    lowers it. TVM's ``tvm_thread_allreduce``."""
+    combiner: object
+    thread_tags: Tuple[str, ...]
+    stage: str
+
+
 def seq(*stmts):
     """A sequence with nested sequences flattened and ``None`` dropped."""
     flat = []

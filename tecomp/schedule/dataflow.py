@@ -145,7 +145,21 @@ def rfactor(schedule, tensor, axis, factor_axis=0):
     stage.body = (E.Reduce(reduce.combiner, (read,), (r,), None, 0),)
     stage.reduce_axes = (r,)
     stage._reset_loops()
+    _replace_stage_op(schedule, stage)
     return factored.outputs[0]
+
+
+def _replace_stage_op(schedule, stage):
+    """As TVM: ``s[B].op`` becomes the operation the stage now computes (its
+    ``reduce_axis[0]`` is the factored axis), while the user's tensor ``B`` and
+    ``B.op`` keep their meaning. The new op keeps ``B``'s axes and output tensors,
+    so every read of ``B`` still reaches this stage."""
+    old = stage.op
+    new = ComputeOp(old.name, old.axis, stage.body, getattr(old, "tag", ""),
+                    getattr(old, "attrs", None))
+    new.outputs = old.outputs
+    stage.op = new
+    schedule.stage_map[new] = stage
 
 
 def _check_scope(primitive, scope):

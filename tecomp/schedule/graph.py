@@ -47,9 +47,9 @@ def expanded_body(schedule, stage, cache=None):
 
 def reads_of(body, tensor_op):
     """Every ``TensorRead`` of an output of ``tensor_op`` in ``body`` (a tuple of exprs)."""
-    reads = []
+    reads, outputs = [], set(tensor_op.outputs)
     for b in body:
-        reads += collect(b, lambda n: isinstance(n, E.TensorRead) and n.tensor.op is tensor_op)
+        reads += collect(b, lambda n: isinstance(n, E.TensorRead) and n.tensor in outputs)
     return reads
 
 

@@ -7,6 +7,7 @@ from ..ir import IterVar, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.expr import IterVarType
+from ..ir.op import to_bool
 from ..ir.stmt import ForKind
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from . import dataflow
@@ -41,6 +42,7 @@ class Stage:
         self.reduce_axes = tuple(op.reduce_axis)
         # Set by cache_read: reads of a tensor that go to its cache instead.
         self.read_redirect = {}
+        self.store_predicate = None
 
     def __repr__(self):
         return f"Stage({self.op.name}, leaf={_names(self.leaf_iter_vars)})"
@@ -222,6 +224,17 @@ class Stage:
                                         f"{', '.join(self.PRAGMAS)}")
         attr = self.iter_var_attrs.setdefault(iv, IterVarAttr())
         attr.kind = ForKind.UNROLLED
+
+    def set_store_predicate(self, predicate):
+        """Store the stage's results only where ``predicate`` holds (TVM
+        ``set_store_predicate``), e.g. ``tx.var.equal(0)`` so that one thread of a
+        cross-thread reduction writes the result. The computation still runs on
+        every thread."""
+        self._check_compute("set_store_predicate")
+        if not isinstance(predicate, (E.PrimExpr, bool)):
+            raise self._error("set_store_predicate", f"predicate must be a boolean "
+                                                     f"expression, got {predicate!r}")
+        self.store_predicate = to_bool(predicate)
 
     # ------------------------------------------------------------ attachment
     def compute_at(self, parent, ivar):

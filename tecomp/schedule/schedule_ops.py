@@ -18,6 +18,7 @@ from ..ir.expr import IterVarType
 from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
 from ..ir.stmt import ForKind
+from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_reduce_leaves
 from .graph import ScheduleGraph
 from .message_passing import leaf_values, pass_up_offsets, root_values
 from .relations import AttachType, Split
@@ -95,6 +96,13 @@ class _Builder:
         outputs = stage.op.outputs
 
         if isinstance(body[0], E.Reduce):
+            thread_leaves = thread_reduce_leaves(stage)
+            if thread_leaves:
+                return cross_thread_nest(self, stage, thread_leaves, leaf_vars, conditions,
+                                         body[0], indices, var_values)
+        if stage.store_predicate is not None:
+            conditions = conditions + store_predicate(stage, leaf_vars, [])
+        if isinstance(body[0], E.Reduce):
             reduce = body[0]
             init = S.seq(*[S.Provide(t, ident, indices)
                            for t, ident in zip(outputs, _initial_values(reduce, var_values))])
@@ -118,12 +126,16 @@ class _Builder:
             if position + 1 == first_reduce:
                 nest = S.seq(self.init_nest(stage, leaves[first_reduce:], init, leaf_vars), nest)
             iv = leaves[position]
-            for child in reversed(self.graph.attached.get((stage, iv), ())):
-                nest = self.realize(child, S.seq(self.stage_nest(child), nest))
-            nest = self.loop(stage, iv, leaf_vars[iv], nest)
+            nest = self.attached_and_loop(stage, iv, leaf_vars[iv], nest)
         if first_reduce == 0:
             nest = S.seq(self.init_nest(stage, leaves, init, leaf_vars), nest)
         return nest
+
+    def attached_and_loop(self, stage, iv, var, body):
+        """``iv``'s loop around the stages attached at it, then ``body``."""
+        for child in reversed(self.graph.attached.get((stage, iv), ())):
+            body = self.realize(child, S.seq(self.stage_nest(child), body))
+        return self.loop(stage, iv, var, body)
 
     def update(self, reduce, outputs, indices, var_values):
         lhs = [E.TensorRead(t, indices) for t in outputs]

@@ -1,5 +1,8 @@
 """Schedule primitives record relations and leaf orders (no lowering here)."""
 
+import numpy as np
+import pytest
+
 import tecomp as te
 from tecomp.schedule.relations import Fuse, Split
 
@@ -65,3 +68,39 @@ def test_annotations():
     s[B].vectorize(j)
     assert s[B].iter_var_attrs[i].kind == "parallel"
     assert s[B].iter_var_attrs[j].kind == "vectorized"
+
+
+def test_rfactor_replaces_the_stage_op_as_tvm():
+    n = te.var("n")
+    A = te.placeholder((n, 64), name="A")
+    k = te.reduce_axis((0, 64), name="k")
+    B = te.compute((n,), lambda i: te.sum(A[i, k], axis=k), name="B")
+    s = te.create_schedule(B.op)
+    ko, ki = s[B].split(k, factor=16)
+    BF = s.rfactor(B, ki)
+    assert s[B].op is not B.op and s[B] is s[B.op] and s[B.op] is s[s[B].op]
+    assert s[B].op.input_tensors == (BF,)
+    r = s[B].op.reduce_axis[0]
+    assert r.dom.extent.value == 16 and r in s[B].leaf_iter_vars
+    assert B.op.reduce_axis[0] is k                 # the user's tensor keeps its meaning
+    s[B].bind(r, te.thread_axis("threadIdx.x"))     # the tutorial's spelling works
+
+
+def test_set_store_predicate_needs_an_expression():
+    A = te.placeholder((4,), name="A")
+    B = te.compute((4,), lambda i: A[i] + 1.0, name="B")
+    s = te.create_schedule(B.op)
+    with pytest.raises(te.ScheduleError, match=r"set_store_predicate\(B\): predicate must be"):
+        s[B].set_store_predicate("x")
+
+
+def test_store_predicate_on_the_cpu(rng):
+    A = te.placeholder((8,), name="A")
+    B = te.compute((8,), lambda i: A[i] + 1.0, name="B")
+    s = te.create_schedule(B.op)
+    s[B].set_store_predicate(B.op.axis[0] < 5)
+    f = te.build(s, [A, B])
+    a = rng.random(8, dtype="float32")
+    b = np.full(8, -1.0, "float32")
+    f(a, b)
+    np.testing.assert_allclose(b, np.where(np.arange(8) < 5, a + 1, -1))

@@ -206,6 +206,16 @@ class GPUModule:
         source = self.sources[fmt]
         return source() if callable(source) else source
 
+    @property
+    def imported_modules(self):
+        """TVM's view of a GPU build: a host module importing one device module,
+        whose ``get_source()`` is the kernel source."""
+        return [DeviceSourceModule(self)]
+
+    @property
+    def type_key(self):
+        return "host"
+
     def array(self, array):
         """A :class:`DeviceArray` holding a copy of numpy ``array``."""
         if not isinstance(array, np.ndarray):
@@ -219,3 +229,19 @@ class GPUModule:
 
     def __repr__(self):
         return f"<tecomp GPUModule {self.target} [{', '.join(self.function_names)}]>"
+
+
+class DeviceSourceModule:
+    """The device part of a :class:`GPUModule` (TVM ``mod.imported_modules[0]``):
+    ``get_source(fmt)`` and ``type_key`` ("cuda" or "opencl")."""
+
+    def __init__(self, module):
+        self.module = module
+        self.type_key = module.target.kind if hasattr(module.target, "kind") else str(module.target)
+        self.imported_modules = []
+
+    def get_source(self, fmt=None):
+        return self.module.get_source(fmt)
+
+    def __repr__(self):
+        return f"<tecomp DeviceSourceModule {self.type_key}>"
