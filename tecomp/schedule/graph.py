@@ -25,14 +25,25 @@ class _InlineExpander(IRMutator):
     def visit_TensorRead(self, read):
         read = self.generic_visit(read)
         cached = self.redirect.get(read.tensor)
-        if cached is not None:
+        while cached is not None:       # a chain: A -> A.shared -> A.shared.local
             read = E.TensorRead(cached, read.indices)
+            cached = self.redirect.get(cached)
         op = read.tensor.op
         stage = self.schedule.stage_map.get(op)
         if stage is None or stage.attach_type != AttachType.INLINE:
             return read
         body = expanded_body(self.schedule, stage, self.cache)[read.tensor.value_index]
-        return substitute(body, {iv.var: index for iv, index in zip(op.axis, read.indices)})
+        body = substitute(body, {iv.var: index for iv, index in zip(op.axis, read.indices)})
+        # The reader's cache_read redirections reach the reads the inlined body
+        # brought, except those into the very cache being inlined (its own source).
+        redirect = {t: c for t, c in self.redirect.items() if c.op is not op}
+        if not redirect:
+            return body
+        saved, self.redirect = self.redirect, redirect
+        try:
+            return self.visit(body)
+        finally:
+            self.redirect = saved
 
 
 def expanded_body(schedule, stage, cache=None):

@@ -16,7 +16,8 @@ it uses as parameters) and its launch sizes as host expressions::
 Inside a kernel, a stage left in the default ("global") scope gets TVM's
 inferred scope: "local" under a threadIdx binding, "shared" under blockIdx
 only. Shared allocations are hoisted to the top of the kernel (OpenCL requires
-``__local`` arrays at function scope) and must have constant sizes whose sum
+``__local`` arrays at function scope), each buffer once even where loop
+partitioning copied its allocation, and must have constant sizes whose sum
 fits ``max_shared_bytes``.
 
 Errors (:class:`~tecomp.errors.LoweringError`): computation outside every bound
@@ -232,7 +233,10 @@ class _HoistShared(IRMutator):
     def visit_Allocate(self, s):
         body = self.visit(s.body)
         if s.buffer.scope == "shared":
-            self.found.append(s)
+            # Loop partitioning copies a loop body, and so its allocations: the
+            # same buffer is declared once, at the top of the kernel.
+            if not any(a.buffer is s.buffer for a in self.found):
+                self.found.append(s)
             return body
         return s if body is s.body else S.Allocate(s.buffer, s.extent, body)
 

@@ -65,7 +65,8 @@ class _Recorder:
 
     def name(self, tensor_or_op):
         op = getattr(tensor_or_op, "op", tensor_or_op)
-        return self.names[op]
+        # after rfactor, s[T].op is a new op whose outputs are still T's tensors
+        return self.names[op.outputs[0].op]
 
     def run(self, line):
         try:

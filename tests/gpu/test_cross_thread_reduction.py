@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tecomp as te
-from gpu_support import needs_nvrtc, needs_opencl
+from gpu_support import needs_cuda_gpu, needs_nvrtc, needs_opencl
 
 
 def row_reduce(reducer, n=None, m=None, threads=16, rows_per_block=4, dtype="float32",
@@ -165,3 +165,37 @@ def test_cross_thread_reductions_compile_to_ptx(case):
     if case in ("direct", "softmax", "argmax"):
         assert "__syncthreads()" in src       # warps meet in shared memory
     assert ".entry default_function_kernel0" in f.get_source("ptx")
+
+
+@needs_cuda_gpu
+@pytest.mark.parametrize("case", ["tutorial", "direct", "odd", "groups"])
+def test_cross_thread_reductions_run_on_cuda(rng, case):
+    """Warp shuffles (one warp, several warps, several groups per warp) and the
+    shared tree (24 threads), executed on an NVIDIA GPU."""
+    s, args = {"tutorial": lambda: row_reduce(te.sum, threads=32, rows_per_block=8),
+               "direct": lambda: row_reduce(te.max, threads=256, rows_per_block=1, rfactor=False),
+               "odd": lambda: row_reduce(te.sum, threads=24),
+               "groups": lambda: row_reduce(te.min, threads=8, rows_per_block=16)}[case]()
+    f = te.build(s, args, target="cuda")
+    a = rng.random((300, 1000), dtype=np.float32)
+    b = np.zeros(300, np.float32)
+    f(a, b)
+    ref = {"tutorial": a.sum(1), "direct": a.max(1), "odd": a.sum(1), "groups": a.min(1)}[case]
+    np.testing.assert_allclose(b, ref, rtol=1e-4)
+
+
+@needs_cuda_gpu
+def test_argmax_and_softmax_run_on_cuda(rng):
+    s, args = argmax_kernel(6, 3000, 512)
+    f = te.build(s, args, target="cuda")
+    a = rng.standard_normal((6, 3000)).astype(np.float32)
+    i_out, v_out = np.zeros(6, np.int32), np.zeros(6, np.float32)
+    f(a, i_out, v_out)
+    np.testing.assert_array_equal(i_out, a.argmax(axis=1))
+    s, args = cross_thread_softmax(64, 1000, 1024)
+    f = te.build(s, args, target="cuda")
+    a = rng.standard_normal((64, 1000)).astype(np.float32)
+    y = np.zeros_like(a)
+    f(a, y)
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-7)
