@@ -15,11 +15,13 @@ GPU contexts (``tvm.gpu(0)``, ``tvm.cuda(0)``, ``tvm.opencl(0)``) are accepted
 and compare and print like TVM's; their arrays live in host memory for now.
 """
 
-import ctypes.util
 import statistics
 import time
 
 import numpy as np
+
+from .runtime.gpu.cuda import cuda_device_attributes
+from .runtime.gpu.opencl import opencl_device_attributes
 
 #: TVM's device type codes (``DLDeviceType``) and the names ``repr`` uses.
 _TYPE_CODES = {"cpu": 1, "gpu": 2, "opencl": 4, "vulkan": 7, "metal": 8, "ext_dev": 12}
@@ -49,16 +51,38 @@ class Context:
         self.device_type, self.device_id = int(device_type), int(device_id)
 
     @property
-    def device_name(self):
-        return _NAMES[self.device_type]
-
-    @property
     def exist(self):
-        """Whether the device is present (a CPU always is; a GPU needs its driver)."""
+        """Whether the device is present (a CPU always is; a GPU needs its driver:
+        ``cl(0).exist`` is True where pyopencl sees an OpenCL device, PoCL included)."""
         if self.device_type == 1:
             return True
-        library = {2: "cuda", 4: "OpenCL"}.get(self.device_type)
-        return library is not None and ctypes.util.find_library(library) is not None
+        return self._attributes() is not None
+
+    def _attributes(self):
+        if self.device_type == 2:
+            return cuda_device_attributes(self.device_id)
+        if self.device_type == 4:
+            return opencl_device_attributes(self.device_id)
+        return None
+
+    def _attribute(self, name):
+        if self.device_type == 1:
+            raise ValueError(f"{self!r} has no attribute '{name}' (a GPU device attribute)")
+        attrs = self._attributes()
+        if attrs is None:
+            raise ValueError(f"{self!r}.{name}: the device does not exist (exist is False)")
+        return attrs.get(name)
+
+    # TVM's device attributes (GPU contexts; None where the device does not say)
+    max_threads_per_block = property(lambda self: self._attribute("max_threads_per_block"))
+    max_shared_memory_per_block = property(
+        lambda self: self._attribute("max_shared_memory_per_block"))
+    warp_size = property(lambda self: self._attribute("warp_size"))
+    compute_version = property(lambda self: self._attribute("compute_version"))
+    device_name = property(lambda self: self._attribute("device_name")
+                           if self.device_type != 1 else _NAMES[1])
+    multi_processor_count = property(lambda self: self._attribute("multi_processor_count"))
+    max_clock_rate = property(lambda self: self._attribute("max_clock_rate"))
 
     def sync(self):
         """Wait for the device to finish its work (nothing to wait for on the host)."""
@@ -74,7 +98,7 @@ class Context:
         return hash((self.device_type, self.device_id))
 
     def __repr__(self):
-        return f"{self.device_name}({self.device_id})"
+        return f"{_NAMES[self.device_type]}({self.device_id})"
 
 
 Device = Context

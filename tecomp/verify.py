@@ -10,6 +10,7 @@ shapes and dtypes, and compares every output::
     xo, xi = s[C].split(C.op.axis[0], factor=8)
     s[B].compute_at(s[C], xo)
     te.verify(s, [A, C])              # raises VerificationError on a difference
+    te.verify(s_gpu, [A, C], target="opencl")   # a GPU schedule against the host
     print(te.verify(s, [A, C]))       # "verify: OK, 1 output(s) ... n=7; n=13"
 
 Symbolic sizes take the values in ``shapes`` (``{n: 16}`` or ``{"n": 16}``); by
@@ -115,7 +116,9 @@ def verify(s, args, shapes=None, target="llvm", seed=0, rtol=None, atol=None,
         scheduled = build(s, list(args), target=target, name="scheduled", debug=True)
     except TecompError as exc:
         raise type(exc)(f"verify: building the scheduled program failed: {exc}") from exc
-    unscheduled = build(reference, list(args), target=target, name="unscheduled", debug=True)
+    # The reference runs on the host: the unscheduled program binds no GPU
+    # thread, so a GPU build of it would be refused.
+    unscheduled = build(reference, list(args), target="llvm", name="unscheduled", debug=True)
 
     output_ops = set(s.outputs)
     tensors = [a for a in args if isinstance(a, Tensor)]

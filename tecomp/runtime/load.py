@@ -19,6 +19,7 @@ from tecomp.errors import LibraryLoadError, TecompError
 from tecomp.target import Target, host_mismatch
 
 from .export import ABI_VERSION, METADATA_SYMBOL, VERSION_SYMBOL
+from .gpu.bundle import is_gpu_bundle, load_gpu_module
 from .module import Module
 from .signature import Signature
 
@@ -152,6 +153,8 @@ def load_module(path, entry_compiler=None):
     passes :func:`codegen.llvm.fastcall.fast_entries`); without it calls go
     through the checked ctypes path.
     """
+    if is_gpu_bundle(path):
+        return load_gpu_module(path)
     handle, meta = read_metadata(path)
     try:
         sigs = [Signature.from_json(f) for f in meta["functions"]]

@@ -13,7 +13,7 @@ schedule. Tensors also support ``+ - * /`` and unary ``-`` (with broadcasting)
 once topi is imported, as in TVM.
 """
 
-from . import generic, nn  # noqa: F401
+from . import cuda, generic, nn  # noqa: F401
 from .broadcast import (abs, add, broadcast_to, cast, divide, exp, flatten, log,  # noqa: F401,A004
                         maximum, minimum, multiply, negative, power, reshape, sigmoid, sqrt,
                         subtract, tanh, transpose)

@@ -2,6 +2,7 @@
 
     python -m tests.fuzz --cases 10000 --seed 1            # collect every failure
     python -m tests.fuzz --cases 2000 --seed 7 --shrink    # stop at the first, shrink it
+    python -m tests.fuzz --gpu --cases 3000 --seed 1       # GPU schedules on OpenCL
 
 Without ``--shrink`` every failing case is kept (unshrunk) and its ready-to-paste
 regression test is written to ``--out`` (default ``fuzz_failures.py``); with it,
@@ -17,6 +18,7 @@ import time
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from .gpu_schedules import draw_gpu_case
 from .gradient import check_gradient_case, gradient_case
 from .harness import FuzzFailure, case_id, check_case, draw_case, regression_test_source
 
@@ -30,6 +32,9 @@ def main(argv=None):
                         help="stop at the first failure and let hypothesis minimize it")
     parser.add_argument("--gradient", action="store_true",
                         help="check te.gradient of the random programs (tests/fuzz/gradient.py)")
+    parser.add_argument("--gpu", action="store_true",
+                        help="GPU schedules (gpu_schedules.py) built for OpenCL; refusals "
+                             "count apart, as correct outcomes")
     parser.add_argument("--out", default="fuzz_failures.py",
                         help="where to write the regression tests of failing cases")
     options = parser.parse_args(argv)
@@ -42,7 +47,7 @@ def main(argv=None):
               suppress_health_check=list(HealthCheck), print_blob=False)
     @given(st.data())
     def campaign(data):
-        case = draw_case(data)
+        case = draw_gpu_case(data) if options.gpu else draw_case(data)
         if options.gradient:
             case = gradient_case(case)
             if case is None:
@@ -51,6 +56,9 @@ def main(argv=None):
         try:
             (check_gradient_case if options.gradient else check_case)(case)
         except FuzzFailure as exc:
+            if options.gpu and exc.kind == "refused":
+                stats["refused"] += 1
+                return
             stats[exc.kind] += 1
             if options.shrink:
                 raise

@@ -80,7 +80,7 @@ def check_case(case):
         raise FuzzFailure("crash", f"schedule raised {type(exc).__name__}: {exc}", case) from exc
     args = inputs + outputs + variables
     try:
-        f = te.build(ns["s"], args, debug=True, name="fuzz")
+        f = te.build(ns["s"], args, target=case.get("target", "llvm"), debug=True, name="fuzz")
     except te.TecompError as exc:
         raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
     except Exception as exc:  # noqa: BLE001
@@ -158,6 +158,8 @@ def regression_test_source(case, reason):
         f'    "program": """\\\n{case["program"]}""",\n'
         f'    "schedule": """\\\n{case["schedule"]}""",\n'
         f'    "sizes": {case["sizes"]!r}, "outputs": {case["outputs"]!r}, '
-        f'"seed": {case["seed"]!r}}})\n', "    ")
+        f'"seed": {case["seed"]!r}'
+        + (f', "target": {case["target"]!r}' if "target" in case else "")
+        + '})\n', "    ")
     return (f'@pytest.mark.xfail(strict=True, reason="{reason}")\n'
             f"def test_fuzz_{case_id(case)}():\n{body}")

@@ -48,6 +48,37 @@ def gpu_compute_capability():
         return None
 
 
+def cuda_device_attributes(index=0):
+    """TVM's device attributes of GPU ``index``, or None without a GPU or driver.
+    ``max_shared_memory_per_block`` is the default 48 KiB; the opt-in maximum
+    (dynamic shared memory) is ``max_shared_memory_per_block_optin``."""
+    if gpu_compute_capability() is None:
+        return None
+    try:
+        driver = _bindings()
+        dev = _check(driver.cuDeviceGet(index), "cuDeviceGet")
+        attr = driver.CUdevice_attribute
+
+        def get(name):
+            return int(_check(driver.cuDeviceGetAttribute(getattr(attr, name), dev), name))
+
+        name = _check(driver.cuDeviceGetName(256, dev), "cuDeviceGetName")
+        major = get("CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR")
+        minor = get("CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR")
+        return {"device_name": name.split(b"\0")[0].decode(),
+                "max_threads_per_block": get("CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK"),
+                "max_shared_memory_per_block":
+                    get("CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK"),
+                "max_shared_memory_per_block_optin":
+                    get("CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN"),
+                "warp_size": get("CU_DEVICE_ATTRIBUTE_WARP_SIZE"),
+                "multi_processor_count": get("CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT"),
+                "compute_version": f"{major}.{minor}",
+                "max_clock_rate": get("CU_DEVICE_ATTRIBUTE_CLOCK_RATE")}
+    except Exception:
+        return None
+
+
 class CUDADevice:
     def __init__(self, ptx):
         if gpu_compute_capability() is None:

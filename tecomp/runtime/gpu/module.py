@@ -206,6 +206,66 @@ class GPUModule:
         source = self.sources[fmt]
         return source() if callable(source) else source
 
+    def time_evaluator(self, func_name, ctx=None, number=10, repeat=1, min_repeat_ms=0):
+        """TVM's timer: ``mod.time_evaluator(mod.entry_name, dev, number=10)(*args)``
+        gives a ``ProfileResult`` of seconds per call of the kernels alone: the
+        arguments are copied to the device once, each repeat ends with a device
+        synchronization, and the written arrays are copied back at the end."""
+        from tecomp.nd import ProfileResult
+        function = self.get_function(func_name)
+        if number < 1 or repeat < 1:
+            raise ArgumentValueError(f"time_evaluator: number and repeat must be >= 1, got "
+                                     f"{number}, {repeat}")
+
+        def evaluate(*args):
+            on_device = [self.array(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
+                         for a in args]
+            function(*on_device)
+            function.device.synchronize()
+            results = []
+            for _ in range(repeat):
+                runs = number
+                while True:
+                    start = time.perf_counter()
+                    for _ in range(runs):
+                        function(*on_device)
+                    function.device.synchronize()
+                    elapsed = time.perf_counter() - start
+                    if elapsed * 1e3 >= min_repeat_ms or runs >= 1 << 20:
+                        break
+                    runs *= 2
+                results.append(elapsed / runs)
+            for arg, dev in zip(args, on_device):
+                if isinstance(arg, np.ndarray) and dev is not arg and arg.flags.writeable:
+                    arg[...] = dev.numpy().reshape(arg.shape)
+            return ProfileResult(results)
+
+        return evaluate
+
+    def save(self, path, fmt=None):
+        """Write the device code: ``.cu`` (CUDA C), ``.cl`` (OpenCL C) or ``.ptx``
+        (TVM's ``mod.imported_modules[0].save``). The whole module (host launch
+        plan and device code) is written by :meth:`export_library`."""
+        import os
+        suffix = os.path.splitext(os.fspath(path))[1]
+        fmt = fmt or {".cu": "cuda", ".cl": "cl", ".ptx": "ptx"}.get(suffix)
+        if fmt is None:
+            raise BuildError(f"save: unknown file type {suffix or path!r} for a GPU module; "
+                             f"valid suffixes: .cu, .cl, .ptx (the sources: "
+                             f"{', '.join(self.sources)}); export_library writes the whole "
+                             "module")
+        with open(path, "w") as fh:
+            fh.write(self.get_source(fmt))
+        return path
+
+    def export_library(self, path):
+        """Write the module (each function's host launch plan, the kernel source and
+        the PTX) to one file that :func:`tecomp.load_module` reads back. It is a
+        tecomp GPU bundle, not a native shared library: the host side of a GPU
+        module is tecomp's launcher."""
+        from .bundle import export_gpu_module
+        return export_gpu_module(self, path)
+
     @property
     def imported_modules(self):
         """TVM's view of a GPU build: a host module importing one device module,
@@ -242,6 +302,9 @@ class DeviceSourceModule:
 
     def get_source(self, fmt=None):
         return self.module.get_source(fmt)
+
+    def save(self, path, fmt=None):
+        return self.module.save(path, fmt)
 
     def __repr__(self):
         return f"<tecomp DeviceSourceModule {self.type_key}>"

@@ -27,6 +27,20 @@ def opencl_devices():
         return []
 
 
+def opencl_device_attributes(index=None):
+    """TVM's device attributes of OpenCL device ``index`` (default:
+    ``TECOMP_OPENCL_DEVICE`` or 0), or None when there is none."""
+    devices = opencl_devices()
+    index = int(os.environ.get("TECOMP_OPENCL_DEVICE", 0)) if index is None else index
+    if not 0 <= index < len(devices):
+        return None
+    d = devices[index]
+    return {"device_name": d.name.strip(), "max_threads_per_block": int(d.max_work_group_size),
+            "max_shared_memory_per_block": int(d.local_mem_size), "warp_size": 1,
+            "multi_processor_count": int(d.max_compute_units),
+            "compute_version": d.version.strip(), "max_clock_rate": int(d.max_clock_frequency)}
+
+
 class OpenCLDevice:
     def __init__(self, source):
         cl = self.cl = _pyopencl()

@@ -1,15 +1,22 @@
 """Default CPU schedules, under TVM's names: ``topi.generic.schedule_injective(outs)``
 and friends each return a new schedule for the operators producing ``outs``.
+Inside ``with Target("cuda"):`` (or "opencl") they dispatch to
+:mod:`tecomp.topi.cuda`'s GPU schedules, as TVM's generic functions do.
 
 They all share one traversal (:func:`tecomp.topi.generic.cpu.schedule_cpu`) that
 schedules every topi stage by its tag, so any of them also schedules a graph that
 mixes operators (a dense layer followed by a relu and a softmax)."""
 
+from ...target import Target
+from .. import cuda
 from .cpu import CpuFit, schedule_cpu  # noqa: F401
 
 
 def _named(name, what):
     def schedule(outs):
+        target = Target.current()
+        if target is not None and target.kind in ("cuda", "opencl"):
+            return getattr(cuda, name, cuda.schedule_gpu)(outs)
         return schedule_cpu(outs)
     schedule.__name__ = name
     schedule.__doc__ = (f"A CPU schedule for {what}; ``outs`` is the output tensor or a list "
