@@ -49,6 +49,7 @@ class _Lowering(IRMutator):
         self.name = name
         self.warp_size = warp_size
         self.threads = None     # tag -> (var, extent) in the current kernel
+        self.enclosing = []     # tags of the thread_extent attributes around the node
         self.count = 0
 
     def visit_AttrStmt(self, s):
@@ -57,12 +58,21 @@ class _Lowering(IRMutator):
             for attr in collect(s, lambda n: isinstance(n, S.AttrStmt) and n.key == "thread_extent"):
                 self.threads.setdefault(attr.node.thread_tag, (attr.node.var, attr.value))
             try:
-                return self.generic_visit(s)
+                return self.bound(s)
             finally:
                 self.threads = None
+        if s.key == "thread_extent":
+            return self.bound(s)
         if s.key == "thread_allreduce":
             return self.lower(s.node, s.body)
         return self.generic_visit(s)
+
+    def bound(self, s):
+        self.enclosing.append(s.node.thread_tag)
+        try:
+            return self.generic_visit(s)
+        finally:
+            self.enclosing.pop()
 
     def lower(self, info, body):
         stores = collect(body, lambda n: isinstance(n, S.Store))
@@ -73,6 +83,13 @@ class _Lowering(IRMutator):
             if tag not in self.threads:
                 raise LoweringError(f"{self.name}: the reduction of '{info.stage}' is bound to "
                                     f"{tag}, which no enclosing loop binds")
+        for tag in info.thread_tags:
+            if self.enclosing.count(tag) > 1:
+                raise LoweringError(
+                    f"{self.name}: '{info.stage}' reduces across {tag}, but it is computed "
+                    f"inside another stage's loop bound to {tag}, where each {tag} thread "
+                    f"works on a different element; bind the reduction to another thread "
+                    f"axis or compute '{info.stage}' outside that loop")
         reduce_tags = [t for t in _AXES if t in info.thread_tags]
         group_tags = [t for t in _AXES if t in self.threads and t not in info.thread_tags]
         r, count = self.rank(reduce_tags)

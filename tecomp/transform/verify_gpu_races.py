@@ -156,7 +156,8 @@ class _Barriers(_Context):
 
     def _check_reached(self, s):
         for cond in self.conditions:
-            deps = self.thread_deps(cond)
+            # blockIdx is the same for every thread of a block: only threadIdx diverges
+            deps = {v for v in self.thread_deps(cond) if self.threads[v].startswith("threadIdx")}
             if deps:
                 tags = ", ".join(sorted(self.threads[v] for v in deps))
                 raise LoweringError(

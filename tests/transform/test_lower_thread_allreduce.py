@@ -76,3 +76,23 @@ def test_reduce_axis_bound_to_blockIdx_is_refused():
     s[B].bind(k, te.thread_axis("blockIdx.x"))
     with pytest.raises(ScheduleError, match=r"bind\(B\): reduce axis 'k' is bound to blockIdx.x"):
         te.lower(s, [A, B])
+
+
+def test_reduction_across_a_thread_axis_its_consumer_binds_is_refused():
+    """B reduces across threadIdx.x inside C's threadIdx.x loop: each thread of C
+    needs its own B element, so the threads cannot pool their partial sums."""
+    from tecomp.errors import LoweringError
+    A = te.placeholder((64, 32), name="A")
+    k = te.reduce_axis((0, 32), name="k")
+    B = te.compute((64,), lambda i: te.sum(A[i, k], axis=k), name="B")
+    C = te.compute((64,), lambda i: B[i] * 2.0, name="C")
+    s = te.create_schedule(C.op)
+    bx, tx = s[C].split(C.op.axis[0], factor=32)
+    s[C].bind(bx, te.thread_axis("blockIdx.x"))
+    s[C].bind(tx, te.thread_axis("threadIdx.x"))
+    s[B].compute_at(s[C], tx)
+    ko, ki = s[B].split(k, factor=32)
+    s[B].bind(ki, te.thread_axis("threadIdx.x"))
+    with pytest.raises(LoweringError, match=r"'B' reduces across threadIdx.x, but it is "
+                                            r"computed inside another stage's loop"):
+        te.build(s, [A, C], target="opencl")
