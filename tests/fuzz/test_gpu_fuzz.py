@@ -30,7 +30,7 @@ _CI = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck)
 #: OpenCL C the dialect prints that PoCL rejects, open in the dialect's issue (not
 #: in the schedules): half arithmetic without cl_khr_fp16, min/max of a long and
 #: an int literal. Counted apart; any other compile failure fails.
-KNOWN_DIALECT = ("casting to type 'half'", "requires cl_khr_fp16", "is ambiguous")
+KNOWN_DIALECT = ("unsupported OpenCL extension 'cl_khr_fp16'", "is ambiguous")
 
 
 def _run(data, stats):
