@@ -15,12 +15,10 @@ GPU contexts (``tvm.gpu(0)``, ``tvm.cuda(0)``, ``tvm.opencl(0)``) are accepted
 and compare and print like TVM's; their arrays live in host memory for now.
 """
 
-import statistics
-import time
-
 import numpy as np
 
 from .runtime.gpu.cuda import cuda_device_attributes
+from .runtime.timing import ProfileResult, time_evaluator  # noqa: F401 (tvm.nd's names)
 from .runtime.gpu.opencl import opencl_device_attributes
 
 #: TVM's device type codes (``DLDeviceType``) and the names ``repr`` uses.
@@ -229,53 +227,6 @@ def zeros(shape, dtype="float32", ctx=None, device=None):  # noqa: A002
     out = empty(shape, dtype, ctx, device)
     out.fill(0)
     return out
-
-
-# ------------------------------------------------------------------ timing
-
-
-class ProfileResult:
-    """What a time evaluator returns: ``mean`` and ``results`` (seconds per call,
-    one entry per repeat)."""
-
-    __slots__ = ("mean", "results")
-
-    def __init__(self, results):
-        self.results = tuple(results)
-        self.mean = sum(self.results) / len(self.results)
-
-    @property
-    def median(self):
-        return statistics.median(self.results)
-
-    def __repr__(self):
-        return f"ProfileResult(mean={self.mean:.6g}, results={list(self.results)})"
-
-
-def time_evaluator(func, ctx=None, number=10, repeat=1, min_repeat_ms=0):
-    """A callable that runs ``func(*args)`` ``number`` times per repeat, ``repeat``
-    times, and returns a :class:`ProfileResult` of seconds per call (TVM's
-    ``Module.time_evaluator``). One untimed call warms up first."""
-    if number < 1 or repeat < 1:
-        raise ValueError(f"time_evaluator: number and repeat must be >= 1, got {number}, {repeat}")
-
-    def evaluate(*args):
-        func(*args)
-        results = []
-        for _ in range(repeat):
-            runs = number
-            while True:
-                start = time.perf_counter()
-                for _ in range(runs):
-                    func(*args)
-                elapsed = time.perf_counter() - start
-                if elapsed * 1e3 >= min_repeat_ms or runs >= 1 << 24:
-                    break
-                runs *= 2
-            results.append(elapsed / runs)
-        return ProfileResult(results)
-
-    return evaluate
 
 
 __all__ = ["Context", "Device", "NDArray", "ProfileResult", "array", "cl", "context", "cpu",

@@ -16,11 +16,11 @@ import ctypes
 from tecomp.errors import BuildError, KernelAssertionError, NotRunnableError, TecompError
 
 from tecomp.abi import passes_as_double
-from tecomp.nd import time_evaluator
 
 from .arguments import ArgumentChecker
 from .export import export_library, save
 from .signature import Signature
+from .timing import time_evaluator
 
 
 class Function:

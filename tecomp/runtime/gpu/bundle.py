@@ -1,5 +1,5 @@
-"""GPU modules on disk: ``export_gpu_module`` writes a bundle (a magic line,
-then the pickled launch plans, target, sources and scalar types) and
+"""GPU modules on disk: :meth:`GPUModule.export_library` writes a bundle (a
+magic line, then the pickled launch plans, target, sources and scalar types) and
 ``load_gpu_module`` makes a :class:`~.module.GPUModule` of it again, opening the
 device on first use as ``build`` does (OpenCL from the source, CUDA from the PTX).
 :func:`tecomp.runtime.load.load_module` recognizes a bundle by its magic line.
@@ -12,21 +12,10 @@ from tecomp.errors import TecompError
 from tecomp.target import Target
 
 from .cuda import CUDADevice
-from .module import GPUModule
+from .module import BUNDLE_MAGIC, GPUModule
 from .opencl import OpenCLDevice
 
-MAGIC = b"TECOMP-GPU-MODULE 1\n"
-
-
-def export_gpu_module(module, path):
-    """Write ``module`` to ``path``; returns the path."""
-    sources = {fmt: (text() if callable(text) else text) for fmt, text in module.sources.items()}
-    payload = {"programs": module.programs, "target": str(module.target), "sources": sources,
-               "scalar_dtype": module._scalar_dtype}
-    with open(path, "wb") as fh:
-        fh.write(MAGIC)
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return os.fspath(path)
+MAGIC = BUNDLE_MAGIC
 
 
 def is_gpu_bundle(path):
@@ -38,7 +27,7 @@ def is_gpu_bundle(path):
 
 
 def load_gpu_module(path):
-    """The :class:`GPUModule` written to ``path`` by :func:`export_gpu_module`."""
+    """The :class:`GPUModule` written to ``path`` by :meth:`GPUModule.export_library`."""
     with open(path, "rb") as fh:
         if fh.read(len(MAGIC)) != MAGIC:
             raise TecompError(f"load_module: {os.fspath(path)} is not a tecomp GPU module")

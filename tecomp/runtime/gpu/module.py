@@ -1,5 +1,7 @@
 """GPUModule, GPUFunction and DeviceArray; the device backends live beside."""
 
+import os
+import pickle
 import time
 
 import numpy as np
@@ -12,6 +14,10 @@ from tecomp.ir import dtype as dt
 
 from ..arguments import ArgumentChecker
 from ..evaluate import evaluate
+from ..timing import time_evaluator
+
+#: the first line of a GPU module written by :meth:`GPUModule.export_library`
+BUNDLE_MAGIC = b"TECOMP-GPU-MODULE 1\n"
 
 
 class DeviceArray:
@@ -208,37 +214,20 @@ class GPUModule:
 
     def time_evaluator(self, func_name, ctx=None, number=10, repeat=1, min_repeat_ms=0):
         """TVM's timer: ``mod.time_evaluator(mod.entry_name, dev, number=10)(*args)``
-        gives a ``ProfileResult`` of seconds per call of the kernels alone: the
-        arguments are copied to the device once, each repeat ends with a device
-        synchronization, and the written arrays are copied back at the end."""
-        from tecomp.nd import ProfileResult
+        gives a ``ProfileResult`` of seconds per call of the kernels alone: numpy
+        arguments are copied to the device once, each timed batch ends with a
+        device synchronization, and written arrays are copied back at the end."""
         function = self.get_function(func_name)
-        if number < 1 or repeat < 1:
-            raise ArgumentValueError(f"time_evaluator: number and repeat must be >= 1, got "
-                                     f"{number}, {repeat}")
 
         def evaluate(*args):
             on_device = [self.array(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
                          for a in args]
-            function(*on_device)
-            function.device.synchronize()
-            results = []
-            for _ in range(repeat):
-                runs = number
-                while True:
-                    start = time.perf_counter()
-                    for _ in range(runs):
-                        function(*on_device)
-                    function.device.synchronize()
-                    elapsed = time.perf_counter() - start
-                    if elapsed * 1e3 >= min_repeat_ms or runs >= 1 << 20:
-                        break
-                    runs *= 2
-                results.append(elapsed / runs)
+            result = time_evaluator(function, ctx, number, repeat, min_repeat_ms,
+                                    sync=function.device.synchronize)(*on_device)
             for arg, dev in zip(args, on_device):
-                if isinstance(arg, np.ndarray) and dev is not arg and arg.flags.writeable:
+                if isinstance(arg, np.ndarray) and arg.flags.writeable:
                     arg[...] = dev.numpy().reshape(arg.shape)
-            return ProfileResult(results)
+            return result
 
         return evaluate
 
@@ -246,7 +235,6 @@ class GPUModule:
         """Write the device code: ``.cu`` (CUDA C), ``.cl`` (OpenCL C) or ``.ptx``
         (TVM's ``mod.imported_modules[0].save``). The whole module (host launch
         plan and device code) is written by :meth:`export_library`."""
-        import os
         suffix = os.path.splitext(os.fspath(path))[1]
         fmt = fmt or {".cu": "cuda", ".cl": "cl", ".ptx": "ptx"}.get(suffix)
         if fmt is None:
@@ -261,10 +249,16 @@ class GPUModule:
     def export_library(self, path):
         """Write the module (each function's host launch plan, the kernel source and
         the PTX) to one file that :func:`tecomp.load_module` reads back. It is a
-        tecomp GPU bundle, not a native shared library: the host side of a GPU
+        tecomp GPU bundle (a magic line, then the pickled plans, target, sources
+        and scalar types), not a native shared library: the host side of a GPU
         module is tecomp's launcher."""
-        from .bundle import export_gpu_module
-        return export_gpu_module(self, path)
+        sources = {fmt: (text() if callable(text) else text) for fmt, text in self.sources.items()}
+        payload = {"programs": self.programs, "target": str(self.target), "sources": sources,
+                   "scalar_dtype": self._scalar_dtype}
+        with open(path, "wb") as fh:
+            fh.write(BUNDLE_MAGIC)
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return os.fspath(path)
 
     @property
     def imported_modules(self):
