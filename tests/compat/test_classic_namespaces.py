@@ -146,3 +146,21 @@ def test_create_shared_names_a_missing_object():
 def test_convert():
     assert isinstance(tvm.convert(1024), tvm.ir.IntImm)
     assert tvm.runtime.convert([1, 2.0])[1].dtype == "float32"
+
+
+def test_auto_inline_injective(rng):
+    A = te.placeholder((6, 5), name="A")
+    B = te.compute((6, 5), lambda i, j: A[i, j] + 1, name="B")
+    k = te.reduce_axis((0, 5), name="k")
+    R = te.compute((6,), lambda i: te.sum(B[i, k], axis=k), name="R")
+    C = te.compute((6,), lambda i: R[i] * 2, name="C")
+    s = te.create_schedule(C.op)
+    assert tvm.te.schedule.AutoInlineInjective(s) is s
+    assert s[B].attach_type == tvm.schedule.AttachType.INLINE
+    assert s[R].attach_type != tvm.schedule.AttachType.INLINE    # a reduction stays
+    assert "B[" not in str(tvm.lower(s, [A, C]))
+    f = tvm.build(s, [A, C])
+    a = rng.random((6, 5)).astype("float32")
+    c = np.empty(6, "float32")
+    f(a, c)
+    np.testing.assert_allclose(c, 2 * (a + 1).sum(axis=1), rtol=1e-5)
