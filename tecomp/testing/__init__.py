@@ -1,5 +1,6 @@
 """Test helpers in classic TVM's spelling (``tvm.testing``): numeric comparison,
-numerical gradient checking, which targets can run here, and pytest markers.
+numerical gradient checking, which targets can run here, and pytest markers;
+and honest timing for learners.
 
 ::
 
@@ -8,12 +9,14 @@ numerical gradient checking, which targets can run here, and pytest markers.
     tvm.testing.assert_allclose(c.asnumpy(), a.asnumpy() + 1, rtol=1e-5)
     for target, dev in tvm.testing.enabled_targets():
         ...
+    print(tvm.testing.benchmark(f, a, b, c))   # median, spread, warnings if noisy
 """
 
+from .benchmark import BenchmarkResult, BenchmarkWarning, benchmark
 from .compare import assert_allclose, check_numerical_grads
 from .targets import (device_enabled, enabled_targets, parametrize_targets, requires_cuda,
                       requires_gpu, requires_llvm, requires_opencl, uses_gpu)
 
 __all__ = ["assert_allclose", "check_numerical_grads", "device_enabled", "enabled_targets",
            "parametrize_targets", "requires_cuda", "requires_gpu", "requires_llvm",
-           "requires_opencl", "uses_gpu"]
+           "requires_opencl", "uses_gpu", "benchmark", "BenchmarkResult", "BenchmarkWarning"]
