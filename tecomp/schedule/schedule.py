@@ -11,6 +11,7 @@ from ..ir.op import to_bool
 from ..ir.stmt import ForKind
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from . import dataflow
+from .loop_nest import print_loop_nest
 from .relations import AttachType, Fuse, IterVarAttr, Split
 
 
@@ -354,6 +355,12 @@ class Schedule:
         Before: ``B[i] = sum(A[i, ko*4 + ki], axis=[ko, ki])``; after:
         ``BF[ki, i] = sum(A[i, ko*4 + ki], axis=ko); B[i] = sum(BF[r, i], axis=r)``."""
         return dataflow.rfactor(self, tensor, axis, factor_axis)
+
+    def show(self):
+        """Print the loop nest this schedule will produce (loop kinds, extents,
+        attach points, buffers and their scopes, bound threads), without lowering
+        or compiling anything; see :func:`tecomp.te.print_loop_nest`."""
+        print_loop_nest(self)
 
     def _owner_of(self, iv):
         for stage in self.stages:
