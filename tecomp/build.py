@@ -5,10 +5,13 @@
 -> a backend of :data:`BACKENDS` emits code -> a runtime module.
 """
 
+import time
+
 import codegen.cuda
 import codegen.llvm
 import codegen.opencl
 
+from . import debug as debug_levels
 from . import runtime
 from .errors import BuildError
 from .ir import PrimFunc
@@ -44,14 +47,17 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
     ``target`` is a TVM-style string such as ``"llvm -mcpu=skylake-avx512"``;
     ``target_host`` is accepted for TVM compatibility. ``debug=True`` checks every
     buffer access at run time (:mod:`tecomp.transform.bounds_check`): an
-    out-of-bounds index raises an error naming the buffer instead of touching memory."""
+    out-of-bounds index raises an error naming the buffer instead of touching memory.
+    ``TECOMP_DEBUG=1..4`` reports what was built (:mod:`tecomp.debug`)."""
+    start = time.perf_counter()
     target = Target(target) if not isinstance(target, Target) else target
     funcs = _lowered_functions(inputs, args, name)
     backend = BACKENDS.get(target.kind)
     if backend is None:
         raise BuildError(f"build: no backend for target kind '{target.kind}'; "
                          f"available: {', '.join(BACKENDS)}")
-    return backend(lower_for_target(funcs, target, debug), target)
+    module = backend(lower_for_target(funcs, target, debug), target)
+    return debug_levels.built(module, funcs, target, time.perf_counter() - start)
 
 
 def load_module(path):

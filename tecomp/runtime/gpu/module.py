@@ -163,6 +163,7 @@ class GPUModule:
         self._scalar_dtype = scalar_dtype
         self._device = None
         self._functions = None
+        self._report = None
         self.entry_name = self.funcs[0].name
 
     @property
@@ -179,7 +180,18 @@ class GPUModule:
         return self._functions
 
     def __call__(self, *args):
-        return self.get_function(self.entry_name)(*args)
+        if self._report is None:
+            return self.get_function(self.entry_name)(*args)
+        start = time.perf_counter()
+        try:
+            return self.get_function(self.entry_name)(*args)
+        finally:
+            self._report(self.entry_name, time.perf_counter() - start)
+
+    def time_calls(self, report):
+        """Call ``report(name, seconds)`` after each call of the module (its entry
+        function, copies included); ``TECOMP_DEBUG`` uses this (:mod:`tecomp.debug`)."""
+        self._report = report
 
     def time(self, *args, number=10, repeat=3):
         """Seconds per call of the first function (see :meth:`GPUFunction.time`)."""
