@@ -44,6 +44,9 @@ from .classic import (NotOffered, TVMError, call_extern, call_intrin, call_pure_
                       indexmod, int8, int16, int32, int64, module, register_intrin_rule, stmt,
                       uint8)
 from .not_offered import not_offered as _not_offered  # noqa: E402
+from .report import report  # noqa: E402,F401
+
+__all__ += ["report"]
 
 
 def get_global_func(name, allow_missing=False):

@@ -3,7 +3,7 @@
 Declare *what* to compute with ``te.compute``, say *how* with a schedule, look
 at the loop nest ``te.lower`` produces, build it for the CPU and run it on numpy
 arrays. Run: ``python tutorials/01_tensor_expressions.py`` (add ``--quick`` for
-small sizes).
+small sizes, ``--images DIR`` for where the roofline picture goes).
 """
 
 import sys
@@ -11,6 +11,10 @@ import sys
 import numpy as np
 
 import tecomp as te
+from tecomp.testing import benchmark
+from tecomp.testing.roofline import measure_roofline
+
+import plots
 
 QUICK = "--quick" in sys.argv
 rng = np.random.default_rng(0)
@@ -90,3 +94,25 @@ print(te.lower(s, [A, B, C], name="matmul_tiled"))
 c[:] = 0
 te.build(s, [A, B, C], name="matmul_tiled")(a, b, c)
 check("tiled matmul", c, a @ b, rtol=1e-4)
+
+# 5. Where these kernels sit on this machine's roofline -----------------------
+# A kernel doing F flops while moving B bytes (intensity F/B) cannot beat
+# min(peak, bandwidth * F/B). The window sum does 7 adds per 8 bytes moved: it
+# is bound by memory. The matmul reuses each element N times: bound by compute.
+repeat = 3 if QUICK else 7
+size = 1 << 16 if QUICK else 1 << 22
+x, w = rng.random(size + 2 * RADIUS, dtype="float32"), np.empty(size, "float32")
+timing = benchmark(window_sum, x, w, repeat=repeat, warn=False)
+flops = (2 * RADIUS + 1) * size
+points = [("window sum", flops / (4.0 * (x.size + w.size)), flops / timing.median / 1e9)]
+timing = benchmark(te.build(s, [A, B, C], name="matmul_tiled"), a, b, c, repeat=repeat,
+                   warn=False)
+flops = 2.0 * N ** 3
+points.append(("tiled matmul", flops / (4.0 * 3 * N * N), flops / timing.median / 1e9))
+roofline = measure_roofline(quick=QUICK)
+plots.print_roofline(roofline, points)
+folder = plots.image_dir()
+saved = [plots.roofline_chart(folder / "tensor_expressions_roofline.png",
+                              "Tutorial 1 kernels on this machine's roofline", roofline, points)]
+print("[ok] roofline measured")
+plots.finish(saved, folder)

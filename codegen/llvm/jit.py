@@ -207,14 +207,20 @@ class CompiledModule:
         return fast_entries(items)
 
     def get_source(self, fmt="ll"):
-        """``"ll"`` (optimized IR), ``"ll-unopt"`` (as generated) or ``"asm"``."""
+        """``"ll"`` (optimized IR), ``"ll-unopt"`` (as generated), ``"asm"``, or
+        ``"asm-verbose"`` (with LLVM's comments: each block's IR name, loop depth)."""
         if fmt in ("ll", "llvm"):
             return self.optimized_ll
         if fmt in ("ll-unopt", "ll-unoptimized"):
             return self.unoptimized_ll
         if fmt in ("asm", "s"):
             return self._tm.emit_assembly(llvm.parse_assembly(self.optimized_ll))
-        raise BuildError(f"unknown source format {fmt!r}; valid formats: ll, ll-unopt, asm")
+        if fmt == "asm-verbose":
+            tm = target_machine(self.target, jit=False)
+            tm.set_asm_verbosity(True)
+            return tm.emit_assembly(llvm.parse_assembly(self.optimized_ll))
+        raise BuildError(f"unknown source format {fmt!r}; valid formats: ll, ll-unopt, asm, "
+                         "asm-verbose")
 
     def emit_object(self, extra_globals=None):
         """A relocatable (position-independent) object file of the optimized module.
