@@ -78,18 +78,18 @@ def roofline_chart(path, title, roofline, points):
     if plt is None:
         return None
     intensities = [p[1] for p in points] + [roofline.ridge]
-    lo, hi = min(intensities) / 4, max(intensities) * 4
+    lo, hi = min(intensities) / 10, max(intensities) * 10
     xs = [lo * (hi / lo) ** (k / 200) for k in range(201)]
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.loglog(xs, [roofline.attainable(x) for x in xs], color="black", linewidth=2)
-    ax.text(lo * 1.1, roofline.bandwidth_gbs * lo * 1.25,
-            f"memory: {roofline.bandwidth_gbs:.1f} GB/s", rotation=0, fontsize=9)
-    ax.text(hi / 1.1, roofline.peak_gflops * 1.08,
+    ax.text(lo * 1.1, roofline.bandwidth_gbs * lo / 2.2,
+            f"memory: {roofline.bandwidth_gbs:.1f} GB/s", fontsize=9, va="top")
+    ax.text(hi / 1.1, roofline.peak_gflops * 1.25,
             f"peak multiply-add: {roofline.peak_gflops:.0f} GFLOP/s", ha="right", fontsize=9)
     markers = "osD^vP*Xhp<>"
     for n, (label, intensity, gflops) in enumerate(points):
         ax.scatter([intensity], [gflops], marker=markers[n % len(markers)], s=55, zorder=3,
-                   label=f"{label}: {gflops:.1f} GFLOP/s")
+                   label=f"{label}: {gflops:.3g} GFLOP/s")
     ax.set_xlabel("arithmetic intensity (FLOP per byte of compulsory memory traffic)")
     ax.set_ylabel("GFLOP/s")
     ax.set_title(title)
@@ -117,7 +117,7 @@ def print_roofline(roofline, points):
     for label, intensity, gflops in points:
         roof = roofline.attainable(intensity)
         bound = "memory" if intensity < roofline.ridge else "compute"
-        rows.append((label, intensity, gflops, roof, f"{gflops / roof:.0%}", bound))
+        rows.append((label, intensity, gflops, roof, f"{gflops / roof:.1%}", bound))
     print_table("where each kernel sits on the roofline:",
                 ("kernel", "FLOP/byte", "GFLOP/s", "roof", "of roof", "bound by"), rows)
     if any(gflops > roofline.attainable(intensity) * 1.05 for _, intensity, gflops in points):
