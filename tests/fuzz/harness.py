@@ -16,6 +16,7 @@ import textwrap
 import numpy as np
 
 import tecomp as te
+from tecomp.schedule import loop_nest_text
 from tecomp.te.tensor import PlaceholderOp, post_order
 
 from .numpy_eval import ProgramError, evaluate_tensors
@@ -85,6 +86,11 @@ def check_case(case):
         raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
     except Exception as exc:  # noqa: BLE001
         raise FuzzFailure("crash", f"build raised {type(exc).__name__}: {exc}", case) from exc
+    try:                  # a schedule that builds also prints its loop nest (s.show())
+        loop_nest_text(ns["s"])
+    except Exception as exc:  # noqa: BLE001
+        raise FuzzFailure("crash", f"print_loop_nest raised {type(exc).__name__}: {exc}",
+                          case) from exc
     results = []
     for t in outputs:
         dtype = np.dtype(t.dtype)
