@@ -2,6 +2,7 @@
 matplotlib (the ``plot`` extra) it writes its images, and without it prints the
 same numbers as tables and says how to get the pictures."""
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -32,8 +33,12 @@ DRAWING = {"01_tensor_expressions", "02_optimize_gemm_cpu", "04_gpu_kernels",
 
 
 def run(args, tmp_path, images=True):
+    """Run a tutorial in ``tmp_path``, importing tecomp from this checkout (not
+    whichever copy an editable install points at)."""
     extra = ["--images", str(tmp_path)] if images else []
-    result = subprocess.run([sys.executable, *args, "--quick", *extra],
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(HERE.parent)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    result = subprocess.run([sys.executable, *args, "--quick", *extra], env=env,
                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert "[ok]" in result.stdout
