@@ -6,6 +6,7 @@ the Python path accepts (including unusual-but-valid arguments it hands over), i
 rejects what the Python path rejects, and it keeps reference counts right.
 """
 
+import gc
 import sys
 import threading
 
@@ -110,15 +111,20 @@ def test_reference_counts_stay(f):
     code in the process may move None's count by a few."""
     A, X, Y = args()
     f(A, X, Y, 1.0, 0)
-    before = [sys.getrefcount(o) for o in (None, A, X, Y)]
-    for _ in range(1000):
-        f(A, X, Y, 1.0, 0)
-    for _ in range(100):
-        with pytest.raises(ArgumentValueError):
-            f(A, X, A, 1.0, 0)
-        with pytest.raises(KernelAssertionError):
-            f(A, X, Y, 1.0, 200)
-    after = [sys.getrefcount(o) for o in (None, A, X, Y)]
+    gc.collect()          # a collection during the loop would free others' references to None
+    gc.disable()
+    try:
+        before = [sys.getrefcount(o) for o in (None, A, X, Y)]
+        for _ in range(1000):
+            f(A, X, Y, 1.0, 0)
+        for _ in range(100):
+            with pytest.raises(ArgumentValueError):
+                f(A, X, A, 1.0, 0)
+            with pytest.raises(KernelAssertionError):
+                f(A, X, Y, 1.0, 200)
+        after = [sys.getrefcount(o) for o in (None, A, X, Y)]
+    finally:
+        gc.enable()
     assert after[1:] == before[1:]
     assert abs(after[0] - before[0]) < 20
 
