@@ -7,7 +7,7 @@ Patterson, 2009). Nothing here is hard-coded for one machine:
 
 - **peak**: a kernel of independent multiply-adds on values held in registers
   (a small local accumulator tile, one broadcast load per step), vector width
-  from the code LLVM generates for the target, all cores (and one);
+  from the target, all cores (and one);
 - **bandwidth**: a parallel, vectorized copy of an array much larger than the
   caches, counting the bytes read plus the bytes written.
 
@@ -16,13 +16,13 @@ Both are timed with :func:`tecomp.testing.benchmark`, taking the fastest sample
 are still lower bounds of the hardware: a tuned assembly loop may reach more.
 """
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import te
 from ..build import build
+from ..target import Target
 from .benchmark import benchmark
 
 
@@ -45,18 +45,9 @@ class Roofline:
 
 
 def vector_lanes(target="llvm", dtype="float32"):
-    """SIMD lanes of ``dtype`` in the widest vector registers LLVM uses for
-    ``target``: a 64-lane multiply-add is compiled for it and the register
-    names in its assembly read (x86 ``zmm`` 512, ``ymm`` 256, ``xmm`` 128 bits;
-    128 bits elsewhere)."""
-    A = te.placeholder((64,), dtype=dtype, name="A")
-    B = te.compute((64,), lambda i: A[i] * A[i] + A[i], name="B")
-    s = te.create_schedule(B.op)
-    s[B].vectorize(B.op.axis[0])
-    asm = build(s, [A, B], target=target, name="vector_probe").get_source("asm")
-    registers = set(re.findall(r"%(zmm|ymm|xmm)\d+", asm))
-    bits = 512 if "zmm" in registers else 256 if "ymm" in registers else 128
-    return bits // (np.dtype(dtype).itemsize * 8)
+    """SIMD lanes of ``dtype`` in the target's widest vector registers
+    (:meth:`tecomp.target.Target.vector_lanes`)."""
+    return Target.create(target).vector_lanes(dtype)
 
 
 def fma_kernel(tiles, rows, lanes, depth, parallel=True):
