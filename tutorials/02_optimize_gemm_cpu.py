@@ -222,12 +222,17 @@ def main():
         print(f"[ok] {title:<24} {gflops:8.1f} GFLOP/s  ±{timing.spread:4.0%}  {why}")
         if rows < M:
             print(f"     (timed on the first {rows} rows of A, C[:{rows}]: the whole "
-                  f"{M}x{N}x{K} product would take ~{flops / gflops / 1e9:.1f} s per call; "
+                  f"{M}x{N}x{K} product would take ~{flops / gflops / 1e9:.3g} s per call; "
                   "each row does the same work)")
         if previous is not None and gflops < previous[1]:
             noise = max(timing.spread, previous[3])
-            verdict = ("within the timing noise" if previous[1] / gflops - 1 < 2 * noise
-                       else "really slower here")
+            if previous[1] / gflops - 1 < 2 * noise:
+                verdict = "within the timing noise"
+            elif timing.busy is not None and timing.busy > 0.25:
+                verdict = ("but the machine was busy, and a parallel loop waits for every core; "
+                           "compare on a quiet machine")
+            else:
+                verdict = "really slower here"
             print(f"     slower than the step before ({previous[1]:.1f} GFLOP/s): {verdict}")
         for warning in timing.warnings:
             if "busy" not in warning:           # the busy machine is reported once, below
