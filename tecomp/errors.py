@@ -79,6 +79,11 @@ class GradientWarning(UserWarning):
     """A gradient stage fell back to the slow (reduction over the whole domain) form."""
 
 
+class BenchmarkWarning(UserWarning):
+    """:func:`tecomp.testing.benchmark`: the timing is noisy (large spread) or the
+    machine was busy while it was measured."""
+
+
 class NotOffered(TecompError, AttributeError):
     """A classic TVM API part that tecomp does not offer (see the README's table)."""
 

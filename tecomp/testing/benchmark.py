@@ -28,11 +28,7 @@ import statistics
 import time
 import warnings
 
-from ..errors import ArgumentValueError
-
-
-class BenchmarkWarning(UserWarning):
-    """The measurement is noisy: large spread, or a busy machine."""
+from ..errors import ArgumentValueError, BenchmarkWarning
 
 
 class BenchmarkResult:
