@@ -38,6 +38,7 @@ from ..ir.functor import IRMutator, post_order_visit, substitute, uses_var
 from ..ir.op import cast
 from ..te.tensor import ComputeOp, Tensor, post_order
 from .derivative import add, mul, partial_derivatives
+from .layout import reduction_stage
 from .solve import reads_tensor, solve_read
 
 #: Most elements te.gradient(head=None) / te.jacobian may produce for a Jacobian.
@@ -182,7 +183,7 @@ class _Gradient:
         else:
             source, raxes, weight, conds = body, [], None, []
         domain = axes + raxes
-        for read, partial in partial_derivatives(source):
+        for read, partial in _through_pads(partial_derivatives(source), self.inputs):
             x = read.tensor
             if x.op not in self.needed or not dt.is_float(x.dtype):
                 continue
@@ -217,6 +218,8 @@ class _Gradient:
                 self._add_spec(op, x, value, indices, piece_conds, axes, ranges, xvars, pvars)
 
     def _add_spec(self, op, x, value, indices, conds, domain, ranges, xvars, pvars):
+        guards, value = _hoist_guards(value)
+        conds = list(conds) + guards
         sol = solve_read(indices, x.shape, xvars, domain, ranges)
         if not sol.inverted:
             message = (f"te.gradient: the index map of '{x.name}' read as {x.name}"
@@ -354,13 +357,44 @@ class _Gradient:
         return stage
 
     def _reduction_stage(self, t, spec, name):
-        jv = self._vars(t)
+        return reduction_stage(self._shape(t), self._vars(t), spec.free, spec.cond, spec.value,
+                               name)
 
-        def compute(*i):
-            mapping = dict(zip(jv, i))
-            where = None if spec.cond is None else substitute(spec.cond, mapping)
-            return api.sum(substitute(spec.value, mapping), axis=spec.free, where=where)
-        return api.compute(self._shape(t), compute, name=name)
+
+def _through_pads(pairs, inputs):
+    """Reads of a padding stage (tag ``pad``) replaced by reads of what it pads: the
+    adjoint skips the padded copy (its guard becomes a condition), so a convolution's
+    data gradient is computed at the input's own size."""
+    out = []
+    for read, partial in pairs:
+        op = read.tensor.op
+        if getattr(op, "tag", "") != "pad" or read.tensor in inputs or \
+                isinstance(op.body[read.tensor.value_index], E.Reduce):
+            out.append((read, partial))
+            continue
+        mapping = {iv.var: i for iv, i in zip(op.axis, read.indices)}
+        for inner, d in partial_derivatives(op.body[read.tensor.value_index]):
+            out.append((substitute(inner, mapping), mul(partial, substitute(d, mapping))))
+    return out
+
+
+def _hoist_guards(value):
+    """``(conditions, core)`` with ``value == if all(conditions) then core else 0``, pulling
+    ``if_then_else(c, x, 0)`` factors out of products (evaluating the rest lazily)."""
+    if isinstance(value, E.Call) and value.op == "if_then_else" and \
+            isinstance(value.args[2], (E.FloatImm, E.IntImm)) and value.args[2].value == 0:
+        inner, core = _hoist_guards(value.args[1])
+        return [value.args[0]] + inner, core
+    if isinstance(value, E.Mul):
+        ca, a = _hoist_guards(value.a)
+        cb, b = _hoist_guards(value.b)
+        if ca or cb:
+            return ca + cb, mul(a, b)
+    if isinstance(value, E.Cast):
+        c, core = _hoist_guards(value.value)
+        if c:
+            return c, cast(core, value.dtype)
+    return [], value
 
 
 def _node_count(expr):

@@ -36,6 +36,7 @@ from ...schedule import create_schedule
 from ...target import Target
 from ...te.tensor import ComputeOp
 from ..util import as_list, const_shape, get_const_int
+from .conv2d_wgrad import schedule_conv2d_wgrad
 
 INJECTIVE = ("elemwise", "broadcast", "injective")
 #: Below this many scalar operations a loop nest runs on one thread.
@@ -554,13 +555,14 @@ def _cross_entropy(s, op, consumers, fit):
     return group + [row_loss]
 
 
-_MATERIALIZE_PAD_FOR = ("conv2d_nchw", "pool_max", "pool_sum", "depthwise_conv2d_nchw")
+_MATERIALIZE_PAD_FOR = ("conv2d_nchw", "pool_max", "pool_sum", "depthwise_conv2d_nchw",
+                        "conv2d_nchw_wgrad")
 _HANDLERS = {
     "elemwise": _injective, "broadcast": _injective, "injective": _injective,
     "pad": _pad, "comm_reduce": _reduce, "softmax_reduce": _reduce,
     "softmax_exp": _injective_root, "matmul": _matmul, "dense": _matmul,
     "matmul_pack": lambda s, op, c, fit: (_pack(s, op), None)[1],
-    "conv2d_nchw": _conv2d, "pool_max": _pool, "pool_sum": _pool, "depthwise_conv2d_nchw": _pool,
+    "conv2d_nchw": _conv2d, "conv2d_nchw_wgrad": schedule_conv2d_wgrad, "pool_max": _pool, "pool_sum": _pool, "depthwise_conv2d_nchw": _pool,
     "softmax_output": _softmax, "log_softmax_output": _softmax,
     "softmax_cross_entropy": _cross_entropy,
 }
