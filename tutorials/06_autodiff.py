@@ -153,7 +153,6 @@ for p in params:
     updates.append(te.build(topi.generic.schedule_injective(new), [P, G, new], name="sgd"))
 weights = [rng.normal(0, 1 / np.sqrt(s[-1]), s).astype("float32") if len(s) == 2
            else np.zeros(s, "float32") for s in [tuple(int(d) for d in p.shape) for p in params]]
-spare = [np.empty_like(wt) for wt in weights]          # SGD writes the next weights here, then swaps
 gradients = [np.empty_like(wt) for wt in weights]
 step_loss = np.zeros(1, "float32")
 losses = []
@@ -162,8 +161,7 @@ for step in range(STEPS):
     lo = (step % batches) * BATCH
     train_step(data[lo:lo + BATCH], onehot[lo:lo + BATCH], *weights, step_loss, *gradients)
     for k in range(len(weights)):
-        updates[k](weights[k], gradients[k], spare[k])
-        weights[k], spare[k] = spare[k], weights[k]
+        updates[k](weights[k], gradients[k], weights[k])   # in place: W = W - lr * dW
     losses.append(float(step_loss[0]))
     if step % (STEPS // 5) == 0 or step == STEPS - 1:
         print(f"step {step:4d}  loss {losses[-1]:.4f}")
