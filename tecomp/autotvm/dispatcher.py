@@ -12,6 +12,7 @@ import threading
 
 from ..errors import TecompError
 from ..target import Target
+from .measure import MeasureErrorNo
 from .record import load_records, target_key
 from .space import FallbackConfigEntity
 
@@ -102,20 +103,26 @@ class ApplyHistoryBest(DispatchContext):
 
     Records are matched to the current target by :func:`~.record.target_key`
     (CPU name and features, not just ``"llvm"``): records made for another
-    target are refused with a TecompError unless ``allow_other_targets=True``."""
+    target are refused with a TecompError unless ``allow_other_targets=True``.
+    A configuration with a wrong-answer record is never chosen; where the end of
+    a tuning re-measured and verified its winners (``confirmed`` records), the
+    best of those wins over a faster single measurement."""
 
     def __init__(self, records, allow_other_targets=False):
         self._target_key = target_key
         self.allow_other_targets = allow_other_targets
-        self.best = {}       # (target key, workload) -> (cost, config)
+        self.best = {}       # (target key, workload) -> (rank, config)
         self.sources = {}    # workload -> target keys of its records
-        for inp, res in load_records(records):
-            if res.error_no != 0:
-                continue
+        records = load_records(records)
+        wrong = {(inp.target_key, inp.task.workload, inp.config.index) for inp, res in records
+                 if res.error_no == MeasureErrorNo.WRONG_ANSWER}
+        for inp, res in records:
             key = (inp.target_key, inp.task.workload)
-            cost = sum(res.costs) / len(res.costs)
-            if key not in self.best or cost < self.best[key][0]:
-                self.best[key] = (cost, inp.config)
+            if res.error_no != 0 or key + (inp.config.index,) in wrong:
+                continue
+            rank = (not res.confirmed, sum(res.costs) / len(res.costs))
+            if key not in self.best or rank < self.best[key][0]:
+                self.best[key] = (rank, inp.config)
             self.sources.setdefault(inp.task.workload, set()).add(inp.target_key)
 
     def _query_inside(self, target, workload):

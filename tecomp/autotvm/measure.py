@@ -51,13 +51,15 @@ class MeasureInput:
 
 class MeasureResult:
     """``costs`` (seconds per call, one per repeat; the error for a failure),
-    ``error_no``, ``all_cost`` (seconds spent on it), ``timestamp``, ``machine``."""
+    ``error_no``, ``all_cost`` (seconds spent on it), ``timestamp``, ``machine``;
+    ``confirmed``: a result of the end-of-tuning re-measurement and verification."""
 
-    __slots__ = ("costs", "error_no", "all_cost", "timestamp", "machine")
+    __slots__ = ("costs", "error_no", "all_cost", "timestamp", "machine", "confirmed")
 
-    def __init__(self, costs, error_no, all_cost, timestamp, machine=None):
+    def __init__(self, costs, error_no, all_cost, timestamp, machine=None, confirmed=False):
         self.costs, self.error_no = tuple(costs), error_no
         self.all_cost, self.timestamp, self.machine = all_cost, timestamp, machine
+        self.confirmed = confirmed
 
     @property
     def mean(self):

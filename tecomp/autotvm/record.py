@@ -66,7 +66,8 @@ def encode(inp, result, seed=None):
                    result.error_no, result.all_cost, result.timestamp],
         "target_key": inp.target_key,
         "machine": result.machine or machine_fingerprint(),
-        "seed": seed, "version": LOG_VERSION, "tecomp_version": __version__,
+        "seed": seed, "confirmed": result.confirmed,
+        "version": LOG_VERSION, "tecomp_version": __version__,
     })
 
 
@@ -83,7 +84,7 @@ def decode(line):
     inp = _measure.MeasureInput(Target(target), task, config,
                                 row.get("target_key") or target_key(target))
     return inp, _measure.MeasureResult(tuple(costs), error_no, all_cost, timestamp,
-                                       row.get("machine"))
+                                       row.get("machine"), bool(row.get("confirmed")))
 
 
 def _tuple_args(args):

@@ -274,3 +274,22 @@ def test_measure_options_it_cannot_honour_are_refused():
         autotvm.LocalBuilder(build_func="ndk")
     with pytest.raises(te.TecompError, match="builder must be 'local' or a Builder"):
         autotvm.measure_option(builder="rpc")
+
+
+def test_verified_winners_beat_single_measurements_and_wrong_answers_never_apply(tmp_path):
+    log = str(tmp_path / "confirm.log")
+    task = autotvm.task.create("test/matmul", args=(32, "float32"), target="llvm")
+    write = autotvm.callback.log_to_file(log)
+    space = task.config_space
+    pairs = [(2, MeasureResult((1e-4,), 0, 0.0, 0.0)),                        # fastest, once
+             (2, MeasureResult(("verification failed",), MeasureErrorNo.WRONG_ANSWER, 0.0, 0.0,
+                               confirmed=True)),
+             (6, MeasureResult((2e-4,), 0, 0.0, 0.0)),
+             (8, MeasureResult((5e-4,), 0, 0.0, 0.0)),
+             (8, MeasureResult((3e-4, 3e-4), 0, 0.0, 0.0, confirmed=True))]
+    for index, res in pairs:
+        write(None, [autotvm.MeasureInput(Target("llvm"), task, space.get(index))], [res])
+    rows = [json.loads(line) for line in open(log)]
+    assert [r["confirmed"] for r in rows] == [False, True, False, False, True]
+    with autotvm.apply_history_best(log) as context:
+        assert context.query(Target("llvm"), task.workload).index == 8

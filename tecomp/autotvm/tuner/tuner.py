@@ -123,7 +123,7 @@ class Tuner:
             costs = samples[inp.config.index]
             result = MeasureResult(costs if ok else ("verification failed",),
                                    MeasureErrorNo.NO_ERROR if ok else MeasureErrorNo.WRONG_ANSWER,
-                                   0.0, time.time())
+                                   0.0, time.time(), confirmed=True)
             for callback in callbacks:
                 callback(self, [inp], [result])
             if ok:
