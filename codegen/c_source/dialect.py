@@ -57,6 +57,7 @@ class Dialect:
         """Lines before the kernels, given every dtype the kernels use."""
         raise NotImplementedError
 
-    def min_max(self, op, dtype):
-        """The C function (or operator name) of ``min``/``max`` on ``dtype``."""
+    def isnan(self, dtype):
+        """The function that tests a ``dtype`` value for NaN (float ``min``/``max``
+        propagate NaN through helpers that call it)."""
         raise NotImplementedError

@@ -5,13 +5,28 @@ Binary expressions are fully parenthesized. Integer ``//`` and ``%`` (floor
 semantics) call small helper functions emitted before the kernels; truncating
 division is C's own ``/``. Thread-index variables print as the dialect's builtin
 cast to the index type. Vector statements (``Ramp``/``Broadcast`` from a
-vectorized loop) are printed lane by lane. With ``narrow_index`` the 64-bit
-index type prints as ``int`` (the backends choose it when every buffer and launch
-size is a constant below 2**30, so no index can overflow).
+vectorized loop) are printed lane by lane.
+
+Integer widths are the IR's, whatever C's promotions do: every arithmetic result
+of a narrow integer type (8 and 16 bits) is cast back to that type, so it wraps as
+on the CPU; both operands of an integer ``min``/``max`` are cast to the result
+type (OpenCL has no mixed-type overloads). Float ``Min``/``Max`` propagate NaN as
+numpy's ``minimum``/``maximum`` do (see :mod:`tecomp.ir.expr`), through small
+helper functions.
+
+With ``narrow_index`` the 64-bit index type prints as ``int`` in *index
+positions* only: load and store offsets, loop variables and bounds, thread
+indices (the backends choose it when every buffer and launch size is a constant
+below 2**30, so no index can overflow). A user's ``int64`` value is never
+narrowed: in a value position an index variable is widened (``(long)i``) and
+``int64`` constants carry the ``L`` suffix, except in a comparison (a guard) whose
+``int64`` operands provably stay within ``int`` at every step, given the loop and
+thread ranges; a ``let`` is declared ``int`` on the same proof.
 """
 
 import math
 
+from tecomp.arith import Analyzer
 from tecomp.errors import BuildError
 from tecomp.ir import Buffer
 from tecomp.ir import dtype as dt
@@ -41,24 +56,56 @@ def print_kernels(kernels, dialect, narrow_index=False):
     return "\n".join(head + ([""] if head else []) + bodies)
 
 
+_NARROW_INTS = {"int8", "int16", "uint8", "uint16"}
+
+
 class CSourcePrinter(TextPrinter):
     def __init__(self, dialect, narrow_index=False):
         super().__init__()
         self.d = dialect
         self.narrow = narrow_index
+        self.in_index = False       # printing a load/store offset or a loop bound
+        self.narrow_vars = set()    # int64 variables declared as int (loops, threads)
         self.helpers = {}           # name -> source lines
         self.dtypes = set()
 
     # ------------------------------------------------------------ types and names
     def ctype(self, dtype):
-        if self.narrow and dtype == "int64":
+        """The C type of ``dtype`` where it is printed now (``int64`` is ``int``
+        in an index position of a narrow-index kernel)."""
+        if self.narrow and self.in_index and dtype == "int64":
             dtype = "int32"
         self.dtypes.add(dtype)
         return self.d.type_name(dtype)
 
-    def param_ctype(self, var):
-        """The C type a scalar kernel parameter is declared (and passed) with."""
+    def index(self, e):
+        """``e`` printed as an index: a load or store offset, a loop bound."""
+        saved, self.in_index = self.in_index, True
+        try:
+            return self.expr(e)
+        finally:
+            self.in_index = saved
+
+    def value(self, e):
+        """``e`` printed as a value, in its own width."""
+        saved, self.in_index = self.in_index, False
+        try:
+            return self.expr(e)
+        finally:
+            self.in_index = saved
+
+    def loop_ctype(self, var):
+        """The declared type of a loop variable or scalar parameter (``int`` when
+        narrowed)."""
+        if self.narrow and var.dtype == "int64":
+            self.narrow_vars.add(var)
+            return self.d.type_name("int32")
         return self.ctype(var.dtype)
+
+    def param_ctype(self, var):
+        """The C type a scalar kernel parameter is declared (and passed) with:
+        ``int`` for an int64 one in a narrow-index kernel, as the host passes it."""
+        return self.loop_ctype(var)
 
     def name_of(self, obj, base):
         if obj in self.names:
@@ -73,6 +120,8 @@ class CSourcePrinter(TextPrinter):
     # ------------------------------------------------------------ kernels
     def kernel(self, kernel):
         self.names, self.taken, self.thread_vars = {}, set(), {}
+        self.narrow_vars, self.in_index = set(), False
+        self.analyzer = Analyzer()
         self.lines, self.indent = [], 1
         func = kernel.func
         written = {s.buffer for s in collect(func.body, lambda n: isinstance(n, S.Store))}
@@ -102,9 +151,13 @@ class CSourcePrinter(TextPrinter):
         raise BuildError(f"{self.d.name}: cannot print a {type(s).__name__} in a kernel")
 
     def stmt_AttrStmt(self, s):
-        if s.key == "thread_extent":
-            self.thread_vars[s.node.var] = s.node.thread_tag
-        self.stmt(s.body)
+        if s.key != "thread_extent":
+            self.stmt(s.body)
+            return
+        var = s.node.var
+        self.thread_vars[var] = s.node.thread_tag
+        with self.analyzer.scope(var, E.Range(E.const_index(0), s.value)):
+            self.stmt(s.body)
 
     def stmt_For(self, s):
         if s.kind == S.ForKind.THREAD_BINDING:
@@ -113,15 +166,24 @@ class CSourcePrinter(TextPrinter):
         if s.kind in (S.ForKind.UNROLLED, S.ForKind.VECTORIZED):
             self.line(self.d.unroll_pragma)
         var = self.name_of(s.loop_var, s.loop_var.name)
-        t = self.ctype(s.loop_var.dtype)
-        lo = self.expr(s.min)
-        end = self.expr(s.extent) if E.is_const_int(s.min, 0) else f"({lo} + {self.expr(s.extent)})"
-        self.block(f"for ({t} {var} = {lo}; {var} < {end}; ++{var})", s.body)
+        t = self.loop_ctype(s.loop_var)
+        lo = self.index(s.min)
+        end = self.index(s.extent) if E.is_const_int(s.min, 0) else \
+            f"({lo} + {self.index(s.extent)})"
+        with self.analyzer.scope(s.loop_var, E.Range(s.min, s.extent)):
+            self.block(f"for ({t} {var} = {lo}; {var} < {end}; ++{var})", s.body)
 
     def stmt_LetStmt(self, s):
-        self.line(f"const {self.ctype(s.var.dtype)} {self.name_of(s.var, s.var.name)} = "
-                  f"{self.expr(s.value)};")
-        self.stmt(s.body)
+        # int only where the value provably fits: a let may hold a user's int64 value
+        if self.narrow and s.var.dtype == "int64" and self.fits_int(s.value):
+            self.narrow_vars.add(s.var)
+            t, value = self.d.type_name("int32"), self.index(s.value)
+        else:
+            t, value = self.d.type_name(s.var.dtype), self.value(s.value)
+        self.dtypes.add(s.var.dtype)
+        self.line(f"const {t} {self.name_of(s.var, s.var.name)} = {value};")
+        with self.analyzer.scope(s.var, s.value):
+            self.stmt(s.body)
 
     def stmt_AssertStmt(self, s):
         self.line(f"// assert {self.expr(s.condition)}: checked on the host")
@@ -151,10 +213,10 @@ class CSourcePrinter(TextPrinter):
                 pred = None if s.predicate is None else lane(s.predicate, k)
                 self.stmt_Store(S.Store(s.buffer, lane(s.value, k), lane(s.index, k), pred))
             return
-        target = f"{self.name_of(s.buffer, s.buffer.name)}[{self.expr(s.index)}]"
-        text = f"{target} = {self.expr(s.value)};"
+        target = f"{self.name_of(s.buffer, s.buffer.name)}[{self.index(s.index)}]"
+        text = f"{target} = {self.value(s.value)};"
         if s.predicate is not None:
-            text = f"if ({self.expr(s.predicate)}) {text}"
+            text = f"if ({self.value(s.predicate)}) {text}"
         self.line(text)
 
     def stmt_IfThenElse(self, s):
@@ -175,19 +237,44 @@ class CSourcePrinter(TextPrinter):
         if dt.lanes_of(e.dtype) > 1:
             raise BuildError(f"{self.d.name}: vector expression `{e}` outside a vector store")
         if kind in _INFIX:
-            return f"({self.expr(e.a)} {_INFIX[kind]} {self.expr(e.b)})"
+            if isinstance(e, E.CmpOp) and self.narrow and not self.in_index and \
+                    e.a.dtype == "int64" and self.fits_int(e.a) and self.fits_int(e.b):
+                return f"({self.index(e.a)} {_INFIX[kind]} {self.index(e.b)})"
+            return self.wrap(e.dtype, f"({self.expr(e.a)} {_INFIX[kind]} {self.expr(e.b)})")
         return self.handler(e, "expr_")(e)
+
+    def fits_int(self, e):
+        """Whether every ``int64`` step of ``e`` provably stays within ``int``."""
+        lo, hi = -2 ** 31, 2 ** 31 - 1
+        for node in collect(e, lambda n: n.dtype == "int64"):
+            if isinstance(node, E.Let):
+                return False
+            b = self.analyzer.const_int_bound(node)
+            if not (lo <= b[0] and b[1] <= hi):
+                return False
+        return True
+
+    def wrap(self, dtype, text):
+        """``text``, an integer result C computed in ``int``, cast back to ``dtype``
+        where that is narrower (C promotes char and short operands to int)."""
+        if dtype in _NARROW_INTS:
+            return f"(({self.ctype(dtype)}){text})"
+        return text
 
     def expr_Var(self, e):
         tag = self.thread_vars.get(e)
         if tag is not None:
             return f"(({self.ctype(e.dtype)}){self.d.thread_index[tag]})"
-        return self.name_of(e, e.name)
+        name = self.name_of(e, e.name)
+        if e in self.narrow_vars and not self.in_index:
+            return f"(({self.ctype(e.dtype)}){name})"
+        return name
 
     def expr_IntImm(self, e):
         if e.dtype == "bool":
             return "true" if e.value else "false"
-        if e.dtype == "int32" or (e.dtype == "int64" and abs(e.value) < 2 ** 31):
+        index_like = e.dtype == "int64" and (self.in_index or not self.narrow)
+        if e.dtype == "int32" or (index_like and abs(e.value) < 2 ** 31):
             return str(e.value) if e.value >= 0 else f"({e.value})"
         if e.dtype == "int64":
             return f"({e.value}{self.d.int64_suffix})"
@@ -223,12 +310,12 @@ class CSourcePrinter(TextPrinter):
         return self.expr(substitute(e.body, {e.var: e.value}))
 
     def expr_Div(self, e):
-        return f"({self.expr(e.a)} / {self.expr(e.b)})"
+        return self.wrap(e.dtype, f"({self.expr(e.a)} / {self.expr(e.b)})")
 
     def expr_Mod(self, e):
         if dt.is_float(e.dtype):
             return f"fmod({self.expr(e.a)}, {self.expr(e.b)})"
-        return f"({self.expr(e.a)} % {self.expr(e.b)})"
+        return self.wrap(e.dtype, f"({self.expr(e.a)} % {self.expr(e.b)})")
 
     def expr_FloorDiv(self, e):
         if dt.is_float(e.dtype):
@@ -242,16 +329,20 @@ class CSourcePrinter(TextPrinter):
         return f"{self.helper('floormod', e.dtype)}({self.expr(e.a)}, {self.expr(e.b)})"
 
     def expr_Min(self, e):
-        return f"{self.d.min_max('min', self._arith(e.dtype))}({self.expr(e.a)}, {self.expr(e.b)})"
+        return self._min_max("min", e)
 
     def expr_Max(self, e):
-        return f"{self.d.min_max('max', self._arith(e.dtype))}({self.expr(e.a)}, {self.expr(e.b)})"
+        return self._min_max("max", e)
 
-    def _arith(self, dtype):
-        return "int32" if self.narrow and dtype == "int64" else dtype
+    def _min_max(self, op, e):
+        a, b = self.expr(e.a), self.expr(e.b)
+        if dt.is_float(e.dtype):
+            return f"{self.helper(op, e.dtype)}({a}, {b})"
+        t = self.ctype(e.dtype)
+        return f"{op}((({t}){a}), (({t}){b}))"
 
     def expr_Load(self, e):
-        text = f"{self.name_of(e.buffer, e.buffer.name)}[{self.expr(e.index)}]"
+        text = f"{self.name_of(e.buffer, e.buffer.name)}[{self.index(e.index)}]"
         if e.dtype == "bool" and self.d.bool_storage != "bool":
             text = f"((bool){text})"
         if e.predicate is not None:
@@ -270,17 +361,17 @@ class CSourcePrinter(TextPrinter):
             value, lane, width = (self.expr(a) for a in args)
             return f"{self.d.shuffles[op]}(0xffffffffu, {value}, {lane}, {width})"
         if op in _BITWISE:
-            return f"({self.expr(args[0])} {_BITWISE[op]} {self.expr(args[1])})"
+            return self.wrap(e.dtype, f"({self.expr(args[0])} {_BITWISE[op]} {self.expr(args[1])})")
         if op == "bitwise_not":
-            return f"(~{self.expr(args[0])})"
+            return self.wrap(e.dtype, f"(~{self.expr(args[0])})")
         if op == "isnan":
-            return f"isnan({self.expr(args[0])})"
+            return f"{self.d.isnan(args[0].dtype)}({self.expr(args[0])})"
         if op == "sigmoid":
             one = self.expr(E.const(1, e.dtype))
             return f"({one} / ({one} + {self.d.math_name('exp', e.dtype)}((-{self.expr(args[0])}))))"
         if op == "abs" and not dt.is_float(e.dtype):
             x = self.expr(args[0])
-            return f"(({x} < 0) ? (-{x}) : {x})"
+            return self.wrap(e.dtype, f"(({x} < 0) ? (-{x}) : {x})")
         if op == "abs":
             op = "fabs"
         return f"{self.d.math_name(op, e.dtype)}({', '.join(self.expr(a) for a in args)})"
@@ -301,7 +392,11 @@ class CSourcePrinter(TextPrinter):
         name = f"tc_{op}_{t.replace(' ', '_')}"
         if name not in self.helpers:
             q = self.d.function_qualifier
-            if op == "floordiv":
+            if op in ("min", "max"):
+                # numpy's minimum/maximum: NaN in either operand gives NaN
+                cmp = "<" if op == "min" else ">"
+                body = f"  return (a {cmp} b || {self.d.isnan(dtype)}(a)) ? a : b;"
+            elif op == "floordiv":
                 body = (f"  {t} q = a / b;\n"
                         "  return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;")
             else:

@@ -1,7 +1,5 @@
 """CUDA C's spellings, as the tables of a :class:`codegen.c_source.Dialect`."""
 
-from tecomp.ir import dtype as dt
-
 from codegen.c_source import Dialect
 
 #: math intrinsic -> C name for float32 / float64
@@ -48,8 +46,5 @@ class CUDADialect(Dialect):
             return ["#include <cuda_fp16.h>"]
         return []
 
-    def min_max(self, op, dtype):
-        if dt.is_float(dtype):
-            return {"float32": "fminf", "float64": "fmin"}.get(dtype, "min") if op == "min" \
-                else {"float32": "fmaxf", "float64": "fmax"}.get(dtype, "max")
-        return op
+    def isnan(self, dtype):
+        return "__hisnan" if dtype == "float16" else "isnan"

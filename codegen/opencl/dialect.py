@@ -43,5 +43,5 @@ class OpenCLDialect(Dialect):
             lines.append("#pragma OPENCL EXTENSION cl_khr_fp16 : enable")
         return lines
 
-    def min_max(self, op, dtype):
-        return ("f" + op) if dtype.startswith("float") else op
+    def isnan(self, dtype):
+        return "isnan"

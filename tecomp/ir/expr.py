@@ -10,6 +10,15 @@ Semantics, stated once:
   ``%`` on expressions build the floor forms; ``/`` on integers builds ``FloorDiv``
   too (it matches truncation for the non-negative indices it is used on) and on
   floats builds ``Div``. Division by zero is undefined behaviour, as in C.
+* Integer arithmetic wraps around in the node's dtype (int8 ``127 + 1`` is
+  ``-128``) on every backend; the C-family printers cast narrow results back.
+* ``Min``/``Max`` (and so the ``te.min``/``te.max`` reducers) on floats are numpy's
+  ``minimum``/``maximum``: NaN in either operand gives NaN, on the CPU, OpenCL and
+  CUDA alike. TVM's were backend-dependent (LLVM's ``a < b ? a : b`` answers by
+  operand order; C's ``fmin``/``fmax`` drop a NaN); we follow numpy because results
+  are compared with numpy, because ``np.max`` of an array with a NaN is NaN, and
+  because a NaN that vanishes in a max hides a bug upstream. Which of two equal
+  zeros (``-0.0``, ``0.0``) is returned is unspecified.
 * Binary nodes require both operands to have the same dtype; the user-facing
   operator sugar (:mod:`tecomp.ir.op`) inserts the casts.
 * ``Select`` evaluates both arms; the intrinsic ``Call("if_then_else")`` evaluates

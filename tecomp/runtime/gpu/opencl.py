@@ -3,6 +3,7 @@
 ``TECOMP_OPENCL_DEVICE=i`` picks the i-th device over all platforms."""
 
 import os
+import re
 
 from tecomp.errors import BuildError
 
@@ -41,6 +42,18 @@ def opencl_device_attributes(index=None):
             "compute_version": d.version.strip(), "max_clock_rate": int(d.max_clock_frequency)}
 
 
+#: the OpenCL extension each optional dtype needs
+EXTENSION_DTYPES = {"cl_khr_fp16": "float16", "cl_khr_fp64": "float64"}
+
+
+def missing_extensions(source, device):
+    """``[(dtype, extension)]`` the ``#pragma OPENCL EXTENSION`` lines of ``source``
+    need and ``device`` lacks."""
+    have = set(device.extensions.split())
+    needed = re.findall(r"#pragma OPENCL EXTENSION (\w+) : enable", source)
+    return [(EXTENSION_DTYPES.get(ext, ext), ext) for ext in needed if ext not in have]
+
+
 class OpenCLDevice:
     def __init__(self, source):
         cl = self.cl = _pyopencl()
@@ -54,6 +67,12 @@ class OpenCLDevice:
         self.queue = cl.CommandQueue(self.ctx)
         self.max_threads = self.dev.max_work_group_size
         self.max_shared = self.dev.local_mem_size
+        missing = missing_extensions(source, self.dev)
+        if missing:
+            what = ", ".join(f"{dtype} (needs {ext})" for dtype, ext in missing)
+            raise BuildError(f"OpenCL device '{self.dev.name.strip()}' does not support "
+                             f"{what}; compute in float32 (astype) or pick another device "
+                             "with TECOMP_OPENCL_DEVICE")
         try:
             self.program = cl.Program(self.ctx, source).build()
         except cl.RuntimeError as exc:
