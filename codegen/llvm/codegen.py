@@ -113,12 +113,12 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         self.aliased = aliased  # may share memory with each other: no noalias
         self.vectorizable = loop_vectorize(func.body)
         for buf, arg in zip(buffers, fn.args):
-            arg.name = buf.name
+            arg.name = T.value_name(buf.name)
             if buf not in aliased:
                 arg.add_attribute("noalias")
             self.frame.buffers[buf] = arg
         for var, arg in zip(scalars, fn.args[len(buffers):]):
-            arg.name = var.name
+            arg.name = T.value_name(var.name)
             source = "float64" if passes_as_double(var) else "int64"
             self.frame.env[var] = self.cast(arg, source, var.dtype)
         self.visit(func.body)
@@ -203,7 +203,7 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
     def emit_loop(self, var, begin, end, body, name=None, vectorize=False):
         """``for var in [begin, end): body()`` as header/body/exit blocks; LLVM may
         vectorize it only if ``vectorize`` (see :mod:`.loop_vectorize`)."""
-        name = name or var.name
+        name = T.value_name(name or var.name)
         fn, pre = self.frame.fn, self.builder.block
         header = fn.append_basic_block(f"for_{name}")
         loop_body = fn.append_basic_block(f"for_{name}_body")

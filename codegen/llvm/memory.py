@@ -154,7 +154,7 @@ class MemoryMixin:
         if isinstance(op.extent, IntImm) and op.extent.value * nbytes <= STACK_LIMIT:
             count = max(op.extent.value * dt.lanes_of(op.buffer.dtype), 1)
             ptr = self.frame.alloca(T.storage_type(element), ir.Constant(T.I64, count),
-                                    align=ALIGN, name=buf.name)
+                                    align=ALIGN, name=T.value_name(buf.name))
             self.frame.buffers[buf] = ptr
             self.visit(op.body)
             del self.frame.buffers[buf]
@@ -165,7 +165,8 @@ class MemoryMixin:
         size = self.builder.and_(self.builder.add(size, ir.Constant(T.I64, ALIGN)),
                                  ir.Constant(T.I64, -ALIGN))
         alloc = self.declare("aligned_alloc", T.PTR, [T.I64, T.I64])
-        ptr = self.builder.call(alloc, [ir.Constant(T.I64, ALIGN), size], name=buf.name)
+        ptr = self.builder.call(alloc, [ir.Constant(T.I64, ALIGN), size],
+                                 name=T.value_name(buf.name))
         failed = self.builder.icmp_unsigned("==", ptr, ir.Constant(T.PTR, None))
         with self.builder.if_then(failed, likely=False):
             self.frame.on_error(self.error_code(

@@ -78,7 +78,7 @@ class ParallelMixin:
         values = [outer.env[v] for v in variables] + [outer.buffers[b] for b in buffers]
         closure_ty = ir.LiteralStructType([T.I64, T.I64, T.I32] + [v.type for v in values])
         begin, extent = self.loop_bounds(op)
-        closure = outer.alloca(closure_ty, name=f"{op.loop_var.name}_closure")
+        closure = outer.alloca(closure_ty, name=T.value_name(f"{op.loop_var.name}_closure"))
         fields = [self.cast(begin, op.loop_var.dtype, "int64"),
                   self.cast(extent, op.loop_var.dtype, "int64"), ir.Constant(T.I32, 0)] + values
         for i, value in enumerate(fields):

@@ -5,6 +5,7 @@ loads and stores of bool buffers convert. Vector dtypes (``float32x16``) become
 LLVM vectors of the element type.
 """
 
+import re
 from functools import lru_cache
 
 import llvmlite.ir as ir
@@ -14,6 +15,17 @@ from tecomp.ir import dtype as dt
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 PTR = ir.PointerType()
 VOID = ir.VoidType()
+
+#: LLVM truncates local names at 1024 bytes (two long names sharing a prefix would
+#: then collide); names are only for reading the IR, so keep them short and plain.
+NAME_LIMIT = 48
+
+
+def value_name(name):
+    """A user's name (any text: NUL bytes, thousands of characters) as the readable
+    name of an LLVM local value or block; llvmlite makes repeated names unique."""
+    return re.sub(r"[^A-Za-z0-9_.]", "_", name)[:NAME_LIMIT]
+
 
 _FLOATS = {16: ir.HalfType(), 32: ir.FloatType(), 64: ir.DoubleType()}
 

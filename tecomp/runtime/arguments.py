@@ -54,6 +54,15 @@ class _ScalarSpec:
         self.name, self.dtype, self.slot = var.name, var.dtype, slot
 
 
+def keyword_error(func, kwargs):
+    """The :class:`ArgumentTypeError` for a call of ``func`` (a PrimFunc or
+    Signature) with keyword arguments: calls are positional, as in C."""
+    names = ", ".join(p.name for p in func.params)
+    given = ", ".join(repr(k) for k in kwargs)
+    return ArgumentTypeError(f"{func.name}: keyword arguments are not supported (got "
+                             f"{given}); pass the arguments by position: {func.name}({names})")
+
+
 class ArgumentChecker:
     """``checker(args) -> (arrays, scalars)``: the arrays in buffer-parameter order
     and the scalar values of the ABI variables, for the native call of ``func``.

@@ -1,7 +1,11 @@
 """``load_module(path)``: a library made by ``export_library``, as a checked Module.
 
 The library is opened with the dynamic loader (``RTLD_LOCAL``, so two libraries
-may define kernels of the same name); ``__tecomp_abi_version`` and
+may define kernels of the same name) through a private copy, removed at once: the
+loader returns the handle it already has for a path it has opened, so a library
+exported again to the same path would otherwise run its old code. Each load is
+independent, and the library is closed (``dlclose``) when the last module using
+it is released; ``__tecomp_abi_version`` and
 ``__tecomp_metadata`` (see :mod:`.export`) restore each function's
 :class:`~.signature.Signature`, so calls are checked exactly as after ``build``.
 A file that is not a shared library, a library not made by tecomp, and one made
@@ -10,10 +14,14 @@ for a CPU this host lacks loads, but its calls are refused (like ``build`` with
 such a target).
 """
 
+import _ctypes
 import ctypes
 import json
 import os
+import shutil
 import struct
+import tempfile
+import weakref
 
 from tecomp.errors import LibraryLoadError, TecompError
 from tecomp.target import Target, host_mismatch
@@ -35,6 +43,9 @@ class LoadedLibrary:
                                        meta.get("features_complete", False))
         self.assert_messages = {f["name"]: tuple(f.get("messages", ()))
                                 for f in meta["functions"]}
+        # the code goes when the last module (and so this object) goes
+        self._close = weakref.finalize(self, _ctypes.dlclose, handle._handle)
+        self._close.atexit = False      # at exit the process unmaps it anyway
 
     def _symbol(self, name):
         try:
@@ -81,11 +92,11 @@ def check_elf(path):
         head = fh.read(64)
         if head[:4] != b"\x7fELF":
             return "it has no ELF header"
+        if len(head) < 64:
+            return f"it is truncated ({size} bytes; an ELF header has 64)"
         if head[4] != 2 or head[5] not in (1, 2):
             return "it is not a 64-bit ELF file"
         end = "<" if head[5] == 1 else ">"
-        if len(head) < 64:
-            return "it is truncated (incomplete ELF header)"
         e_type, = struct.unpack_from(end + "H", head, 16)
         if e_type != 3:
             return "it is not a shared library (ELF type %d)" % e_type
@@ -105,6 +116,30 @@ def check_elf(path):
     return None
 
 
+def open_private_copy(path, shown):
+    """``ctypes.CDLL`` of a fresh copy of ``path`` (in the temporary directory, else
+    beside ``path`` where that is mounted ``noexec``), unlinked once mapped."""
+    problems = []
+    for directory in (None, os.path.dirname(path)):
+        try:
+            fd, copy = tempfile.mkstemp(prefix="tecomp-", suffix=".so", dir=directory)
+        except OSError as exc:
+            problems.append(f"cannot copy it to {directory or tempfile.gettempdir()}: "
+                            f"{exc.strerror or exc}")
+            continue
+        try:
+            with os.fdopen(fd, "wb") as dst, open(path, "rb") as src:
+                shutil.copyfileobj(src, dst)
+            return ctypes.CDLL(copy, mode=os.RTLD_LOCAL | os.RTLD_NOW)
+        except OSError as exc:
+            problems.append(str(exc))
+        finally:
+            os.unlink(copy)
+    raise LibraryLoadError(f"load_module: {shown} is not a loadable shared library "
+                           f"({'; '.join(problems)}); expected a file written by "
+                           "Module.export_library")
+
+
 def read_metadata(path):
     """``(handle, metadata dict)`` of the library at ``path``."""
     shown = os.fspath(path)
@@ -116,12 +151,15 @@ def read_metadata(path):
         raise LibraryLoadError(f"load_module: {shown} is not a loadable shared library: "
                                f"{problem}; expected a file written by "
                                "Module.export_library")
+    handle = open_private_copy(path, shown)
     try:
-        handle = ctypes.CDLL(path, mode=os.RTLD_LOCAL | os.RTLD_NOW)
-    except OSError as exc:
-        raise LibraryLoadError(f"load_module: {shown} is not a loadable shared library "
-                               f"({exc}); expected a file written by "
-                               "Module.export_library") from None
+        return handle, _metadata(handle, shown)
+    except LibraryLoadError:
+        _ctypes.dlclose(handle._handle)
+        raise
+
+
+def _metadata(handle, shown):
     try:
         version = ctypes.c_int32.in_dll(handle, VERSION_SYMBOL).value
         text = ctypes.string_at(ctypes.addressof(ctypes.c_char.in_dll(handle,
@@ -141,7 +179,7 @@ def read_metadata(path):
     except (ValueError, UnicodeDecodeError) as exc:
         raise LibraryLoadError(f"load_module: {shown} has damaged tecomp metadata: "
                                f"{exc}") from None
-    return handle, meta
+    return meta
 
 
 def load_module(path, entry_compiler=None):
@@ -159,6 +197,7 @@ def load_module(path, entry_compiler=None):
     try:
         sigs = [Signature.from_json(f) for f in meta["functions"]]
     except (KeyError, IndexError, TypeError, ValueError) as exc:
+        _ctypes.dlclose(handle._handle)
         raise LibraryLoadError(f"load_module: {os.fspath(path)} has damaged tecomp "
                                f"metadata: {exc!r}") from None
     library = LoadedLibrary(os.fspath(path), handle, meta, entry_compiler)

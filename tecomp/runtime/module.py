@@ -18,7 +18,7 @@ from tecomp.errors import BuildError, KernelAssertionError, NotRunnableError, Te
 
 from tecomp.abi import passes_as_double
 
-from .arguments import ArgumentChecker
+from .arguments import ArgumentChecker, keyword_error
 from .export import export_library, save
 from .signature import Signature
 from .timing import time_evaluator
@@ -58,7 +58,9 @@ class Function:
         kernel = ctypes.CFUNCTYPE(ctypes.c_int32, *([ctypes.c_void_p] * nbuf), *scalars)
         self.kernel = kernel(address)
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise keyword_error(self.signature, kwargs)
         fast = self.fast
         if fast is None:
             fast = self._module._fast_entry(self)
@@ -137,7 +139,9 @@ class Module:
                 report(name, time.perf_counter() - start)
         self._call = timed_call
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise keyword_error(self._entry.signature, kwargs)
         return self._call(*args)
 
     def get_function(self, name):

@@ -12,7 +12,7 @@ from tecomp.errors import (ArgumentTypeError, ArgumentValueError, BuildError, De
 from tecomp.ir import Buffer
 from tecomp.ir import dtype as dt
 
-from ..arguments import ArgumentChecker
+from ..arguments import ArgumentChecker, keyword_error
 from ..evaluate import evaluate
 from ..timing import time_evaluator
 
@@ -81,7 +81,9 @@ class GPUFunction:
             proxy = self._proxies[key] = np.empty(arg.shape, arg.dtype)   # never touched
         return proxy
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise keyword_error(self.func, kwargs)
         proxies = [self._proxy(a) if isinstance(a, DeviceArray) else a for a in args]
         _, scalars = self.check(proxies)
         values = dict(zip(self.check.vars, scalars))
@@ -179,12 +181,12 @@ class GPUModule:
                                for p in self.programs}
         return self._functions
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self._report is None:
-            return self.get_function(self.entry_name)(*args)
+            return self.get_function(self.entry_name)(*args, **kwargs)
         start = time.perf_counter()
         try:
-            return self.get_function(self.entry_name)(*args)
+            return self.get_function(self.entry_name)(*args, **kwargs)
         finally:
             self._report(self.entry_name, time.perf_counter() - start)
 
