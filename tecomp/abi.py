@@ -9,8 +9,26 @@ The function returns 0 on success and ``1 + i`` when the i-th message of its
 assert-message list applies.
 """
 
-from tecomp.ir import Buffer, Store, Var, collect
+from tecomp.ir import Buffer, Cast, Store, Var, collect
 from tecomp.ir import dtype as dt
+
+
+def size_var(extent):
+    """The Var a buffer extent is, or ``None``: ``n``, or ``int64(n)`` for a
+    narrower integer ``n`` (``te.var("n", "int32")`` in a shape); a call binds it
+    from the array's shape."""
+    if isinstance(extent, Var):
+        return extent
+    if isinstance(extent, Cast) and isinstance(extent.value, Var) and \
+            dt.is_integer(extent.value.dtype):
+        return extent.value
+    return None
+
+
+def extent_text(extent):
+    """How a shape entry reads in messages and headers (``n``, not ``int64(n)``)."""
+    var = size_var(extent)
+    return str(extent if var is None else var)
 
 
 def shape_vars(func):
@@ -40,4 +58,4 @@ def written_buffers(func):
     return [b for b in func.params if isinstance(b, Buffer) and b in stored]
 
 
-__all__ = ["abi_vars", "shape_vars", "written_buffers", "passes_as_double"]
+__all__ = ["size_var", "extent_text", "abi_vars", "shape_vars", "written_buffers", "passes_as_double"]

@@ -20,7 +20,7 @@ from tecomp.errors import ArgumentTypeError, ArgumentValueError, BuildError
 from tecomp.ir import Buffer, IntImm, Var
 from tecomp.ir import dtype as dt
 
-from tecomp.abi import abi_vars, shape_vars
+from tecomp.abi import abi_vars, extent_text, shape_vars, size_var
 from .evaluate import evaluate
 from .signature import Signature
 
@@ -28,7 +28,8 @@ _ndarray = np.ndarray
 
 
 def _shape_str(shape):
-    return "(" + ", ".join(str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+    dims = [extent_text(e) for e in shape]
+    return "(" + ", ".join(dims) + ("," if len(shape) == 1 else "") + ")"
 
 
 class _BufferSpec:
@@ -41,9 +42,10 @@ class _BufferSpec:
         self.ndim = len(buf.shape)
         self.const_dims = tuple((i, e.value) for i, e in enumerate(buf.shape)
                                 if isinstance(e, IntImm))
-        self.var_dims = tuple((i, e) for i, e in enumerate(buf.shape) if isinstance(e, Var))
+        self.var_dims = tuple((i, size_var(e)) for i, e in enumerate(buf.shape)
+                              if size_var(e) is not None)
         self.expr_dims = tuple((i, e) for i, e in enumerate(buf.shape)
-                               if not isinstance(e, (IntImm, Var)))
+                               if not isinstance(e, IntImm) and size_var(e) is None)
         self.shape_text = _shape_str(buf.shape)
 
 
@@ -76,7 +78,8 @@ class ArgumentChecker:
     def __init__(self, func):
         func = func if isinstance(func, Signature) else Signature.from_func(func)
         self.func_name = func.name
-        derivable = [e for b in func.buffer_params for e in b.shape if isinstance(e, Var)]
+        derivable = [size_var(e) for b in func.buffer_params for e in b.shape
+                     if size_var(e) is not None]
         for var in shape_vars(func):
             if var not in derivable and var not in func.params:
                 raise BuildError(f"{func.name}: size variable '{var.name}' appears only inside "

@@ -28,7 +28,7 @@ from tecomp.errors import BuildError
 from tecomp.version import __version__
 from tecomp.ir import dtype as dt
 
-from tecomp.abi import passes_as_double
+from tecomp.abi import extent_text, passes_as_double, size_var
 
 #: Version of the library layout (symbols, metadata, calling convention).
 #: :func:`tecomp.load_module` refuses libraries with a newer version.
@@ -161,7 +161,7 @@ def _c_name(name, taken):
 
 
 def _shape_text(shape):
-    return "[" + ", ".join(str(e) for e in shape) + "]"
+    return "[" + ", ".join(extent_text(e) for e in shape) + "]"
 
 
 def _comment(text):
@@ -187,8 +187,8 @@ def _declaration(sig):
     derived = {}
     for buf in sig.buffer_params:
         for axis, extent in enumerate(buf.shape):
-            if type(extent).__name__ == "Var":
-                derived.setdefault(extent, f"{buf.name}.shape[{axis}]")
+            if size_var(extent) is not None:
+                derived.setdefault(size_var(extent), f"{buf.name}.shape[{axis}]")
     for var in sig.abi_vars:
         name = _c_name(var.name, taken)
         ctype = "double" if passes_as_double(var) else "int64_t"
