@@ -18,6 +18,7 @@ from tecomp.errors import BuildError, KernelAssertionError, NotRunnableError, Te
 
 from tecomp.abi import passes_as_double
 
+from . import fork
 from .arguments import ArgumentChecker, keyword_error
 from .export import export_library, save
 from .signature import Signature
@@ -110,6 +111,8 @@ class Module:
         self._entry = self._functions[self.entry_name]
         self._call = self._entry
         self._entries_built = False
+        if getattr(compiled, "uses_parallel", False) and self.run_error is None:
+            fork.register(self)     # serial in a fork()ed child, where libgomp hangs
 
     def _fast_entry(self, function):
         """Compile the native entries of all functions (once); the callable that
@@ -210,9 +213,13 @@ class Module:
 
     def set_num_threads(self, n):
         """Threads for this module's parallel loops (default: TECOMP_NUM_THREADS,
-        else OMP_NUM_THREADS, else all cores, read at the first parallel loop)."""
+        else OMP_NUM_THREADS, else all cores, read at the first parallel loop).
+        In a ``fork()``\ ed child of a process that ran parallel loops it stays 1
+        (see :mod:`tecomp.runtime.fork`)."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
+        if fork.forked_serial():
+            n = 1
         address = self._compiled.global_address("__tecomp_num_threads")
         if address:         # None: not runnable here, or a module without that global
             ctypes.c_int32.from_address(address).value = n
