@@ -30,6 +30,9 @@ from tecomp.ir import dtype as dt
 
 from tecomp.abi import extent_text, passes_as_double, size_var
 
+from .c_syntax import C_KEYWORDS, IDENT, c_name, c_type, comment
+from .checked_entry import checked_parameters, checked_entries_source
+
 #: Version of the library layout (symbols, metadata, calling convention).
 #: :func:`tecomp.load_module` refuses libraries with a newer version.
 ABI_VERSION = 1
@@ -61,7 +64,7 @@ def find_compiler(cc=None):
                      "export_library(..., cc='/path/to/cc')")
 
 
-def _link(objects, output, libraries, cc):
+def _link(objects, output, libraries, cc, c_source=None):
     compiler = find_compiler(cc)
     out_dir = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(out_dir):
@@ -80,8 +83,12 @@ def _link(objects, output, libraries, cc):
             paths.append(os.path.join(tmp, f"module{i}.o"))
             with open(paths[-1], "wb") as fh:
                 fh.write(data)
+        if c_source is not None:
+            paths.append(os.path.join(tmp, "checked_entries.c"))
+            with open(paths[-1], "w") as fh:
+                fh.write(c_source)
         linked = os.path.join(tmp, "library.so")
-        command = [compiler, "-shared", "-o", linked, *paths, *libraries]
+        command = [compiler, "-shared", "-fPIC", "-O2", "-o", linked, *paths, *libraries]
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
         except OSError as exc:
@@ -130,56 +137,19 @@ def metadata(module):
 
 # ------------------------------------------------------------------ header
 
-_C_TYPES = {"float16": "uint16_t", "float32": "float", "float64": "double", "bool": "uint8_t",
-            "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
-            "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
-            "uint64": "uint64_t"}
-_C_KEYWORDS = set("auto break case char const continue default do double else enum extern "
-                  "float for goto if inline int long register restrict return short signed "
-                  "sizeof static struct switch typedef union unsigned void volatile while "
-                  "bool".split())
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def _c_type(dtype):
-    element = dt.element_of(dtype)
-    if element not in _C_TYPES:
-        raise BuildError(f"export_library: no C type for dtype {dtype}")
-    return _C_TYPES[element]
-
-
-def _c_name(name, taken):
-    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if not ident or ident[0].isdigit() or ident in _C_KEYWORDS:
-        ident = "arg_" + ident
-    base, k = ident, 1
-    while ident in taken:
-        k += 1
-        ident = f"{base}_{k}"
-    taken.add(ident)
-    return ident
-
-
 def _shape_text(shape):
     return "[" + ", ".join(extent_text(e) for e in shape) + "]"
 
 
-def _comment(text):
-    """``text`` safe inside a C ``/* */`` comment: no comment delimiters (``/*``
-    would warn under -Wcomment), one line."""
-    text = text.replace("*/", "* /").replace("/*", "/ *")
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def _declaration(sig):
-    if not _IDENT.match(sig.name) or sig.name in _C_KEYWORDS:
+    if not IDENT.match(sig.name) or sig.name in C_KEYWORDS:
         raise BuildError(f"export_library: function name {sig.name!r} is not a C identifier; "
                          "build it with a name such as 'my_kernel'")
     taken, params, notes = set(), [], []
     for buf in sig.buffer_params:
-        name = _c_name(buf.name, taken)
+        name = c_name(buf.name, taken)
         written = buf in sig.written
-        ctype = _c_type(buf.dtype)
+        ctype = c_type(buf.dtype)
         params.append(f"{'' if written else 'const '}{ctype} *{name}")
         extra = " (IEEE half bits)" if dt.element_of(buf.dtype) == "float16" else ""
         notes.append(f"{name}: {buf.dtype}{extra} {_shape_text(buf.shape)}, C-contiguous, "
@@ -190,7 +160,7 @@ def _declaration(sig):
             if size_var(extent) is not None:
                 derived.setdefault(size_var(extent), f"{buf.name}.shape[{axis}]")
     for var in sig.abi_vars:
-        name = _c_name(var.name, taken)
+        name = c_name(var.name, taken)
         ctype = "double" if passes_as_double(var) else "int64_t"
         params.append(f"{ctype} {name}")
         role = f"size, = {derived[var]}" if var in derived else "scalar argument"
@@ -199,20 +169,33 @@ def _declaration(sig):
             note += f" passed as {ctype}"
         notes.append(f"{note} ({role})")
     lines = [f"/* {sig.name}"]
-    lines += [f" *   {_comment(n)}" for n in notes]
+    lines += [f" *   {comment(n)}" for n in notes]
     lines.append(" * Returns 0 on success" + (", else the code of a failed check:"
                                                 if sig.messages else "."))
-    lines += [f" *   {i} = {_comment(m)}" for i, m in enumerate(sig.messages, 1)]
+    lines += [f" *   {i} = {comment(m)}" for i, m in enumerate(sig.messages, 1)]
+    lines.append(" * Checks nothing: NULL pointers, arrays smaller than the sizes passed and")
+    lines.append(" * overlapping arrays are undefined behaviour. Use the checked entry below")
+    lines.append(" * unless the arguments are known to be right.")
     lines.append(" */")
     lines.append(f"int {sig.name}({', '.join(params) or 'void'});")
+    lines.append("")
+    lines.append(f"/* {sig.name}_checked: the same call, checked first. Pass each array with")
+    lines.append(" * its shape (int64_t[ndim]); sizes are taken from the shapes. Checks every")
+    lines.append(" * shape (constants, sizes agreeing across arrays, sizes that fit their")
+    lines.append(" * dtype), NULL pointers of non-empty arrays and written arrays overlapping")
+    lines.append(" * another argument. Returns 0 on success, -1 if an argument is wrong, else")
+    lines.append(f" * the code of {sig.name}; then writes the message to error (NUL-terminated,")
+    lines.append(" * at most error_size bytes; error may be NULL).")
+    lines.append(" */")
+    lines.append(f"int {sig.name}_checked({checked_parameters(sig)});")
     return "\n".join(lines)
 
 
 def header_text(module, library_name):
     guard = "TECOMP_" + re.sub(r"[^A-Za-z0-9]", "_", library_name).upper() + "_H_"
     parallel = getattr(module._compiled, "uses_parallel", False)
-    intro = [f"/* {_comment(library_name)}: generated by tecomp; target "
-             f"'{_comment(str(module.target))}'.",
+    intro = [f"/* {comment(library_name)}: generated by tecomp; target "
+             f"'{comment(str(module.target))}'.",
              " * Arrays are dense, row-major (C-contiguous) and must not overlap a written",
              " * array; symbolic sizes are passed after the data pointers."]
     if parallel:
@@ -221,7 +204,7 @@ def header_text(module, library_name):
     intro.append(" */")
     body = "\n\n".join(_declaration(sig) for sig in module.signatures)
     return "\n".join(intro + [f"#ifndef {guard}", f"#define {guard}", "",
-                              "#include <stdint.h>", "", "#ifdef __cplusplus",
+                              "#include <stddef.h>", "#include <stdint.h>", "", "#ifdef __cplusplus",
                               'extern "C" {', "#endif", "", body, "",
                               "#ifdef __cplusplus", "}", "#endif", "",
                               f"#endif  /* {guard} */", ""])
@@ -251,7 +234,7 @@ def export_library(module, path, header=True, cc=None):
     meta = json.dumps(metadata(module), separators=(",", ":")).encode() + b"\0"
     obj = module._compiled.emit_object({METADATA_SYMBOL: meta, VERSION_SYMBOL: ABI_VERSION})
     libraries = ["-lm"] + (["-lgomp"] if metadata(module)["parallel"] else [])
-    _link([obj], path, libraries, cc)
+    _link([obj], path, libraries, cc, checked_entries_source(module.signatures))
     if header_path is not None:
         _write(header_path, header_text(module, os.path.basename(path)).encode(),
                "export_library")

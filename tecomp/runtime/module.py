@@ -214,7 +214,7 @@ class Module:
     def set_num_threads(self, n):
         """Threads for this module's parallel loops (default: TECOMP_NUM_THREADS,
         else OMP_NUM_THREADS, else all cores, read at the first parallel loop).
-        In a ``fork()``\ ed child of a process that ran parallel loops it stays 1
+        In a child ``fork()``-ed by a process that ran parallel loops it stays 1
         (see :mod:`tecomp.runtime.fork`)."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
