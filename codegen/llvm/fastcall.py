@@ -44,6 +44,8 @@ from tecomp.ir import dtype as dt
 
 from tecomp.abi import passes_as_double
 
+from .pass_pipeline import run_default_pipeline
+
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 F64, PTR = ir.DoubleType(), ir.PointerType()
 
@@ -385,8 +387,7 @@ def _compile(modules):
     combined.triple = tm.triple
     if _OPT_LEVEL:
         pto = llvm.PipelineTuningOptions(speed_level=_OPT_LEVEL)
-        builder = llvm.create_pass_builder(tm, pto)
-        builder.getModulePassManager().run(combined, builder)
+        run_default_pipeline(combined, tm, pto)
     engine = llvm.create_mcjit_compiler(combined, tm)
     engine.finalize_object()
     return engine

@@ -25,6 +25,7 @@ from tecomp.errors import BuildError, InternalError
 from tecomp.target import arch_of
 
 from .fastcall import fast_entries
+from .pass_pipeline import run_default_pipeline
 
 
 #: OMP_WAIT_POLICY set when the user sets neither it nor GOMP_SPINCOUNT.
@@ -111,8 +112,7 @@ def optimize(mod, tm, level):
     pto.loop_vectorization = level >= 2
     pto.slp_vectorization = level >= 2
     pto.loop_unrolling = level >= 2
-    pass_builder = llvm.create_pass_builder(tm, pto)
-    pass_builder.getModulePassManager().run(mod, pass_builder)
+    run_default_pipeline(mod, tm, pto)
 
 
 def _check_libgomp(needed):
