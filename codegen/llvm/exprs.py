@@ -5,7 +5,7 @@ Integer semantics (see :mod:`tecomp.ir.expr`): ``Div``/``Mod`` truncate
 round toward negative infinity, fixed up from the truncating results. On floats
 ``Mod`` is ``frem`` (C ``fmod``), ``FloorDiv`` is ``floor(a / b)`` and ``FloorMod``
 is numpy's ``np.mod`` (``fmod`` moved to the divisor's sign). ``Min``/``Max`` are
-``select(a < b, ...)``, on floats ``select(a < b || isnan(a), a, b)``: NaN in
+``select(a < b, ...)``, on floats ``llvm.minimum``/``llvm.maximum``: NaN in
 either operand gives NaN, as numpy's ``minimum``/``maximum``; comparisons of floats are ordered except ``!=``, which is
 true for NaN as in numpy. Bools behave as unsigned one-bit integers.
 """
@@ -211,10 +211,10 @@ class ExprMixin:
 
     def _min_max(self, op, pred):
         a, b, _ = self._operands(op)
-        take_a = self.compare(pred, a, b, op.a.dtype)
         if _kind(op.dtype) == "float":    # NaN propagates (numpy's minimum/maximum)
-            take_a = self.builder.or_(take_a, self.builder.fcmp_unordered("uno", a, a))
-        return self.builder.select(take_a, a, b)
+            name = "minimum" if pred == "<" else "maximum"
+            return self.call_llvm_intrinsic(name, op.dtype, [a, b])
+        return self.builder.select(self.compare(pred, a, b, op.a.dtype), a, b)
 
     def visit_Min(self, op):
         return self._min_max(op, "<")
