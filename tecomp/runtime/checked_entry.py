@@ -13,7 +13,8 @@ scalar arguments follow the arrays). It checks
 every shape against the constant and symbolic extents (a variable must agree
 across arrays, compound extents are evaluated, sizes fit the variable's dtype),
 that no pointer is NULL (unless its array is empty) and that no written array
-overlaps another argument, then calls ``name``. It returns 0 on success, -1 when
+overlaps another argument (except the very same array for an output that the
+function may compute in place, see ``Signature.aliases``), then calls ``name``. It returns 0 on success, -1 when
 an argument check fails, else the kernel's own nonzero code (a failed assert);
 on failure the message is written to ``error`` (NUL-terminated, truncated to
 ``error_size``; ``error`` may be NULL). The entries are C source compiled with
@@ -184,6 +185,7 @@ def checked_function(sig):
             fail(f"argument {pos + 1} '{b.name}' is NULL")
             lines.append("  }")
     buffers = sig.buffer_params
+    allowed = {frozenset(pair) for pair in getattr(sig, "aliases", ())}
     for i, w in enumerate(buffers):
         if w not in sig.written:
             continue
@@ -191,8 +193,12 @@ def checked_function(sig):
             if other is w or (other in sig.written and j < i):
                 continue
             size_w, size_o = _bytes(w), _bytes(other)
-            lines.append(f"  if (tc_overlap({names.buffer[w]}, {names.count[w]} * {size_w}, "
-                         f"{names.buffer[other]}, {names.count[other]} * {size_o})) {{")
+            bw, bo = f"{names.count[w]} * {size_w}", f"{names.count[other]} * {size_o}"
+            test = f"tc_overlap({names.buffer[w]}, {bw}, {names.buffer[other]}, {bo})"
+            if frozenset((w, other)) in allowed:    # in place: the very same array is fine
+                test += (f" && !((const void *){names.buffer[w]} == (const void *)"
+                         f"{names.buffer[other]} && {bw} == {bo})")
+            lines.append(f"  if ({test}) {{")
             fail(f"'{w.name}' overlaps '{other.name}' and the function writes "
                  f"'{w.name}'; pass separate arrays")
             lines.append("  }")

@@ -120,3 +120,26 @@ def test_scalar_arguments_follow_the_arrays(tmp_path):
                     f"-L{tmp_path}", "-ls", f"-Wl,-rpath,{tmp_path}"], check=True)
     assert subprocess.run([str(exe)], capture_output=True, text=True).stdout == "0 10\n"
     assert os.path.exists(tmp_path / "libs.h")
+
+
+def test_in_place_pointwise_call_is_accepted_partial_overlap_refused(tmp_path):
+    n = te.var("n")
+    W = te.placeholder((n,), name="W")
+    dW = te.placeholder((n,), name="dW")
+    W2 = te.compute((n,), lambda i: W[i] - 0.5 * dW[i], name="W2")
+    f = te.build(te.create_schedule(W2.op), [W, dW, W2], name="sgd")
+    f.export_library(str(tmp_path / "libg.so"))
+    main = tmp_path / "main.c"
+    main.write_text('#include <stdio.h>\n#include "libg.h"\nint main(void) {\n'
+                    '  float w[5] = {1, 2, 3, 4, 5}, d[4] = {2, 2, 2, 2};\n'
+                    '  int64_t s[1] = {4};\n  char err[200];\n'
+                    '  int a = sgd_checked(w, s, d, s, w, s, err, sizeof err);\n'
+                    '  printf("%d %g|", a, w[3]);\n'
+                    '  int b = sgd_checked(w, s, d, s, w + 1, s, err, sizeof err);\n'
+                    '  printf("%d %s\\n", b, err);\n  return 0;\n}\n')
+    exe = tmp_path / "main"
+    subprocess.run([find_compiler(), "-Wall", "-Werror", "-o", str(exe), str(main),
+                    f"-L{tmp_path}", "-lg", f"-Wl,-rpath,{tmp_path}"], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True).stdout
+    assert out == "0 3|-1 sgd: 'W2' overlaps 'W' and the function writes 'W2'; pass " \
+                  "separate arrays\n"
