@@ -151,13 +151,10 @@ def test_float16_without_the_device_extension_is_refused_at_build():
 
 @needs_opencl
 def test_invalid_source_fails_build_not_the_first_call(monkeypatch):
-    from codegen.c_source import printer
-    original = printer.CSourcePrinter.expr_FloatImm
-    monkeypatch.setattr(printer.CSourcePrinter, "expr_FloatImm",
-                        lambda self, e: "undefined_name_in_kernel")
+    from codegen.opencl import OpenCLDialect
+    monkeypatch.setitem(OpenCLDialect.math["float32"], "exp", "undefined_function_in_kernel")
     with pytest.raises(te.BuildError, match="OpenCL compilation failed"):
-        _elementwise(["float32"], lambda a: a + 1.5)
-    monkeypatch.setattr(printer.CSourcePrinter, "expr_FloatImm", original)
+        _elementwise(["float32"], lambda a: te.exp(a))
 
 
 # ------------------------------------------------------------------ NaN in min / max
