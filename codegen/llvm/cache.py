@@ -27,10 +27,8 @@ Where: ``$TECOMP_CACHE_DIR``, else ``$XDG_CACHE_HOME/tecomp``, else
 ``~/.cache/tecomp``. ``TECOMP_CACHE=0`` turns the cache off. Only code that runs on
 this host is cached (a cross-target build is never JIT-compiled).
 
-The cache also works around a leak: each run of llvmlite's new pass manager leaks
-~50 KiB (llvmlite 0.50 allocates the PassBuilder's instrumentation callbacks and
-never frees them), so rebuilding a kernel that is in the cache allocates nothing
-in LLVM's optimizer.
+A rebuild served from the cache also allocates nothing in LLVM's optimizer (whose
+own leak, an undisposed llvmlite ModulePassManager, :mod:`.pass_pipeline` fixes).
 """
 
 import dataclasses
