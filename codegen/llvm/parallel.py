@@ -101,11 +101,11 @@ class ParallelMixin:
         body_fn.linkage = "internal"
         body_fn.attributes.add("nounwind")
         for arg, buf in zip(body_fn.args[1 + len(variables):], buffers):
-            arg.name = buf.name
+            arg.name = T.value_name(buf.name)
             if buf not in self.aliased:    # in-place pointwise pairs may share memory
                 arg.add_attribute("noalias")
         for arg, var in zip(body_fn.args[1:], variables):
-            arg.name = var.name
+            arg.name = T.value_name(var.name)
         self.frame = Frame(body_fn, outer.func_name, None)
         self.frame.in_parallel = True
         data = body_fn.args[0]
