@@ -161,7 +161,7 @@ class IntrinsicMixin:
         lanes = dt.lanes_of(op.dtype)
         if lanes == 1:
             return self._branchy_select(cond, then_value, else_value, op.dtype)
-        loads = collect(then_value, lambda n: isinstance(n, Load)) or collect(
+        loads = collect(then_value, lambda n: isinstance(n, Load)) + collect(
             else_value, lambda n: isinstance(n, Load))
         if not loads:
             c = self.visit(cond)

@@ -110,7 +110,10 @@ class _Builder:
             init = _guard(init, data_conditions)
             update = self.update(reduce, outputs, indices, var_values)
             if reduce.condition is not None:
-                conditions = conditions + [substitute(reduce.condition, var_values)]
+                # The user's where= may read tensors at the reduce indices, so it
+                # is evaluated only where the split guards hold: a nested if, as
+                # `&&` evaluates both operands.
+                update = _guard(update, [substitute(reduce.condition, var_values)])
             innermost = _guard(update, conditions)
             first_reduce = next(k for k, iv in enumerate(leaves)
                                 if iv.iter_type == IterVarType.COMM_REDUCE)

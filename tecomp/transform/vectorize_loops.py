@@ -153,13 +153,13 @@ class _Vectorizer(IRMutator):
     # ------------------------------------------------------------ statements
     def visit_Store(self, node):
         value, index = self.visit(node.value), self.visit(node.index)
-        if value is node.value and index is node.index:
-            return node
-        if node.predicate is not None:
-            raise _CannotVectorize()
         if not self.is_vector(index):
             # Every lane would write the same element: a reduction into one
-            # place. Scalar code keeps its sequential semantics.
+            # place (`C[i] = C[i] + 1` over a vectorized reduce axis the body
+            # does not use runs `lanes` times, not once). Scalar code keeps its
+            # sequential semantics.
+            raise _CannotVectorize()
+        if node.predicate is not None:
             raise _CannotVectorize()
         return S.Store(node.buffer, _broadcast(value, self.lanes), index)
 

@@ -165,3 +165,36 @@ def test_multiple_outputs_in_one_stage(rng):
     f(a, b, c)
     np.testing.assert_array_equal(b, a + 1)
     np.testing.assert_array_equal(c, a * 2)
+
+
+@pytest.mark.parametrize("which", ["invariant_else", "invariant_then", "nested", "nested_invariant"])
+def test_vectorized_if_then_else_arms(which):
+    n = 16
+    A = te.placeholder((n,), name="A")
+    B = te.placeholder((n,), name="B")
+    bodies = {
+        "invariant_else": lambda i: te.if_then_else(i % 2 == 0, A[i], B[0]),
+        "invariant_then": lambda i: te.if_then_else(i % 2 == 0, A[0], B[i]),
+        "nested": lambda i: te.if_then_else(
+            i % 2 == 0, te.if_then_else(A[i] > 3, A[i], B[i]),
+            te.if_then_else(B[i] < -5, B[i], A[i]) * 2),
+        "nested_invariant": lambda i: te.if_then_else(
+            i % 2 == 0, te.if_then_else(i % 4 == 0, A[i], B[0]), B[i] * 2),
+    }
+    C = te.compute((n,), bodies[which], name="C")
+    s = te.create_schedule(C.op)
+    _, inner = s[C].split(C.op.axis[0], factor=8)
+    s[C].vectorize(inner)
+    f = te.build(s, [A, B, C])
+    a = np.arange(n, dtype="float32")
+    b = -a
+    c = np.zeros(n, "float32")
+    f(a, b, c)
+    i = np.arange(n)
+    want = {
+        "invariant_else": np.where(i % 2 == 0, a, b[0]),
+        "invariant_then": np.where(i % 2 == 0, a[0], b),
+        "nested": np.where(i % 2 == 0, np.where(a > 3, a, b), np.where(b < -5, b, a) * 2),
+        "nested_invariant": np.where(i % 2 == 0, np.where(i % 4 == 0, a, b[0]), b * 2),
+    }[which]
+    np.testing.assert_array_equal(c, want)

@@ -84,3 +84,37 @@ def test_integer_sum(rng):
     b = np.empty(4, "int64")
     f(a, b)
     np.testing.assert_array_equal(b, a.sum(axis=1))
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_where_reading_data_with_non_dividing_split(debug, rng):
+    # The split guard k < 7 and a where= that reads A[i, k] were one `&&`, which
+    # evaluates both sides: debug reported an out-of-bounds load of a valid
+    # program, and without debug the load ran past A's end.
+    n = te.var("n")
+    A = te.placeholder((n, 7), name="A")
+    k = te.reduce_axis((0, 7), name="k")
+    C = te.compute((n,), lambda i: te.sum(A[i, k], axis=k, where=A[i, k] > 0.5), name="C")
+    s = te.create_schedule(C.op)
+    s[C].split(k, factor=3)
+    f = te.build(s, [A, C, n], debug=debug)
+    a = rng.random((3, 7), dtype="float32")
+    c = np.zeros(3, "float32")
+    f(a, c, 3)
+    np.testing.assert_allclose(c, np.where(a > 0.5, a, 0).sum(axis=1), rtol=1e-5)
+    assert "&& (A[" not in str(te.lower(s, [A, C, n]))
+
+
+def test_vectorized_reduce_axis_unused_by_the_body():
+    n = te.var("n")
+    k = te.reduce_axis((0, 8), name="k")
+    C = te.compute((n,), lambda i: te.sum(te.const(1, "float32"), axis=k), name="C")
+    D = te.compute((n,), lambda i: te.sum(te.const(2, "int32"), axis=k), name="D")
+    s = te.create_schedule([C.op, D.op])
+    s[C].vectorize(k)
+    s[D].vectorize(k)
+    f = te.build(s, [C, D, n])
+    c, d = np.zeros(3, "float32"), np.zeros(3, "int32")
+    f(c, d, 3)
+    np.testing.assert_array_equal(c, [8, 8, 8])
+    np.testing.assert_array_equal(d, [16, 16, 16])
