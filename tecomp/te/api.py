@@ -13,6 +13,7 @@ from ..ir.expr import IterVarType
 from ..ir import op as _op
 from ..ir.functor import IRVisitor, free_vars
 from ..ir.op import cast, match_operands, to_bool, to_expr
+from ..ir.share import share_repeated
 from .tensor import ComputeOp, PlaceholderOp, building_body, make_axis
 
 
@@ -126,10 +127,24 @@ def compute(shape, fcompute, name="compute", tag="", attrs=None):
     with building_body():
         result = fcompute(*[iv.var for iv in axis])
     bodies = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-    bodies = tuple(to_expr(b) for b in bodies)
+    bodies = _share_repeated(tuple(to_expr(b) for b in bodies))
     _check_body(name, bodies)
     op = ComputeOp(name, axis, bodies, tag, attrs)
     return op.outputs[0] if op.num_outputs == 1 else list(op.outputs)
+
+
+def _share_repeated(bodies):
+    """Bodies whose repeated subexpressions are let-bound (see
+    :mod:`tecomp.ir.share`), so no later pass expands the DAG into a tree."""
+    if not isinstance(bodies[0], E.Reduce):
+        return tuple(share_repeated(b) for b in bodies)
+    first = bodies[0]
+    source = tuple(share_repeated(x) for x in first.source)
+    condition = None if first.condition is None else share_repeated(first.condition)
+    if condition is first.condition and not [a for a, b in zip(source, first.source) if a is not b]:
+        return bodies
+    return tuple(E.Reduce(r.combiner, source, r.axis, condition, r.value_index)
+                 if isinstance(r, E.Reduce) else r for r in bodies)
 
 
 def _check_body(name, bodies):
