@@ -121,10 +121,11 @@ def micro_tile(M, N):
     return topi.generic.CpuFit(target).gemm_tile(M, N)
 
 
-def micro_kernel_schedule(M, N, K, MR=None, NR=None):
+def micro_kernel_schedule(M, N, K, MR=None, NR=None, KU=4):
     """Register micro-tile fed from packed panels, cache-blocked k (GotoBLAS-style):
     a MR x NR block of C lives in vector registers for a whole KC slice of k; B is
-    packed into NR-wide panels so each k step loads one contiguous vector."""
+    packed into NR-wide panels so each k step loads one contiguous vector; the k
+    loop is unrolled KU times."""
     fit_mr, fit_nr = micro_tile(M, N)
     MR, NR = MR or fit_mr, min(NR or fit_nr, N)
     A, B, packedB, C, _ = declare_packed(M, N, K, NR)
@@ -138,7 +139,7 @@ def micro_kernel_schedule(M, N, K, MR=None, NR=None):
     s[CC].compute_at(s[C], io)
     ic, jc = s[CC].op.axis
     (kc,) = s[CC].op.reduce_axis
-    ko, ki = s[CC].split(kc, factor=4)
+    ko, ki = s[CC].split(kc, factor=KU)
     s[CC].reorder(ko, ki, ic, jc)
     s[CC].unroll(ki)
     s[CC].unroll(ic)

@@ -20,6 +20,7 @@ history. ``--quick`` tunes tiny problems for a few trials (the test suite runs i
 """
 
 import argparse
+import functools
 import importlib.util
 import os
 import pathlib
@@ -48,35 +49,9 @@ def gemm(M, N, K):
     cfg.define_knob("nr_vectors", [v for v in (1, 2, 3, 4) if N % (v * lanes) == 0] or [1])
     cfg.define_knob("mr", [r for r in (2, 4, 6, 8, 12, 16) if M % r == 0] or [1])
     cfg.define_knob("k_unroll", [1, 2, 4, 8])
-    NR = min(cfg["nr_vectors"].val * lanes, N)
-    MR = cfg["mr"].val
-
-    A = te.placeholder((M, K), name="A")
-    B = te.placeholder((K, N), name="B")
-    k = te.reduce_axis((0, K), name="k")
-    packedB = te.compute((N // NR, K, NR), lambda x, y, z: B[y, x * NR + z], name="packedB")
-    C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * packedB[j // NR, k, j % NR], axis=k),
-                   name="C")
-    s = te.create_schedule(C.op)
-    CC = s.cache_write(C, "local")
-    i, j = s[C].op.axis
-    jo, ji = s[C].split(j, factor=NR)
-    io, ii = s[C].split(i, factor=MR)
-    s[C].reorder(jo, io, ii, ji)
-    s[C].vectorize(ji)
-    s[CC].compute_at(s[C], io)
-    ic, jc = s[CC].op.axis
-    (kc,) = s[CC].op.reduce_axis
-    ko, ki = s[CC].split(kc, factor=cfg["k_unroll"].val)
-    s[CC].reorder(ko, ki, ic, jc)
-    s[CC].unroll(ki)
-    s[CC].unroll(ic)
-    s[CC].vectorize(jc)
-    s[C].parallel(jo)
-    x, _, z = s[packedB].op.axis
-    s[packedB].vectorize(z)
-    s[packedB].parallel(x)
-    return s, [A, B, C]
+    return _tutorial02().micro_kernel_schedule(
+        M, N, K, MR=cfg["mr"].val, NR=min(cfg["nr_vectors"].val * lanes, N),
+        KU=cfg["k_unroll"].val)
 
 
 def conv2d_compute(batch, channels, size, filters, kernel):
@@ -279,6 +254,7 @@ def main():
     print(f"[ok] logs{' and images' if gemm_png or conv_png else ''} in {os.path.abspath(args.out)}")
 
 
+@functools.lru_cache(maxsize=None)
 def _tutorial02():
     """Tutorial 02's module, for its micro-kernel schedule."""
     path = pathlib.Path(__file__).with_name("02_optimize_gemm_cpu.py")
