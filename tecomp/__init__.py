@@ -39,10 +39,11 @@ __all__ += ["verify", "VerificationError"]
 
 # Classic TVM spellings: tvm.tir / tvm.expr, tvm.testing, tvm.contrib, dtype names, TVMError.
 from . import contrib, testing, tir  # noqa: E402,F401
-from .classic import (NotOffered, TVMError, call_extern, call_intrin, call_pure_extern,  # noqa: E402,F401
-                      call_pure_intrin, convert, expr, float16, float32, float64, indexdiv,
-                      indexmod, int8, int16, int32, int64, module, register_intrin_rule, stmt,
-                      uint8)
+from .classic import (NotOffered, TVMError, build_config, call_extern, call_intrin,  # noqa: E402,F401
+                      call_llvm_intrin, call_llvm_pure_intrin, call_pure_extern,
+                      call_pure_intrin, convert, decl_buffer, decl_tensor_intrin, expr,
+                      float16, float32, float64, indexdiv, indexmod, int8, int16, int32, int64,
+                      ir_builder, module, register_intrin_rule, stmt, uint8)
 from .not_offered import not_offered as _not_offered  # noqa: E402
 from .report import report  # noqa: E402,F401
 

@@ -11,8 +11,10 @@ from .not_offered import NotOffered  # noqa: F401
 from .ir.intrin_rules import register_intrin_rule  # noqa: F401
 from .build import load_module
 from .runtime.convert import convert  # noqa: F401
-from .tir import (call_extern, call_intrin, call_pure_extern, call_pure_intrin,  # noqa: F401
-                  indexdiv, indexmod)
+from .tir import (call_extern, call_intrin, call_llvm_intrin, call_llvm_pure_intrin,  # noqa: F401
+                  call_pure_extern, call_pure_intrin, decl_buffer, indexdiv, indexmod,
+                  ir_builder)
+from .te.tensor_intrin import build_config, decl_tensor_intrin  # noqa: F401
 
 #: TVM's ``TVMError``: every error tecomp raises on purpose derives from it.
 TVMError = TecompError

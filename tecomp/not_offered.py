@@ -1,6 +1,6 @@
 """Classic TVM API parts tecomp does not offer, and the error that says so.
 
-Reaching for one (``tvm.te.scan``, ``tvm.tir.decl_buffer``, ``tvm.contrib.cblas.matmul``)
+Reaching for one (``tvm.te.scan``, ``tvm.te.hybrid``, ``tvm.contrib.cblas.matmul``)
 raises :class:`NotOffered`, a :class:`~tecomp.errors.TecompError` and an
 ``AttributeError`` (so ``hasattr`` answers False), naming the part and why it is
 missing. The README's table of classic API parts lists the same."""
@@ -11,17 +11,16 @@ from .errors import NotOffered  # noqa: F401 (defined with every error class)
 _SCAN = "te.scan (recurrences over a time axis) is not implemented"
 _EXTERN = ("te.extern and packed calls (call_packed, register_func) are not implemented: "
            "no opaque external stages or Python callbacks inside kernels")
-_BUFFER = ("explicit buffers (decl_buffer, binds=, build_config(offset_factor=)) are not "
-           "implemented: every tensor gets a compact row-major buffer")
-_TENSORIZE = ("tensorize (decl_tensor_intrin, foreign micro-kernels) is not implemented")
+_BUFFER = ("lower/build(binds=) is not implemented: every tensor gets a compact row-major "
+           "buffer (declared buffers serve tensor intrinsics only)")
 
 #: name -> why it is missing
 WHY = {
     "scan": _SCAN, "scan_placeholder": _SCAN,
     "extern": _EXTERN, "call_packed": _EXTERN, "register_func": _EXTERN,
-    "decl_buffer": _BUFFER, "build_config": _BUFFER, "Buffer": _BUFFER,
-    "decl_tensor_intrin": _TENSORIZE,
-    "ir_builder": "the low-level IR builder is not exposed; write stages with te.compute",
+    "binds": _BUFFER,
+    "allocate": "ir_builder offers emit, for_range, if_scope and get (for tensor "
+                "intrinsics); allocate, buffer_ptr and the rest are not implemented",
     "hybrid": "hybrid script is out of scope",
     "matmul": _EXTERN + " (tvm.contrib.cblas.matmul is a te.extern stage)",
 }

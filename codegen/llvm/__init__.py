@@ -38,10 +38,12 @@ def _as_list(funcs):
 def codegen_module(funcs, name="tecomp", num_threads=0):
     """``(llvmlite.ir.Module, assert_messages)`` for the lowered ``funcs``;
     ``num_threads`` (the target's ``-num-threads``, 0: OpenMP's default) sizes
-    parallel loops unless ``Module.set_num_threads`` changes it."""
+    parallel loops unless ``Module.set_num_threads`` changes it. The LLVM IR texts
+    that ``pragma(..., "import_llvm", ir)`` asks to link are ``module.llvm_imports``."""
     cg = CodeGenLLVM(name, num_threads)
     for f in _as_list(funcs):
         cg.add_function(f)
+    cg.module.llvm_imports = tuple(cg.llvm_imports)
     return cg.module, cg.assert_messages
 
 

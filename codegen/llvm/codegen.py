@@ -65,6 +65,7 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         self.num_threads = ir.GlobalVariable(self.module, T.I32, "__tecomp_num_threads")
         self.num_threads.initializer = ir.Constant(T.I32, num_threads)
         self._num_threads_fn = None
+        self.llvm_imports = []      # LLVM IR texts to link in (pragma "import_llvm")
 
     # ------------------------------------------------------------ dispatch
 
@@ -146,6 +147,8 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         self.visit(op.value)
 
     def visit_AttrStmt(self, op):
+        if op.key == "pragma_import_llvm" and op.value.value not in self.llvm_imports:
+            self.llvm_imports.append(op.value.value)
         self.visit(op.body)
 
     def visit_LetStmt(self, op):

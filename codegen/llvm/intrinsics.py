@@ -142,6 +142,18 @@ class IntrinsicMixin:
             out = self.builder.insert_element(out, self.builder.call(fn, lane), idx)
         return out
 
+    def intrin_address_of(self, op):
+        """The address of the element a ``Load`` would read (``Buffer.access_ptr``)."""
+        load = op.args[0]
+        return self.element_ptr(load.buffer, self.visit(load.index), dt.element_of(load.dtype))
+
+    def intrin_call_llvm_intrin(self, op):
+        """``tvm.tir.call_llvm_intrin(dtype, "llvm.x86....", num_signature, *args)``: a
+        call of the LLVM intrinsic of that (fully mangled) name."""
+        name, args = op.args[0].value, op.args[2:]
+        fn = self.declare(name, T.llvm_type(op.dtype), [T.llvm_type(a.dtype) for a in args])
+        return self.builder.call(fn, [self.visit(a) for a in args])
+
     def intrin_likely(self, op):
         return self.visit(op.args[0])
 

@@ -104,6 +104,23 @@ def _verify(text):
     return mod
 
 
+def _imported(text, tm):
+    """LLVM IR text to link into a kernel module (``pragma(..., "import_llvm", ir)``):
+    parsed and verified, retargeted to ``tm``, its functions given ``linkonce_odr``
+    linkage so two imports of the same micro-kernel merge."""
+    try:
+        mod = llvm.parse_assembly(text)
+        mod.verify()
+    except RuntimeError as exc:
+        raise BuildError(f"pragma 'import_llvm': the LLVM IR does not parse: {exc}") from None
+    mod.triple = tm.triple
+    mod.data_layout = str(tm.target_data)
+    for fn in mod.functions:
+        if not fn.is_declaration and fn.linkage == llvm.Linkage.external:
+            fn.linkage = llvm.Linkage.linkonce_odr
+    return mod
+
+
 def optimize(mod, tm, level):
     pto = llvm.PipelineTuningOptions(speed_level=level)
     # LLVM may vectorize only the loops codegen left without a "vectorize.enable
@@ -147,6 +164,8 @@ class CompiledModule:
         unoptimized = str(ir_module)
         _check_libgomp(uses_parallel and self.run_error is None)
         mod = _verify(unoptimized)
+        for text in getattr(ir_module, "llvm_imports", ()):
+            mod.link_in(_imported(text, tm))
         optimize(mod, tm, min(target.opt_level, 3))
         self._sources = {"ll": str(mod), "ll-unopt": unoptimized}.get
         self.engine = self.object_code = None

@@ -31,6 +31,8 @@ _FLOATS = {16: ir.HalfType(), 32: ir.FloatType(), 64: ir.DoubleType()}
 
 
 def _scalar(element, storage):
+    if element == dt.HANDLE:
+        return PTR
     if element == "bool":
         return I8 if storage else I1
     if dt.is_float(element):

@@ -6,7 +6,11 @@ from functools import lru_cache
 from ..errors import ExprError
 
 SCALAR_TYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-                "uint32", "uint64", "float16", "float32", "float64")
+                "uint32", "uint64", "float16", "float32", "float64", "handle")
+
+#: An opaque pointer (TVM's ``handle``): a buffer's address passed to a C function
+#: (``Buffer.access_ptr``); never a tensor's element type.
+HANDLE = "handle"
 
 #: The type of loop variables, index arithmetic and buffer offsets.
 INDEX = "int64"
@@ -76,6 +80,8 @@ def is_integer(dtype):
 
 def bits_of(dtype):
     base = element_of(dtype)
+    if base == HANDLE:
+        return 64
     return 1 if base == "bool" else int(base.lstrip("uintfloat"))
 
 

@@ -156,7 +156,13 @@ class IRPrinter(TextPrinter):
             target = self.name_of(target.var, target.var.name)
         elif isinstance(target, Buffer):
             target = self.name_of(target, target.name)
-        self.line(f"// attr [{target}] {s.key} = {self.expr(s.value)}")
+        elif s.key == "buffer_bind_scope":
+            decl, tensor = target
+            target = f"{decl.name} -> {self.name_of(tensor, tensor.name)}"
+        value = self.expr(s.value)
+        if s.key == "pragma_import_llvm":   # LLVM IR text: its size only
+            value = f"<LLVM IR, {len(s.value.value)} characters>"
+        self.line(f"// attr [{target}] {s.key} = {value}")
         self.stmt(s.body)
 
     def stmt_AssertStmt(self, s):

@@ -132,6 +132,17 @@ class _Checker(IRVisitor):
 
     def visit_AttrStmt(self, s):
         self.visit(s.value)
+        if s.key == "buffer_bind_scope":   # defines the declared buffer's variables
+            decl = s.node[0]
+            fields = (decl.elem_offset,) + tuple(decl.shape) + tuple(decl.strides)
+            new = {v for f in fields for v in collect(f, lambda n: isinstance(n, E.Var))}
+            new -= self.defined
+            self.defined |= new
+            try:
+                self.visit(s.body)
+            finally:
+                self.defined -= new
+            return
         if s.key == "thread_extent" and isinstance(s.node, E.IterVar):
             var = s.node.var
             if var in self.threads:     # a nested stage of the kernel binds it again

@@ -34,6 +34,10 @@ class Fuse:
 
 @dataclass(eq=False)
 class IterVarAttr:
-    """How a leaf iter var becomes a loop: its kind and a bound thread axis."""
+    """How a leaf iter var becomes a loop: its kind, a bound thread axis, the tensor
+    intrinsic that replaces it and the loops inside it (``tensorize``), and pragmas
+    that annotate its loop (``(key, value)``, e.g. ``("import_llvm", ir_text)``)."""
     kind: str = "serial"
     bind_thread: Optional[IterVar] = None
+    tensor_intrin: Optional[object] = None
+    pragmas: tuple = ()

@@ -10,6 +10,7 @@ from ..ir.expr import IterVarType
 from ..ir.op import to_bool
 from ..ir.stmt import ForKind
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
+from ..te.tensor_intrin import TensorIntrin
 from . import dataflow
 from .loop_nest import print_loop_nest
 from .relations import AttachType, Fuse, IterVarAttr, Split
@@ -214,17 +215,50 @@ class Stage:
         attr.bind_thread = thread_ivar
 
     #: Pragmas the CPU pipeline acts on; any other would be silently ignored.
-    PRAGMAS = ("unroll", "auto_unroll")
+    PRAGMAS = ("unroll", "auto_unroll", "import_llvm")
 
     def pragma(self, iv, key, value=1):
         """Attach a pragma to ``iv``'s loop: ``"unroll"`` (or TVM's
-        ``"auto_unroll"``) unrolls it, like :meth:`unroll`."""
+        ``"auto_unroll"``) unrolls it, like :meth:`unroll`; ``"import_llvm"`` links
+        the LLVM IR text ``value`` (``tvm.contrib.clang.create_llvm``'s result) into
+        the module, so that calls in the loop (a tensorized micro-kernel) reach
+        the functions it defines."""
         iv = self._check_leaf("pragma", iv)
         if key not in self.PRAGMAS:
             raise self._error("pragma", f"unknown pragma {key!r}; supported: "
                                         f"{', '.join(self.PRAGMAS)}")
         attr = self.iter_var_attrs.setdefault(iv, IterVarAttr())
+        if key == "import_llvm":
+            if not isinstance(value, str) or "define" not in value:
+                raise self._error("pragma", f"'import_llvm' on axis '{iv.var.name}' needs LLVM "
+                                            "IR text that defines functions "
+                                            "(tvm.contrib.clang.create_llvm), got "
+                                            f"{str(value)[:60]!r}")
+            attr.pragmas = attr.pragmas + ((key, value),)
+            return
         attr.kind = ForKind.UNROLLED
+
+    def tensorize(self, iv, tensor_intrin):
+        """Replace the loops from ``iv`` inward by the statements of a tensor
+        intrinsic (``te.decl_tensor_intrin``); TVM ``tensorize``. Lowering checks that
+        the intrinsic computes what those loops compute, and binds its declared
+        buffers to the regions of this stage's tensors they cover.
+
+        Before: ``for yi in [0, 16): for k in [0, 64): C[x, yo*16+yi] += A[x, k]*B[yo*16+yi, k]``;
+        after: ``gemv_update(&C[x, yo*16], &A[x, 0], &B[yo*16, 0], 16, 64, 64)``."""
+        iv = self._check_leaf("tensorize", iv)
+        if not isinstance(tensor_intrin, TensorIntrin):
+            raise self._error("tensorize", "second argument must be a tensor intrinsic "
+                                           f"(te.decl_tensor_intrin), got {tensor_intrin!r}")
+        for other, attr in self.iter_var_attrs.items():
+            if attr.tensor_intrin is not None and other is not iv:
+                raise self._error("tensorize", f"axis '{other.var.name}' is already tensorized; "
+                                               "a stage has one tensorized loop")
+        attr = self.iter_var_attrs.setdefault(iv, IterVarAttr())
+        if attr.bind_thread is not None:
+            raise self._error("tensorize", f"axis '{iv.var.name}' is bound to "
+                                           f"{attr.bind_thread.thread_tag}")
+        attr.tensor_intrin = tensor_intrin
 
     def set_store_predicate(self, predicate):
         """Store the stage's results only where ``predicate`` holds (TVM

@@ -22,6 +22,7 @@ from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_r
 from .graph import ScheduleGraph
 from .message_passing import leaf_values, pass_up_offsets, root_values
 from .relations import AttachType, Split
+from .tensorize import tensorize_nest, tensorized_leaf
 
 
 def schedule_ops(graph, ranges, param_tensors):
@@ -83,6 +84,9 @@ class _Builder:
 
     # ------------------------------------------------------------ one stage
     def stage_nest(self, stage):
+        tloc = tensorized_leaf(stage)
+        if tloc is not None:
+            return tensorize_nest(self, stage, tloc)
         ranges = self.ranges
         leaves = stage.leaf_iter_vars
         leaf_vars = leaf_values(stage)
@@ -165,7 +169,10 @@ class _Builder:
         tag = attr.bind_thread.thread_tag if attr and attr.bind_thread is not None else ""
         extent = self.ranges[iv].extent
         self.loop_owner[var] = stage.op.name
-        return S.For(var, E.const_index(0), extent, kind, body, tag)
+        loop = S.For(var, E.const_index(0), extent, kind, body, tag)
+        for key, value in reversed(attr.pragmas if attr else ()):
+            loop = S.AttrStmt(iv, f"pragma_{key}", E.StringImm(value), loop)
+        return loop
 
     def conditions(self, stage, offsets, root_values):
         """Guards: splits that may not divide, and attached stages' domain limits."""

@@ -7,8 +7,9 @@ functions, and intrinsic lowering rules, over tecomp's own IR nodes.
     B = te.compute(A.shape, lambda i: tvm.tir.call_pure_extern("float32", "expf", A[i]))
     tvm.tir.indexmod(y, bn), tvm.tir.Select(c, a, b), tvm.tir.const(1, "int32")
 
-Not offered (see the README's table): ``decl_buffer``, ``ir_builder``,
-``call_packed`` (raise :class:`tecomp.not_offered.NotOffered` naming the part).
+Declared buffers (``decl_buffer``) and ``ir_builder`` serve tensor intrinsics
+(``te.decl_tensor_intrin``). Not offered (see the README's table): ``call_packed``
+(raises :class:`tecomp.not_offered.NotOffered` naming the part).
 """
 
 from ..te.api import (abs, all, any, ceil, const, cos, erf, exp, exp2, floor,  # noqa: F401,A004
@@ -24,7 +25,10 @@ from ..transform.lower_intrinsics import CallView as Call  # noqa: F401
 from ..ir.intrin_rules import (CallEffectKind, register_intrin_lowering,  # noqa: F401
                                register_intrin_rule, register_op_attr)
 from ..not_offered import not_offered
-from .call import call_extern, call_intrin, call_pure_extern, call_pure_intrin  # noqa: F401
+from .call import (call_extern, call_intrin, call_llvm_intrin, call_llvm_pure_intrin,  # noqa: F401
+                   call_pure_extern, call_pure_intrin)
+from ..ir.decl_buffer import DeclBuffer as Buffer, decl_buffer  # noqa: F401
+from . import ir_builder  # noqa: F401
 
 #: ``tvm.tir.Select(cond, t, f)`` builds a select (both arms evaluated).
 Select = select

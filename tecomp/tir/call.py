@@ -38,3 +38,20 @@ def call_intrin(dtype, func_name, *args):
 
 
 call_pure_intrin = call_intrin
+
+
+def call_llvm_intrin(dtype, name, *args):
+    """A call of the LLVM intrinsic ``name`` (TVM's ``call_llvm_intrin``; the first of
+    ``args`` is TVM's ``num_signature``, then the operands). ``name`` is the full
+    LLVM name, mangled for overloaded intrinsics (``"llvm.fma.v8f32"``); the CPU
+    backend only."""
+    if not isinstance(name, str) or not name.startswith("llvm."):
+        raise ExprError(f"call_llvm_intrin: the intrinsic name must start with 'llvm.', "
+                        f"got {name!r}")
+    if not args:
+        raise ExprError(f"call_llvm_intrin({name}): give num_signature (e.g. 0) before the "
+                        "operands, as TVM does")
+    return E.Call(dt.canonical(dtype), "call_llvm_intrin", (E.StringImm(name),) + _args(args))
+
+
+call_llvm_pure_intrin = call_llvm_intrin

@@ -5,16 +5,25 @@
 relative to the region's minimum. Function arguments use their declared shape.
 An allocation whose size depends on enclosing loop variables gets the size's
 upper bound over those loops.
+
+A ``buffer_bind_scope`` attribute (a tensorized stage, :mod:`tecomp.schedule.tensorize`)
+binds a declared buffer to a region of a tensor: within it, the declared buffer's
+element offset, strides and symbolic shape take the region's values and its
+accesses go to the tensor's buffer. A declared constant that differs from the
+region's value is an error, or a run-time assertion when it cannot be decided
+before the call (TVM's ArgBinder).
 """
 
 from ..arith import Interval, eval_interval
 from ..arith import Analyzer
 from ..errors import LoweringError
 from ..ir import Buffer
+from ..ir import dtype as dt
+from ..ir.decl_buffer import DeclBuffer
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import IRMutator, free_vars
-from ..ir.op import add, mul, sub
+from ..ir.functor import IRMutator, free_vars, substitute
+from ..ir.op import add, cast, mul, sub
 
 
 def storage_flatten(func, tensor_buffers, storage_align=None):
@@ -38,6 +47,7 @@ class _Flattener(IRMutator):
         self.loop_ranges = {}
         self.storage_align = storage_align
         self.analyzer = Analyzer()
+        self.bound = {}   # declared buffer -> the buffer it is bound to
         for tensor, buffer in tensor_buffers.items():
             zero = E.const_index(0)
             self.entries[tensor] = _Entry(buffer, [zero] * len(buffer.shape), buffer.strides())
@@ -108,3 +118,102 @@ class _Flattener(IRMutator):
         indices = tuple(self.visit(i) for i in read.indices)
         buffer, offset = self._offset(read.tensor, indices)
         return E.Load(read.dtype, buffer, offset)
+
+    # ------------------------------------------------------------ declared buffers
+    def visit_AttrStmt(self, attr):
+        if attr.key != "buffer_bind_scope":
+            return self.generic_visit(attr)
+        decl, tensor = attr.node
+        bounds = [self.visit(x) for x in attr.value.args]
+        mins, extents = bounds[0::2], bounds[1::2]
+        entry = self.entries.get(tensor)
+        if entry is None:
+            raise LoweringError(f"tensorize: tensor '{tensor.name}' (bound to buffer "
+                                f"'{decl.name}') has no storage here")
+        binder = _Binder(self.analyzer, decl, tensor)
+        start = len(mins) - decl.ndim
+        offset = E.const_index(0)
+        for rmin, emin, stride in zip(mins, entry.mins, entry.strides):
+            offset = add(offset, mul(sub(rmin, emin), stride))
+        binder.bind(decl.elem_offset, self.analyzer.simplify(offset), "element offset")
+        if decl.offset_factor > 1:
+            binder.check(E.EQ(E.FloorMod(binder.value_of(decl.elem_offset),
+                                         E.const_index(decl.offset_factor)), E.const_index(0)),
+                         f"its element offset must be a multiple of offset_factor="
+                         f"{decl.offset_factor}")
+        for j, extent in enumerate(decl.shape):
+            binder.bind(extent, extents[start + j], f"extent of dimension {j}")
+        declared = decl.strides or decl.layout_strides()
+        for j, stride in enumerate(declared):
+            if decl.strides or not E.is_const_int(self.analyzer.simplify(decl.shape[j]), 1):
+                binder.bind(stride, entry.strides[start + j], f"stride of dimension {j}")
+        self.bound[decl] = entry.buffer
+        try:
+            body = self.visit(substitute(attr.body, binder.vmap))
+        finally:
+            del self.bound[decl]
+        return binder.wrap(body)
+
+    def _bound_buffer(self, buffer):
+        if not isinstance(buffer, DeclBuffer):
+            return buffer
+        real = self.bound.get(buffer)
+        if real is None:
+            raise LoweringError(f"buffer '{buffer.name}' (tvm.tir.decl_buffer) is accessed "
+                                "outside the tensor intrinsic that binds it")
+        return real
+
+    def visit_Load(self, load):
+        buffer = self._bound_buffer(load.buffer)
+        index = self.visit(load.index)
+        predicate = None if load.predicate is None else self.visit(load.predicate)
+        if buffer is load.buffer and index is load.index and predicate is load.predicate:
+            return load
+        return E.Load(load.dtype, buffer, index, predicate)
+
+    def visit_Store(self, store):
+        buffer = self._bound_buffer(store.buffer)
+        value, index = self.visit(store.value), self.visit(store.index)
+        predicate = None if store.predicate is None else self.visit(store.predicate)
+        return S.Store(buffer, value, index, predicate)
+
+
+class _Binder:
+    """Binds a declared buffer's fields to a region's values: a variable gets the
+    value (cast to its dtype); anything else must equal it (proved now, or asserted
+    at run time)."""
+
+    def __init__(self, analyzer, decl, tensor):
+        self.analyzer, self.decl, self.tensor = analyzer, decl, tensor
+        self.vmap = {}
+        self.asserts = []
+
+    def value_of(self, field):
+        return substitute(field, self.vmap)
+
+    def bind(self, field, value, what):
+        if isinstance(field, E.Var) and field not in self.vmap:
+            self.vmap[field] = cast(value, field.dtype) if field.dtype != value.dtype else value
+            return
+        field = self.value_of(field)
+        if field.dtype != value.dtype and dt.is_integer(field.dtype):
+            field = cast(field, value.dtype)
+        hint = (" (give decl_buffer an offset_factor= so the offset may vary)"
+                if what == "element offset" else "")
+        self.check(E.EQ(field, value), f"its {what} is declared {field} but the region's is "
+                                       f"{value}{hint}")
+
+    def check(self, condition, what):
+        condition = self.analyzer.simplify(condition)
+        if E.is_const_int(condition, 1) or (isinstance(condition, E.IntImm) and condition.value):
+            return
+        message = (f"buffer '{self.decl.name}' bound to a region of tensor '{self.tensor.name}': "
+                   f"{what}")
+        if isinstance(condition, E.IntImm):
+            raise LoweringError(f"tensorize: {message}")
+        self.asserts.append((condition, message))
+
+    def wrap(self, body):
+        for condition, message in reversed(self.asserts):
+            body = S.AssertStmt(condition, message, body)
+        return body

@@ -144,5 +144,5 @@ def test_set_scope_unknown():
 def test_unknown_pragma():
     _, _, C, s = two_stages()
     with pytest.raises(ScheduleError, match=r"pragma\(C\): unknown pragma 'parallel_launch'; "
-                                            r"supported: unroll, auto_unroll"):
+                                            r"supported: unroll, auto_unroll, import_llvm"):
         s[C].pragma(C.op.axis[1], "parallel_launch")
