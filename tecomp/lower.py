@@ -26,6 +26,7 @@ from .target import Target
 from .te.tensor import PlaceholderOp, Tensor
 from .transform.bounds_check import bounds_check
 from .transform.can_narrow_index import can_narrow_index
+from .transform.inject_virtual_thread import inject_virtual_thread
 from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
 from .transform.lower_intrinsics import lower_intrinsics
@@ -134,6 +135,8 @@ def lower_for_target(funcs, target, debug=False):
         func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
         if debug:
             func = log.run("bounds_check", bounds_check, func)
+        func = log.run("inject_virtual_thread", inject_virtual_thread, func)
+        func = log.run("simplify", simplify, func)
         func = log.run("lower_thread_binding",
                        lambda f: lower_thread_binding(f, target.max_num_threads), func)
         func = log.run("lower_thread_allreduce",

@@ -51,6 +51,7 @@ class _Checker(IRVisitor):
         self.buffers = buffers
         self.flattened = flattened
         self.threads = set()     # thread variables bound by enclosing thread_extents
+        self.thread_loops = {}   # variable -> tag of the enclosing thread_binding loops
 
     def fail(self, message):
         raise InternalError(f"{self.name}: ill-formed IR: {message}")
@@ -122,7 +123,18 @@ class _Checker(IRVisitor):
             if end.dtype != s.loop_var.dtype:
                 self.fail(f"loop '{s.loop_var.name}' ({s.loop_var.dtype}) has a {end.dtype} "
                           "bound")
-        self.scoped(s.loop_var, "a loop", lambda: self.visit(s.body))
+        if s.kind == S.ForKind.THREAD_BINDING and s.loop_var in self.defined and \
+                self.thread_loops.get(s.loop_var) == s.thread_tag:
+            # a stage inside another binds the same thread axis object (TVM's
+            # tutorials reuse one te.thread_axis): the same thread index
+            self.visit(s.body)
+            return
+        if s.kind == S.ForKind.THREAD_BINDING:
+            self.thread_loops[s.loop_var] = s.thread_tag
+        try:
+            self.scoped(s.loop_var, "a loop", lambda: self.visit(s.body))
+        finally:
+            self.thread_loops.pop(s.loop_var, None)
 
     def visit_LetStmt(self, s):
         self.visit(s.value)

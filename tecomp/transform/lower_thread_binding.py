@@ -12,8 +12,9 @@ one kernel every loop bound to the same tag (several stages may bind
       thread_binding (tx, 0, 64) // threadIdx.x {   // attr [threadIdx.x] thread_extent = 64
         C[bx*64 + tx] = ...                     ->  C[blockIdx.x*64 + threadIdx.x] = ...
 
-``vthread`` loops become unrolled serial loops (each thread runs the virtual
-threads one after another). Errors (:class:`~tecomp.errors.LoweringError`): one
+``vthread`` loops are interleaved before this pass
+(:mod:`tecomp.transform.inject_virtual_thread`); any met here become unrolled
+serial loops (each thread runs the virtual threads one after another). Errors (:class:`~tecomp.errors.LoweringError`): one
 tag bound with two different extents in a kernel, a ``threadIdx`` extent that is
 not a constant, more threads per block than ``max_threads``. TVM's equivalent is
 the thread-extent part of ``ScheduleOps`` plus ``VerifyGPUCode``'s thread checks.

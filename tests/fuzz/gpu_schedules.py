@@ -11,8 +11,10 @@ What a schedule draws, stage by stage (consumers first):
 * a non-output elementwise stage: ``compute_inline``, ``compute_at`` its single
   reader's thread loop (per-thread ``local`` storage), or its own kernel;
 * a kernel: the data axes (optionally fused) split by a thread count, the outer
-  part bound to ``blockIdx.x`` (optionally split again with an inner ``vthread``),
-  the inner to ``threadIdx.x``;
+  part bound to ``blockIdx.x`` (optionally split again with an inner ``vthread``:
+  interleaved virtual threads with per-thread copies of the local stages inside),
+  the inner to ``threadIdx.x``; a serial reduction may bind the outer part of
+  its split reduce axis to ``vthread`` (run serially: they share the element);
 * a reduction: serial, its reduce axis split with the inner part bound to
   ``threadIdx.y`` (a cross-thread reduction), or ``rfactor`` of that inner part
   with ``s[T].op.reduce_axis[0]`` bound and the factored stage computed at it
@@ -87,6 +89,11 @@ def _kernel(rec, s, st, choose):
         rec.run(f"s[{name}].bind({name}_vt, te.thread_axis('vthread'))")
     rec.run(f"s[{name}].bind({name}_bx, te.thread_axis('blockIdx.x'))")
     rec.run(f"s[{name}].bind({name}_tx, te.thread_axis('threadIdx.x'))")
+    if not cross and _is_reduction(st) and choose(0, 3) == 0:
+        # virtual threads over a split reduce axis (they accumulate into one element)
+        rec.run(f"{name}_kv, {name}_kr = s[{name}].split(s[{name}].op.reduce_axis[0], "
+                f"nparts={choose(2, 3)})")
+        rec.run(f"s[{name}].bind({name}_kv, te.thread_axis('vthread'))")
     if cross == 2:
         rec.run(f"s[{name}_rf].compute_at(s[{name}], {name}_ty)")
     if not cross and choose(0, 2) == 0:

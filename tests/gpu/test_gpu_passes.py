@@ -32,7 +32,7 @@ def test_lower_thread_binding_returns_same_func_without_bindings():
     assert lower_thread_binding(func) is func
 
 
-def test_vthread_becomes_an_unrolled_loop():
+def test_vthread_left_for_lower_thread_binding_becomes_an_unrolled_loop():
     A = te.placeholder((64,), name="A")
     C = te.compute((64,), lambda i: A[i] + 1.0, name="C")
     s = te.create_schedule(C.op)
