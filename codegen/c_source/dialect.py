@@ -31,6 +31,31 @@ class Dialect:
     #: the all-reduce's warp shuffles (used where Target.thread_warp_size > 1)
     shuffles = {"tvm_warp_shuffle": "__shfl_sync", "tvm_warp_shuffle_down": "__shfl_down_sync"}
 
+    #: element dtype -> lane counts a contiguous vector load/store is one access for
+    vector_lanes = {}
+    #: whether a vector access needs an address aligned to its size (a pointer cast)
+    vector_needs_alignment = True
+
+    def vector_type(self, dtype, lanes):
+        """The C vector type of ``lanes`` elements of ``dtype`` (``float4``)."""
+        return f"{self.types[dtype]}{lanes}"
+
+    def lane_field(self, k):
+        """The member that is lane ``k`` of a vector value."""
+        raise NotImplementedError
+
+    def vector_load(self, dtype, lanes, pointer):
+        """An expression loading ``lanes`` elements at ``pointer``."""
+        raise NotImplementedError
+
+    def vector_store(self, dtype, lanes, pointer, values):
+        """A statement storing the lane expressions ``values`` at ``pointer``."""
+        raise NotImplementedError
+
+    def aligned(self, declaration, nbytes):
+        """An array declaration aligned to ``nbytes``."""
+        raise NotImplementedError
+
     def type_name(self, dtype):
         if dt.lanes_of(dtype) != 1:
             raise BuildError(f"{self.name}: vector type {dtype} reached the printer; vector "

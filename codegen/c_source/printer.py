@@ -5,7 +5,15 @@ Binary expressions are fully parenthesized. Integer ``//`` and ``%`` (floor
 semantics) call small helper functions emitted before the kernels; truncating
 division is C's own ``/``. Thread-index variables print as the dialect's builtin
 cast to the index type. Vector statements (``Ramp``/``Broadcast`` from a
-vectorized loop) are printed lane by lane.
+vectorized loop) are printed lane by lane, except their memory accesses: a load
+or store of consecutive elements (a ``Ramp`` of stride 1) whose element type and
+lane count the dialect has a vector type for is one vector access (CUDA
+``*(float4*)p``, OpenCL ``vload4``/``vstore4``). CUDA needs the address aligned to
+the vector's size: the access is a vector one only where the offset is provably a
+multiple of the lanes (device allocations are aligned; a shared or local array
+with vector accesses is declared ``__align__``), else it is printed lane by lane.
+A vector load under a condition (``select``, ``if_then_else``, a predicate) stays
+lane by lane, so that an out-of-bounds lane is never read.
 
 Integer widths are the IR's, whatever C's promotions do: every arithmetic result
 of a narrow integer type (8 and 16 bits) is cast back to that type, so it wraps as
@@ -125,6 +133,11 @@ class CSourcePrinter(TextPrinter):
         self.lines, self.indent = [], 1
         func = kernel.func
         written = {s.buffer for s in collect(func.body, lambda n: isinstance(n, S.Store))}
+        self.vector_buffers = {}    # buffer -> bytes of its widest vector access
+        for n in collect(func.body, lambda n: isinstance(n, (S.Store, E.Load))):
+            if isinstance(n.index, E.Ramp):
+                size = n.index.lanes * dt.bits_of(n.buffer.dtype) // 8
+                self.vector_buffers[n.buffer] = max(size, self.vector_buffers.get(n.buffer, 0))
         params = []
         for p in func.params:
             if isinstance(p, Buffer):
@@ -202,22 +215,78 @@ class CSourcePrinter(TextPrinter):
             raise BuildError(f"{self.d.name}: global buffer '{b.name}' allocated inside a "
                              "kernel; use scope 'shared' or 'local'")
         self.dtypes.add(b.dtype)
-        self.line(f"{qual}{self.d.storage_type(b.dtype)} {self.name_of(b, b.name)}"
-                  f"[{max(s.extent.value, 1)}];")
+        decl = (f"{qual}{self.d.storage_type(b.dtype)} {self.name_of(b, b.name)}"
+                f"[{max(s.extent.value, 1)}];")
+        nbytes = self.vector_buffers.get(b, 0)
+        if self.d.vector_needs_alignment and nbytes > 1 and nbytes & (nbytes - 1) == 0:
+            decl = self.d.aligned(decl, nbytes)
+        self.line(decl)
         self.stmt(s.body)
 
     def stmt_Store(self, s):
         lanes = dt.lanes_of(s.value.dtype)
         if lanes > 1 or dt.lanes_of(s.index.dtype) > 1:
+            loaded = self.vector_loads(s.value)
+            if s.predicate is None and self.vector_access(s.buffer, s.index):
+                values = [self.value(lane(s.value, k, loaded)) for k in range(lanes)]
+                self.line(self.d.vector_store(s.buffer.dtype, lanes, self.pointer(s.buffer, s.index),
+                                              values))
+                return
             for k in range(max(lanes, dt.lanes_of(s.index.dtype))):
                 pred = None if s.predicate is None else lane(s.predicate, k)
-                self.stmt_Store(S.Store(s.buffer, lane(s.value, k), lane(s.index, k), pred))
+                self.stmt_Store(S.Store(s.buffer, lane(s.value, k, loaded), lane(s.index, k), pred))
             return
         target = f"{self.name_of(s.buffer, s.buffer.name)}[{self.index(s.index)}]"
         text = f"{target} = {self.value(s.value)};"
         if s.predicate is not None:
             text = f"if ({self.value(s.predicate)}) {text}"
         self.line(text)
+
+    def vector_access(self, buffer, index):
+        """Whether ``buffer[index]`` (a vector index) is one vector access here."""
+        if not isinstance(index, E.Ramp) or not E.is_const_int(index.stride, 1) or \
+                index.lanes not in self.d.vector_lanes.get(buffer.dtype, ()):
+            return False
+        if not self.d.vector_needs_alignment:
+            return True
+        base = index.base
+        lanes = E.IntImm(base.dtype, index.lanes)
+        return self.analyzer.can_prove(E.EQ(E.FloorMod(base, lanes), E.IntImm(base.dtype, 0)))
+
+    def pointer(self, buffer, index):
+        return f"({self.name_of(buffer, buffer.name)} + {self.index(index.base)})"
+
+    def vector_loads(self, value):
+        """Declares each unconditional vector load in ``value`` that is one access
+        as a vector variable; returns ``{id(load): [lane variables]}`` for :func:`lane`."""
+        loaded = {}
+        pending = [value]
+        while pending:
+            e = pending.pop()
+            if isinstance(e, (E.Select, E.Let)) or (isinstance(e, E.Call) and e.op == "if_then_else"):
+                continue
+            if isinstance(e, E.Load) and e.predicate is None and id(e) not in loaded and \
+                    dt.lanes_of(e.dtype) > 1 and self.vector_access(e.buffer, e.index):
+                lanes = e.index.lanes
+                var = E.Var("v", dt.element_of(e.dtype))
+                name = self.name_of(var, "v")
+                self.line(f"{self.d.vector_type(e.buffer.dtype, lanes)} {name} = "
+                          f"{self.d.vector_load(e.buffer.dtype, lanes, self.pointer(e.buffer, e.index))};")
+                fields = []
+                for k in range(lanes):
+                    field = E.Var(f"{name}_{k}", dt.element_of(e.dtype))
+                    self.names[field] = f"{name}{self.d.lane_field(k)}"
+                    fields.append(field)
+                loaded[id(e)] = fields
+                continue
+            if isinstance(e, E.PrimExpr):
+                for f in ("a", "b", "value", "args"):
+                    child = getattr(e, f, None)
+                    if isinstance(child, tuple):
+                        pending.extend(c for c in child if isinstance(c, E.PrimExpr))
+                    elif isinstance(child, E.PrimExpr):
+                        pending.append(child)
+        return loaded
 
     def stmt_IfThenElse(self, s):
         self.block(f"if ({self.expr(s.condition)})", s.then_case)
@@ -406,28 +475,32 @@ class CSourcePrinter(TextPrinter):
         return name
 
 
-def lane(e, k):
-    """Lane ``k`` of the vector expression ``e`` as a scalar expression."""
+def lane(e, k, loaded=None):
+    """Lane ``k`` of the vector expression ``e`` as a scalar expression (``loaded``:
+    the lane variables of vector loads already declared, by ``id`` of the load)."""
     if dt.lanes_of(e.dtype) == 1:
         return e
+    if loaded and id(e) in loaded:
+        return loaded[id(e)][k]
     kind = type(e).__name__
     if kind == "Ramp":
         return E.Add(e.base, E.Mul(e.stride, E.IntImm(e.stride.dtype, k))) if k else e.base
     if kind == "Broadcast":
         return e.value
     if kind == "Load":
-        pred = None if e.predicate is None else lane(e.predicate, k)
-        return E.Load(dt.element_of(e.dtype), e.buffer, lane(e.index, k), pred)
+        pred = None if e.predicate is None else lane(e.predicate, k, loaded)
+        return E.Load(dt.element_of(e.dtype), e.buffer, lane(e.index, k, loaded), pred)
     if isinstance(e, E.BinaryOp):
-        return type(e)(lane(e.a, k), lane(e.b, k))
+        return type(e)(lane(e.a, k, loaded), lane(e.b, k, loaded))
     if kind == "Cast":
-        return E.Cast(dt.element_of(e.dtype), lane(e.value, k))
+        return E.Cast(dt.element_of(e.dtype), lane(e.value, k, loaded))
     if kind == "Not":
-        return E.Not(lane(e.a, k))
+        return E.Not(lane(e.a, k, loaded))
     if kind == "Select":
-        return E.Select(lane(e.condition, k), lane(e.true_value, k), lane(e.false_value, k))
+        return E.Select(lane(e.condition, k, loaded), lane(e.true_value, k, loaded),
+                        lane(e.false_value, k, loaded))
     if kind == "Call":
-        return E.Call(dt.element_of(e.dtype), e.op, tuple(lane(a, k) for a in e.args))
+        return E.Call(dt.element_of(e.dtype), e.op, tuple(lane(a, k, loaded) for a in e.args))
     if kind == "Let":
         return lane(substitute(e.body, {e.var: e.value}), k)
     raise BuildError(f"cannot print lane {k} of the vector expression `{e}`")

@@ -36,6 +36,27 @@ class CUDADialect(Dialect):
     function_qualifier = "__device__ __forceinline__"   # helper functions
     unroll_pragma = "#pragma unroll"
 
+    vector_lanes = {"float32": (2, 4), "int32": (2, 4), "uint32": (2, 4), "float64": (2,),
+                    "int64": (2,)}
+    vector_needs_alignment = True
+
+    def vector_type(self, dtype, lanes):
+        return {"int64": "longlong", "uint32": "uint"}.get(dtype, self.types[dtype]) + str(lanes)
+
+    def lane_field(self, k):
+        return "." + "xyzw"[k]
+
+    def vector_load(self, dtype, lanes, pointer):
+        return f"(*(({self.vector_type(dtype, lanes)}*)({pointer})))"
+
+    def vector_store(self, dtype, lanes, pointer, values):
+        vt = self.vector_type(dtype, lanes)
+        return f"*(({vt}*)({pointer})) = make_{vt}({', '.join(values)});"
+
+    def aligned(self, declaration, nbytes):
+        return declaration.replace(" ", f" __align__({nbytes}) ", 1) if \
+            declaration.startswith("__shared__") else f"__align__({nbytes}) {declaration}"
+
     def launch_bounds(self, kernel):
         """Text between the kernel prefix and its name, given the kernel."""
         return f"__launch_bounds__({kernel.threads_per_block()}) "

@@ -31,6 +31,21 @@ class OpenCLDialect(Dialect):
     unroll_pragma = "#pragma unroll"
     shuffles = {}               # sub-group shuffles are optional in OpenCL: shared memory
 
+    vector_lanes = {d: (2, 4, 8, 16) for d in ("float32", "int32", "uint32", "float64", "int64")}
+    vector_needs_alignment = False      # vloadn/vstoren need element alignment only
+
+    def lane_field(self, k):
+        return f".s{k:x}"
+
+    def vector_load(self, dtype, lanes, pointer):
+        return f"vload{lanes}(0, {pointer})"
+
+    def vector_store(self, dtype, lanes, pointer, values):
+        return f"vstore{lanes}(({self.vector_type(dtype, lanes)})({', '.join(values)}), 0, {pointer});"
+
+    def aligned(self, declaration, nbytes):
+        return declaration
+
     def launch_bounds(self, kernel):
         x, y, z = (e.value for e in kernel.block)
         return f"__attribute__((reqd_work_group_size({x}, {y}, {z}))) "

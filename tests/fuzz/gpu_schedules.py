@@ -15,6 +15,8 @@ What a schedule draws, stage by stage (consumers first):
   interleaved virtual threads with per-thread copies of the local stages inside),
   the inner to ``threadIdx.x``; a serial reduction may bind the outer part of
   its split reduce axis to ``vthread`` (run serially: they share the element);
+  an elementwise kernel may first split off 2 or 4 consecutive elements per
+  thread and vectorize them (vector loads and stores);
 * a reduction: serial, its reduce axis split with the inner part bound to
   ``threadIdx.y`` (a cross-thread reduction), or ``rfactor`` of that inner part
   with ``s[T].op.reduce_axis[0]`` bound and the factored stage computed at it
@@ -83,12 +85,17 @@ def _kernel(rec, s, st, choose):
         rec.run(f"{name}_f = s[{name}].fuse(*{axes})")
     else:
         rec.run(f"{name}_f = {axes}[0]")
+    vector = not _is_reduction(st) and choose(0, 3) == 0
+    if vector:      # each thread's consecutive elements as one vector (float2/float4)
+        rec.run(f"{name}_f, {name}_vi = s[{name}].split({name}_f, factor={(2, 4)[choose(0, 1)]})")
     rec.run(f"{name}_bx, {name}_tx = s[{name}].split({name}_f, factor={threads})")
     if choose(0, 3) == 0:
         rec.run(f"{name}_bx, {name}_vt = s[{name}].split({name}_bx, factor={choose(2, 3)})")
         rec.run(f"s[{name}].bind({name}_vt, te.thread_axis('vthread'))")
     rec.run(f"s[{name}].bind({name}_bx, te.thread_axis('blockIdx.x'))")
     rec.run(f"s[{name}].bind({name}_tx, te.thread_axis('threadIdx.x'))")
+    if vector:
+        rec.run(f"s[{name}].vectorize({name}_vi)")
     if not cross and _is_reduction(st) and choose(0, 3) == 0:
         # virtual threads over a split reduce axis (they accumulate into one element)
         rec.run(f"{name}_kv, {name}_kr = s[{name}].split(s[{name}].op.reduce_axis[0], "
