@@ -38,6 +38,25 @@ def median_seconds(fn, repeat, min_sample=0.05):
     return float(np.median(times))
 
 
+def interleaved_seconds(fns, rounds, min_sample=0.05):
+    """Median seconds per call of each of ``fns`` (a list of callables), timed in
+    ``rounds`` round-robin samples, so drift of a shared machine hits them alike."""
+    numbers = []
+    for fn in fns:
+        fn()
+        start = time.perf_counter()
+        fn()
+        numbers.append(max(1, int(min_sample / max(time.perf_counter() - start, 1e-9))))
+    times = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, number, samples in zip(fns, numbers, times):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples.append((time.perf_counter() - start) / number)
+    return [float(np.median(t)) for t in times]
+
+
 def report(rows, unit):
     """rows: (name, value, reference value or None); higher is better."""
     print(f"{'case':<40} {unit:>10} {'vs numpy':>9}")

@@ -14,7 +14,8 @@ they pick (the first on a tie); ``select``/``if_then_else`` to the arm taken, an
 read may lie out of bounds); ``floor``/``ceil``/``trunc``/``round``, comparisons,
 and integer values stop the adjoint (their derivative is zero almost everywhere);
 float casts pass it through. ``abs`` has derivative ``sign(x)`` (+1 at 0).
-An intrinsic without a rule is refused, naming it.
+A libm function called by name (``call_pure_extern``) has its intrinsic's rule.
+An intrinsic or external function without a rule is refused, naming it.
 """
 
 import math
@@ -202,9 +203,30 @@ class _Backprop(Dispatcher):
             self.push(e.args[0], mul(adj, _UNARY[e.op](e.args[0])))
         elif e.op in _ZERO:
             return
+        elif e.op == "call_extern":
+            self._extern(e, adj)
         else:
             raise ExprError(f"te.gradient: no derivative rule for the intrinsic '{e.op}' in "
                             f"`{e}`")
+
+    def _extern(self, e, adj):
+        """A C math function called by name (``call_pure_extern("float32", "expf", x)``):
+        libm's one-argument functions (``f`` suffix for float) have the intrinsics' rules."""
+        name = e.args[0].value
+        args = e.args[1:]
+        base = name[:-1] if name.endswith("f") and name[:-1] in _LIBM else name
+        if base not in _LIBM or len(args) != 1:
+            raise ExprError(f"te.gradient: no derivative rule for the external function "
+                            f"'{name}' in `{e}` (known: the libm functions "
+                            f"{', '.join(sorted(_LIBM))} of one argument)")
+        if base in _ZERO:
+            return
+        self.push(args[0], mul(adj, _UNARY[base](args[0])))
+
+
+#: The libm functions (by their double names) whose derivatives are known.
+_LIBM = ("exp", "exp2", "log", "log2", "log10", "sqrt", "sin", "cos", "tanh", "fabs", "erf",
+         "floor", "ceil", "trunc", "round", "nearbyint")
 
 
 def _children(e):
@@ -212,8 +234,9 @@ def _children(e):
     Let's body: those are walked on their own, see ``_Backprop._inner``)."""
     if not dt.is_float(e.dtype) or isinstance(e, (E.TensorRead, E.Let)):
         return ()
-    if isinstance(e, E.Call):
-        return () if e.op == "if_then_else" else tuple(e.args)
+    if isinstance(e, E.Call):   # (an external call's first argument is its name)
+        return () if e.op == "if_then_else" else \
+            tuple(a for a in e.args if not isinstance(a, E.StringImm))
     if isinstance(e, E.Select):
         return (e.true_value, e.false_value)
     if isinstance(e, E.Cast):

@@ -183,7 +183,7 @@ class _Gradient:
         else:
             source, raxes, weight, conds = body, [], None, []
         domain = axes + raxes
-        for read, partial in _through_pads(partial_derivatives(source), self.inputs):
+        for read, partial in _through_copies(partial_derivatives(source), self.inputs):
             x = read.tensor
             if x.op not in self.needed or not dt.is_float(x.dtype):
                 continue
@@ -361,14 +361,26 @@ class _Gradient:
                                name)
 
 
-def _through_pads(pairs, inputs):
-    """Reads of a padding stage (tag ``pad``) replaced by reads of what it pads: the
-    adjoint skips the padded copy (its guard becomes a condition), so a convolution's
-    data gradient is computed at the input's own size."""
+#: Tags of the copies topi makes of an operand (a zero-padded input, a transposed
+#: matmul operand) that the adjoint reads through.
+COPY_TAGS = ("pad", "matmul_pack")
+
+
+def _through_copies(pairs, inputs):
+    """Reads of a copy topi made of an operand (tags :data:`COPY_TAGS`) replaced by
+    reads of the operand itself: the adjoint skips the copy. A padding's guard becomes
+    a condition, so a convolution's data gradient is computed at the input's own
+    size; a transposed matmul operand is read in place, so the gradients of
+    ``dense`` are products of the operands as they are, with no transposing copy
+    back and forth (``X.grad = head @ W``, ``W.grad = head.T @ X``): the transposed
+    copies the partial derivatives read are read in place too (a padded copy they
+    read is kept: a convolution's weight gradient reads it as the forward does)."""
     out = []
+    in_place = _ReadPacksInPlace(inputs)
     for read, partial in pairs:
+        partial = in_place.visit(partial)
         op = read.tensor.op
-        if getattr(op, "tag", "") != "pad" or read.tensor in inputs or \
+        if getattr(op, "tag", "") not in COPY_TAGS or read.tensor in inputs or \
                 isinstance(op.body[read.tensor.value_index], E.Reduce):
             out.append((read, partial))
             continue
@@ -376,6 +388,21 @@ def _through_pads(pairs, inputs):
         for inner, d in partial_derivatives(op.body[read.tensor.value_index]):
             out.append((substitute(inner, mapping), mul(partial, substitute(d, mapping))))
     return out
+
+
+class _ReadPacksInPlace(IRMutator):
+    """Reads of a transposed matmul operand (tag ``matmul_pack``) as reads of the operand."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+
+    def visit_TensorRead(self, e):
+        op = e.tensor.op
+        if getattr(op, "tag", "") != "matmul_pack" or e.tensor in self.inputs:
+            return self.generic_visit(e)
+        indices = [self.visit(i) for i in e.indices]
+        body = op.body[e.tensor.value_index]
+        return self.visit(substitute(body, {iv.var: i for iv, i in zip(op.axis, indices)}))
 
 
 def _hoist_guards(value):

@@ -11,8 +11,9 @@ stage in the form topi builds the operator, with its tag, so
   bounds", on a sum whose value is that read times something, are dropped and
   ``T`` is read through a zero-padded stage (tagged ``pad``);
 * **matmul**: ``C[i, j] = sum_r A[i|r, r|i] * B[r|j, j|r]`` becomes a ``matmul``
-  stage, a transposed right operand packed first (``matmul_pack``), as
-  ``topi.matmul`` does;
+  stage ``C = A' @ B'``, a transposed operand packed first (``matmul_pack``: ``A``
+  to ``[i, r]``, ``B`` to ``[r, j]``), as ``topi.matmul`` packs its right operand:
+  the register-tiled GEMM then reads rows of both, never a column;
 * **conv2d**: a 4-D output reduced over 3 axes, reading a 4-D tensor whose last
   index moves with the last output axis at unit stride, is tagged ``conv2d_nchw``.
 
@@ -167,14 +168,13 @@ def _as_matmul(shape, jvars, free, value, name):
         src = right
         right = api.compute((free[0].dom.extent, shape[1]), lambda kk, j: src[j, kk],
                             name=f"{name}.pack", tag="matmul_pack")
+    if left_t:                          # left read as [r, i]: pack it to [i, r]
+        src_l = left
+        left = api.compute((shape[0], free[0].dom.extent), lambda i, kk: src_l[kk, i],
+                           name=f"{name}.pack_a", tag="matmul_pack")
     k = api.reduce_axis(free[0].dom, name="k")
-    if left_t:
-        def body(i, j):
-            return api.sum(left[k, i] * right[k, j], axis=k)
-    else:
-        def body(i, j):
-            return api.sum(left[i, k] * right[k, j], axis=k)
-    return api.compute(tuple(shape), body, name=name, tag="matmul")
+    return api.compute(tuple(shape), lambda i, j: api.sum(left[i, k] * right[k, j], axis=k),
+                       name=name, tag="matmul")
 
 
 def _is_conv(shape, jvars, free, value):

@@ -15,7 +15,7 @@ def shape_of(t):
 
 
 def check_grad(out, inputs, args=(), data_range=(-2.0, 2.0), seed=0, head=True, schedule=None,
-               desired=None):
+               desired=None, rtol=1e-5):
     """Build ``out`` and ``te.gradient(out, inputs)`` (head = ones), run on random data,
     compare with central differences of ``sum(out)`` (or with ``desired``)."""
     rng = np.random.default_rng(seed)
@@ -31,7 +31,7 @@ def check_grad(out, inputs, args=(), data_range=(-2.0, 2.0), seed=0, head=True, 
     g(*results, *values)
     if desired is not None:
         for r, d in zip(results, desired):
-            np.testing.assert_allclose(r, d, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(r, d, rtol=rtol, atol=1e-6)
         return grads, results
 
     def forward(*vals):

@@ -38,6 +38,29 @@ def test_unary_math(name):
     check_grad(B, [A], data_range=data_range)
 
 
+@pytest.mark.parametrize("name,dtype", [("exp", F64), ("expf", "float32"), ("sqrt", F64),
+                                        ("floor", F64)])
+def test_libm_function_called_by_name(name, dtype):
+    A = ph((N, N), "A", dtype)
+    B = te.compute((N, N), lambda i, j: te.tir.call_pure_extern(dtype, name, A[i, j] * A[j, i])
+                   + A[i, j], name="B")
+    a = np.random.default_rng(3).uniform(0.5, 2.0, (N, N)).astype(dtype).astype(F64)
+    derivative = {"exp": np.exp, "expf": np.exp, "sqrt": lambda x: 0.5 / np.sqrt(x),
+                  "floor": lambda x: 0.0 * x}[name](a * a.T)
+    # d/dA[p, q] of sum(f(A[i, j] * A[j, i]) + A[i, j]): 1 + 2 A[q, p] f'(A[p, q] A[q, p])
+    desired = 1.0 + 2.0 * a.T * derivative
+    check_grad(B, [A], data_range=(0.5, 2.0), seed=3, desired=[desired.astype(dtype)],
+               rtol=1e-5 if dtype == F64 else 1e-4)
+
+
+def test_unknown_external_function_is_refused_by_name():
+    A = ph((N,), "A")
+    B = te.compute((N,), lambda i: te.tir.call_pure_extern(F64, "my_kernel", A[i]), name="B")
+    with pytest.raises(te.TecompError, match="no derivative rule for the external function "
+                                             "'my_kernel'.*known: the libm functions"):
+        te.gradient(B, [A], head=B)
+
+
 @pytest.mark.parametrize("fn", [te.floor, te.ceil, te.trunc, te.round])
 def test_rounding_has_zero_gradient(fn):
     A = ph((N, N), "A")

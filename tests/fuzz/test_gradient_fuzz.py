@@ -46,3 +46,13 @@ def test_gradient_guarded_arg_extreme_read():
     T1 = te.compute((m,), lambda i0: te.max(te.select(i0 < 2, te.power(te.abs((B[i0, k1]).astype("float64")) + 1, 0.5), (A[te.min(te.max(i0 + 2, 0), m - 1), k1]).astype("float64")), axis=k1), name="T1")
     """,
         "schedule": "", "sizes": {'m': 9}, "outputs": ['T1'], "seed": 31647})
+
+
+def test_gradient_of_a_libm_function_called_by_name():
+    # The fuzzer's call_pure_extern("expf"): its name argument was walked as an operand.
+    check_gradient_case({
+        "program": """\
+    A = te.placeholder((3,), dtype="float64", name="A")
+    T3 = te.compute((3,), lambda i0: (A[i0] + te.tir.call_pure_extern("float64", "exp", te.tanh(A[i0]))), name="T3")
+    """,
+        "schedule": "", "sizes": {}, "outputs": ['T3'], "seed": 0})
