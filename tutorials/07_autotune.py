@@ -24,7 +24,6 @@ import functools
 import importlib.util
 import os
 import pathlib
-import statistics
 import tempfile
 import time
 
@@ -32,6 +31,7 @@ import numpy as np
 
 import tecomp as te
 from tecomp import autotvm, topi
+from tecomp.testing import interleaved, set_blas_threads
 
 
 def current_target():
@@ -63,44 +63,30 @@ def conv2d_compute(batch, channels, size, filters, kernel):
 
 @autotvm.template("tutorial07/conv2d")
 def conv2d(batch, channels, size, filters, kernel):
-    """A register tile of FT output channels x NV vectors of output columns,
-    accumulated over the whole reduction; the padded input rows of one output
-    row are computed at that row. The knobs: FT, the vector width, NV, and
-    whether the input channels loop outside or inside the kernel window."""
+    """topi's register tile of the convolution (``conv2d_register_tile``: FT output
+    channels x NV vectors of V output columns accumulated over the whole
+    reduction, the padded input rows computed at each output row) with its sizes
+    left open. The knobs: the output columns split into [rest, NV, V] (V from the
+    target's vector width down to half of it), the output channels into [rest, FT],
+    the order of the reduction loops, and whether the kernel columns are unrolled.
+    topi's default schedule picks one point of this space from the target alone."""
     cfg = autotvm.get_config()
-    lanes = current_target().vector_lanes("float32")
+    fit = topi.generic.CpuFit(current_target())
     data, weight, out = conv2d_compute(batch, channels, size, filters, kernel)
-    width = size
-    # vectors as wide as the target's, or the widest that divide a row (14 of 56 lanes)
-    cfg.define_knob("vector", [v for v in range(lanes, 3, -1) if width % v == 0][:2] or [width])
-    cfg.define_knob("nvec", [1, 2, 4, 7])
-    cfg.define_knob("ftile", [f for f in (1, 2, 4, 8, 16) if filters % f == 0])
-    cfg.define_knob("channels_outside", [True, False])
-    vector, nvec, ftile = cfg["vector"].val, cfg["nvec"].val, cfg["ftile"].val
-    if (width // vector) % nvec:
-        cfg.raise_error(f"{nvec} vectors of {vector} do not tile a row of {width}")
-
+    _, f, _, x = out.op.axis
+    cfg.define_split("tile_x", x, num_outputs=3,
+                     filter=lambda e: fit.lanes // 2 <= e.size[-1] <= fit.lanes and e.size[1] <= 8)
+    cfg.define_split("tile_f", f, num_outputs=2, filter=lambda e: e.size[-1] <= fit.accumulators)
+    cfg.define_knob("window", ["rc,ry,rx", "ry,rx,rc"])
+    cfg.define_knob("unroll_kw", [False, True])
+    _, nvec, vector = cfg["tile_x"].size
+    ftile = cfg["tile_f"].size[-1]
+    if nvec * ftile > fit.accumulators:
+        cfg.raise_error(f"{ftile} x {nvec} accumulators exceed the target's {fit.accumulators}")
     s = te.create_schedule(out.op)
-    pad = out.op.input_tensors[0].op
-    cache = s.cache_write(out, "local")
-    n, f, y, x = s[out].op.axis
-    fo, fi = s[out].split(f, factor=ftile)
-    xo, xi = s[out].split(x, factor=vector * nvec)
-    s[out].reorder(n, y, fo, xo, fi, xi)
-    _, xv = s[out].split(xi, factor=vector)
-    s[out].vectorize(xv)
-    s[cache].compute_at(s[out], xo)
-    cn, cf, cy, cx = s[cache].op.axis
-    rc, ry, rx = s[cache].op.reduce_axis
-    cxo, cxi = s[cache].split(cx, factor=vector)
-    window = (rc, ry, rx) if cfg["channels_outside"].val else (ry, rx, rc)
-    s[cache].reorder(cn, cy, *window, cf, cxo, cxi)
-    s[cache].unroll(cf)
-    s[cache].unroll(cxo)
-    s[cache].vectorize(cxi)
-    row = s[out].fuse(n, y)
-    s[pad].compute_at(s[out], row)
-    s[out].parallel(row)
+    topi.generic.conv2d_register_tile(
+        s, out, vector, nvec, ftile, window=cfg["window"].val.split(","),
+        pad=out.op.input_tensors[0].op, fit=fit, unroll_kw=cfg["unroll_kw"].val)
     return s, [data, weight, out]
 
 
@@ -127,18 +113,25 @@ def tune(task, trials, log, quick):
     return tuner
 
 
-def interleaved_gflops(flop, runs, rounds):
-    """GFLOP/s of each ``name: callable`` in ``runs``, timed round-robin (each round
-    runs every candidate once) so a noisy machine slows them all alike; medians."""
-    samples = {name: [] for name in runs}
-    for fn in runs.values():
-        fn()
-    for _ in range(rounds):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-    return {name: flop / statistics.median(t) / 1e9 for name, t in samples.items()}
+def compare(flop, runs, rounds, threads):
+    """GFLOP/s of each ``name: callable`` in ``runs`` (median of ``rounds`` samples),
+    with :func:`tecomp.testing.interleaved`: round-robin, so a load that comes and
+    goes slows every candidate alike, and a pause before each sample, so numpy's
+    BLAS threads (which spin for a while after each call) are asleep when a
+    tecomp kernel starts. ``threads`` is the count both sides were given."""
+    results = interleaved(runs, rounds=rounds, settle_s=0.2)
+    return {name: flop / r.median / 1e9 for name, r in results.items()}
+
+
+def same_threads(threads, modules):
+    """Give numpy's BLAS and every tecomp module the same thread count; returns a
+    line saying what each side got."""
+    blas = set_blas_threads(threads)
+    for module in modules:
+        module.set_num_threads(threads)
+    return (f"threads: {threads} for tecomp and " + (
+        f"{threads} for numpy's OpenBLAS" if blas else "numpy's BLAS at its own default"
+        " (not an OpenBLAS this tutorial can set)"))
 
 
 def im2col_conv(a, w):
@@ -175,83 +168,103 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--size", type=int, default=1024, help="GEMM size (M = N = K)")
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--only", choices=("gemm", "conv2d"), help="tune only this problem")
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "tecomp_tutorial07"),
                         help="folder for the tuning logs and images")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    size = 64 if args.quick else args.size
-    conv_shape = (1, 8, 16, 16, 3) if args.quick else (1, 64, 56, 64, 3)
     trials = 4 if args.quick else args.trials
     rounds = 3 if args.quick else 11
-    rng = np.random.default_rng(0)
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     target = current_target()
     print(f"target: {target.cpu}, {target.vector_bits}-bit vectors "
           f"({target.vector_lanes()} float32 lanes), {target.vector_registers} vector registers, "
           f"{os.cpu_count()} cores")
     rows = []
+    if args.only in (None, "gemm"):
+        rows += tune_gemm(64 if args.quick else args.size, trials, rounds, threads, args)
+    if args.only in (None, "conv2d"):
+        shape = (1, 8, 16, 16, 3) if args.quick else (1, 64, 56, 64, 3)
+        rows += tune_conv2d(shape, trials, rounds, threads, args)
+    print(f"\n{'problem':<28} {'schedule':<26} {'GFLOP/s':>8} {'x numpy':>8} {'x tuned':>8}")
+    for problem, name, g, numpy_g, tuned_g in rows:
+        print(f"{problem:<28} {name:<26} {g:8.1f} {g / numpy_g:8.2f} {g / tuned_g:8.2f}")
+    print(f"(one run; every candidate on {threads} threads; timed in {rounds} interleaved "
+          "rounds, each sample after a 0.2 s pause that lets the previous candidate's threads "
+          "sleep; medians. On a shared machine compare ratios, not absolute figures.)")
+    print(f"[ok] logs and any images in {os.path.abspath(args.out)}")
 
-    # --- GEMM --------------------------------------------------------------
-    gemm_log = os.path.join(args.out, "gemm.log")
-    if os.path.exists(gemm_log):
-        os.remove(gemm_log)
+
+def tune_gemm(size, trials, rounds, threads, args):
+    """Tune the GEMM template, then time numpy, topi's default, tutorial 02 and the
+    winner side by side; returns the table's rows."""
+    target = current_target()
+    log = fresh_log(args.out, "gemm.log")
     task = autotvm.task.create("tutorial07/gemm", args=(size, size, size), target=target)
     print(task.config_space)
-    tune(task, trials, gemm_log, args.quick)
+    tune(task, trials, log, args.quick)
+    rng = np.random.default_rng(0)
     a = rng.random((size, size), dtype="float32")
     b = rng.random((size, size), dtype="float32")
     c = np.empty((size, size), "float32")
     expected = a @ b
-    with autotvm.apply_history_best(gemm_log):
+    with autotvm.apply_history_best(log):
         tuned = te.build(*gemm(size, size, size))
-    hand = _tutorial02().micro_kernel_schedule(size, size, size)
-    handmade = te.build(*hand)
+    handmade = te.build(*_tutorial02().micro_kernel_schedule(size, size, size))
     A = te.placeholder((size, size), name="A")
     B = te.placeholder((size, size), name="B")
     default_out = topi.matmul(A, B)
     default = te.build(topi.generic.schedule_matmul(default_out), [A, B, default_out])
     for f in (tuned, handmade, default):
         check(f, (a, b, c), expected)
-    figures = interleaved_gflops(2 * size ** 3, {
+    print(same_threads(threads, (tuned, handmade, default)))
+    figures = compare(2 * size ** 3, {
         "numpy (BLAS)": lambda: np.matmul(a, b, out=c),
         "topi default schedule": lambda: default(a, b, c),
         "tutorial 02 micro-kernel": lambda: handmade(a, b, c),
-        "tuned": lambda: tuned(a, b, c)}, rounds)
-    rows += [(f"GEMM {size}^3", name, g, g / figures["numpy (BLAS)"]) for name, g in figures.items()]
-    gemm_png = plot(gemm_log, task.flop, f"GEMM {size}^3 on {target.cpu}", args.out)
+        "tuned": lambda: tuned(a, b, c)}, rounds, threads)
+    plot(log, task.flop, f"GEMM {size}^3 on {target.cpu}", args.out)
+    return [(f"GEMM {size}^3", name, g, figures["numpy (BLAS)"], figures["tuned"])
+            for name, g in figures.items()]
 
-    # --- conv2d ------------------------------------------------------------
-    conv_log = os.path.join(args.out, "conv2d.log")
-    if os.path.exists(conv_log):
-        os.remove(conv_log)
-    batch, channels, hw, filters, kernel = conv_shape
-    task = autotvm.task.create("tutorial07/conv2d", args=conv_shape, target=target)
+
+def tune_conv2d(shape, trials, rounds, threads, args):
+    """Tune the conv2d template, then time numpy's im2col + BLAS, topi's default and
+    the winner side by side; returns the table's rows."""
+    target = current_target()
+    log = fresh_log(args.out, "conv2d.log")
+    batch, channels, hw, filters, kernel = shape
+    task = autotvm.task.create("tutorial07/conv2d", args=shape, target=target)
     print(task.config_space)
-    tune(task, trials, conv_log, args.quick)
+    tune(task, trials, log, args.quick)
+    rng = np.random.default_rng(0)
     x = rng.random((batch, channels, hw, hw), dtype="float32")
     w = rng.random((filters, channels, kernel, kernel), dtype="float32")
     y = np.empty((batch, filters, hw, hw), "float32")
     expected = im2col_conv(x, w)
-    with autotvm.apply_history_best(conv_log):
-        tuned = te.build(*conv2d(*conv_shape))
-    data, weight, out = conv2d_compute(*conv_shape)
+    with autotvm.apply_history_best(log):
+        tuned = te.build(*conv2d(*shape))
+    data, weight, out = conv2d_compute(*shape)
     default = te.build(topi.generic.schedule_conv2d_nchw(out), [data, weight, out])
     for f in (tuned, default):
         check(f, (x, w, y), expected)
+    print(same_threads(threads, (tuned, default)))
     flop = 2 * batch * filters * hw * hw * channels * kernel * kernel
-    figures = interleaved_gflops(flop, {
+    figures = compare(flop, {
         "numpy (im2col + BLAS)": lambda: im2col_conv(x, w),
         "topi default schedule": lambda: default(x, w, y),
-        "tuned": lambda: tuned(x, w, y)}, rounds)
+        "tuned": lambda: tuned(x, w, y)}, rounds, threads)
     label = f"conv2d {channels}->{filters} {hw}x{hw} {kernel}x{kernel}"
-    rows += [(label, name, g, g / figures["numpy (im2col + BLAS)"]) for name, g in figures.items()]
-    conv_png = plot(conv_log, task.flop, f"{label} on {target.cpu}", args.out)
+    plot(log, task.flop, f"{label} on {target.cpu}", args.out)
+    return [(label, name, g, figures["numpy (im2col + BLAS)"], figures["tuned"])
+            for name, g in figures.items()]
 
-    print(f"\n{'problem':<28} {'schedule':<28} {'GFLOP/s':>9} {'x numpy':>8}")
-    for problem, name, g, ratio in rows:
-        print(f"{problem:<28} {name:<28} {g:9.1f} {ratio:8.2f}")
-    print("(one run, candidates timed in interleaved rounds; medians. The machine is "
-          "shared: compare ratios, not absolute figures.)")
-    print(f"[ok] logs{' and images' if gemm_png or conv_png else ''} in {os.path.abspath(args.out)}")
+
+def fresh_log(folder, name):
+    path = os.path.join(folder, name)
+    if os.path.exists(path):
+        os.remove(path)
+    return path
 
 
 @functools.lru_cache(maxsize=None)

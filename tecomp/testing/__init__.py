@@ -10,13 +10,16 @@ and honest timing for learners.
     for target, dev in tvm.testing.enabled_targets():
         ...
     print(tvm.testing.benchmark(f, a, b, c))   # median, spread, warnings if noisy
+    tvm.testing.interleaved({"numpy": ..., "tecomp": ...})   # candidates side by side
 """
 
 from .benchmark import BenchmarkResult, BenchmarkWarning, benchmark
 from .compare import assert_allclose, check_numerical_grads
+from .interleaved import interleaved, set_blas_threads
 from .targets import (device_enabled, enabled_targets, parametrize_targets, requires_cuda,
                       requires_gpu, requires_llvm, requires_opencl, uses_gpu)
 
 __all__ = ["assert_allclose", "check_numerical_grads", "device_enabled", "enabled_targets",
            "parametrize_targets", "requires_cuda", "requires_gpu", "requires_llvm",
-           "requires_opencl", "uses_gpu", "benchmark", "BenchmarkResult", "BenchmarkWarning"]
+           "requires_opencl", "uses_gpu", "benchmark", "BenchmarkResult", "BenchmarkWarning",
+           "interleaved", "set_blas_threads"]

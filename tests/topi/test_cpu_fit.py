@@ -85,3 +85,47 @@ def test_explicit_target_argument_wins_over_the_host():
     B = topi.exp(A)
     from tecomp.topi.generic.cpu import schedule_cpu
     assert max(_vector_types(schedule_cpu(B, target=SSE), [A, B])) == 4
+
+
+@pytest.mark.parametrize("spec, width, channels, tile", [
+    (AVX512, 56, 64, (14, 2, 8)),   # 14 of 16 lanes; 16 accumulators as 2 vectors x 8 channels
+    (AVX512, 14, 64, (14, 1, 16)),  # one vector per row: 16 channels
+    (AVX512, 64, 64, (16, 2, 8)),
+    (AVX2, 56, 64, (8, 1, 8)),      # 7 vectors of 8 per row: one vector x 8 channels
+    (AVX2, 28, 64, (7, 2, 4)),      # 7 of 8 lanes, 2 vectors x 4 channels
+    (NEON, 56, 64, (4, 2, 8)),
+    (NEON, 56, 12, (4, 2, 6)),      # channels the tile must divide
+    (SSE, 7, 64, None),             # no vector of 4 or more lanes divides 7
+])
+def test_conv2d_tile_from_the_target(spec, width, channels, tile):
+    fit = CpuFit(Target(spec))
+    assert fit.conv2d_tile(width, channels) == tile
+    if tile is not None:
+        vector, nvec, ftile = tile
+        assert vector <= fit.lanes and width % (vector * nvec) == 0 and channels % ftile == 0
+        assert nvec * ftile <= Target(spec).vector_registers // 2
+
+
+@pytest.mark.parametrize("spec, lanes", [(AVX512, 14), (AVX2, 8)])
+def test_default_conv2d_schedule_uses_the_tile(spec, lanes):
+    X, W = te.placeholder((1, 8, 56, 56), name="X"), te.placeholder((16, 8, 3, 3), name="W")
+    Y = topi.nn.conv2d_nchw(X, W, 1, 1)
+    with Target(spec):
+        s = topi.generic.schedule_conv2d_nchw(Y)
+    assert lanes in _vector_types(s, [X, W, Y])
+    f = te.build(s, [X, W, Y], target=AVX2 if spec == AVX2 else "llvm")   # callable here
+    rng = np.random.default_rng(0)
+    x, w = rng.random((1, 8, 56, 56), dtype="float32"), rng.random((16, 8, 3, 3), dtype="float32")
+    y = np.empty((1, 16, 56, 56), "float32")
+    f(x, w, y)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))
+    np.testing.assert_allclose(y, np.einsum("ncyxij,fcij->nfyx", win, w), rtol=1e-4)
+
+
+def test_conv2d_register_tile_refuses_a_bad_window():
+    X, W = te.placeholder((1, 4, 16, 16), name="X"), te.placeholder((8, 4, 3, 3), name="W")
+    Y = topi.nn.conv2d_nchw(X, W, 1, 1)
+    s = te.create_schedule(Y.op)
+    with pytest.raises(te.errors.ArgumentValueError, match=r"window must order 'rc', 'ry' and 'rx'.*'rc', 'rc'"):
+        topi.generic.conv2d_register_tile(s, Y, 8, 1, 4, window=("rc", "rc", "rx"))

@@ -9,7 +9,7 @@ mixes operators (a dense layer followed by a relu and a softmax)."""
 
 from ...target import Target
 from .. import cuda
-from .cpu import CpuFit, schedule_cpu  # noqa: F401
+from .cpu import CpuFit, conv2d_register_tile, schedule_cpu  # noqa: F401
 
 
 def _named(name, what):

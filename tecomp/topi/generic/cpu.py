@@ -14,8 +14,9 @@ walks the stages from the outputs to the inputs and treats each by its tag
 - ``matmul`` / ``dense``: tiled, the reduction split, the inner column loop
   vectorized, the row tiles parallel;
 - ``conv2d_nchw``: for constant shapes and a stride of 1 or 2 along the width, a
-  register tile of output channels x vectors of output columns (a local cache)
-  with the padded input rows computed per output row, rows parallel; otherwise
+  register tile of output channels x vectors of output columns (a local cache,
+  :func:`conv2d_register_tile`, sized by :meth:`CpuFit.conv2d_tile`) with the
+  padded input rows computed per output row, rows parallel; otherwise
   padding computed once, output channels and rows parallel, the reduction
   inside each vector of output columns;
 - ``pool_*``: padding computed once, output channels and rows parallel;
@@ -32,6 +33,7 @@ Loops are annotated ``parallel`` only when the work is large enough to pay for
 starting threads, and ``vectorize`` only for constant extents.
 """
 
+from ...errors import ArgumentValueError
 from ...schedule import create_schedule
 from ...target import Target
 from ...te.tensor import ComputeOp
@@ -49,15 +51,16 @@ class CpuFit:
     """What the schedules take from the target: ``lanes`` (float32 elements of one
     vector register), ``widths`` (vector widths tried, widest first),
     ``row_lanes`` (partial sums per row of a reduction: four vectors, to hide the
-    add's latency), ``accumulators`` (vector registers a register tile may hold:
-    all but four, left for operands)."""
+    add's latency), ``registers`` (vector registers), ``accumulators`` (vector
+    registers a GEMM register tile may hold: all but four, left for operands)."""
 
     def __init__(self, target):
         self.lanes = target.vector_lanes("float32")
         self.widths = tuple(w for w in (self.lanes, self.lanes // 2, self.lanes // 4)
                             if w >= 4) or (4,)
         self.row_lanes = 4 * self.widths[0]
-        self.accumulators = target.vector_registers - 4
+        self.registers = target.vector_registers
+        self.accumulators = self.registers - 4
 
     def vector_width(self, extent):
         """The widest vector width dividing ``extent`` (None: none does, or symbolic)."""
@@ -73,6 +76,27 @@ class CpuFit:
         vectors = nr // width
         mr = max(1, min(8, rows, (self.accumulators + 4 - vectors - 1) // vectors))
         return mr, nr
+
+    def conv2d_tile(self, width, channels):
+        """``(vector, nvec, ftile)`` of a convolution's register tile for rows of
+        ``width`` output columns and ``channels`` output channels (None: no vector
+        of 4 lanes or more divides ``width``).
+
+        ``vector``: the widest divisor of ``width`` from ``lanes`` down to 4; a
+        register partly used (14 of 16 lanes for 56 columns; LLVM pads the vector)
+        beats a half register fully used (8 of 16), about 1.3x with AVX-512.
+        Accumulators: half the vector registers (16 with AVX-512, 8 with AVX2),
+        the rest for the input vectors and broadcast weights; arranged as two
+        vectors of columns x ``ftile`` channels where two vectors tile the row,
+        else one vector x twice the channels (``ftile`` the largest divisor of
+        ``channels`` that fits)."""
+        vector = next((v for v in range(self.lanes, 3, -1) if width % v == 0), None)
+        if vector is None:
+            return None
+        nvec = 2 if (width // vector) % 2 == 0 else 1
+        ftile = next(t for t in range(max(1, self.registers // 2 // nvec), 0, -1)
+                     if channels % t == 0)
+        return vector, nvec, ftile
 
 
 def schedule_cpu(outs, target=None):
@@ -406,43 +430,55 @@ def _conv2d(s, op, consumers, fit):
 
 
 def _register_tiled_conv2d(s, op, consumers, fit):
-    """A register tile of the NCHW convolution for constant shapes and a stride of 1
-    or 2 along the width: ``FT`` output channels x ``NV`` vectors of ``V`` output columns
-    accumulate in a local cache (``fit.accumulators`` vector registers) over the whole
-    reduction (channels, kernel rows, kernel columns); each step loads ``NV``
-    input vectors (contiguous, shifted by the kernel column) and multiplies each
-    by ``FT`` broadcast weights. The padded input rows one output row needs are
-    computed at that row; output rows run in parallel. (With stride 2 the input
-    vectors are strided loads, which LLVM assembles lane by lane: ~4x the old
-    schedule, still far from stride 1.) Unlike the benchmark's
-    schedule (benchmarks/conv2d.py) it keeps topi's layouts: no packed weights,
-    no blocked output. Returns the list of the other ops it scheduled (the
-    padding), or None where the shape does not suit it::
-
-        for n.y (parallel)               # output rows
-          T_pad[n, :, y:y+KH, :] = ...   # the padded input rows of this output row
-          for f.outer, x.outer
-            for rc, ry, rx
-              for f.inner (unrolled FT), x.v (unrolled NV)
-                acc[f.inner, x.v, 0:V] += T_pad[rc, y+ry, x+rx : +V] * W[f, rc, ry, rx]
-            T_conv2d[n, f, y, x] = acc   # FT rows of NV vectors
-    """
+    """:func:`conv2d_register_tile` with the tile of :meth:`CpuFit.conv2d_tile`, for
+    constant shapes and a stride of 1 or 2 along the width. The padding is computed
+    at each output row unless another stage reads it too. Returns the list of the
+    other ops it scheduled (the padding), or None where the shape does not suit it."""
     stage = s[op]
     shape = const_shape(op.outputs[0].shape)
     if shape is None or stage.relations or stage.attach_type != "root" \
             or tuple(get_const_int(v) for v in op.attrs.get("strides", (None, None)))[1] not in (1, 2):
         return None
     _, channels, _, width = shape
-    vector = _conv_vector(width, fit.lanes)
-    if vector is None:
+    tile = fit.conv2d_tile(width, channels)
+    if tile is None:
         return None
-    nvec = max(d for d in range(1, min(8, fit.accumulators + 1)) if (width // vector) % d == 0)
-    ftile = next(f for f in (8, 6, 4, 3, 2, 1)
-                 if f * nvec <= fit.accumulators and channels % f == 0)
     data = op.input_tensors[0]
     pad = data.op if getattr(data.op, "tag", "") == "pad" and not s[data.op].is_output \
         and consumers.get(data.op, [op]) == [op] else None   # other readers need it whole
-    cache = s.cache_write(op.output(0), "local")
+    conv2d_register_tile(s, op.output(0), *tile, pad=pad, fit=fit)
+    return [pad] if pad is not None else []
+
+
+def conv2d_register_tile(s, conv, vector, nvec, ftile, window=("rc", "ry", "rx"), pad=None,
+                         fit=None, unroll_kw=False):
+    """Schedule the NCHW convolution ``conv`` (a topi ``conv2d_nchw`` output, not yet
+    scheduled) in ``s`` as a register tile: ``ftile`` output channels x ``nvec``
+    vectors of ``vector`` output columns accumulate in a local cache over the whole
+    reduction; each step loads ``nvec`` input vectors (contiguous with stride 1,
+    shifted by the kernel column) and multiplies each by ``ftile`` broadcast weights.
+    ``window`` orders the reduction loops outside the tile (names of the input
+    channels ``rc``, kernel rows ``ry`` and kernel columns ``rx``); ``unroll_kw``
+    unrolls the kernel columns' loop. ``pad`` (the
+    padding op, or None) is computed at each output row, vectorized for ``fit`` (a
+    :class:`CpuFit`) if given; output rows run in parallel. topi's layouts stay: no
+    packed weights, no blocked output. topi's default schedule and tutorial 07's
+    tuning template both use it. (With a stride 2 the input vectors are strided
+    loads, which LLVM assembles lane by lane.) Returns ``s``::
+
+        for n.y (parallel)               # output rows
+          T_pad[n, :, y:y+KH, :] = ...   # the padded input rows of this output row
+          for f.outer, x.outer
+            for rc, ry, rx               # in the order of ``window``
+              for f.inner (unrolled FT), x.v (unrolled NV)
+                acc[f.inner, x.v, 0:V] += T_pad[rc, y+ry, x+rx : +V] * W[f, rc, ry, rx]
+            T_conv2d[n, f, y, x] = acc   # FT rows of NV vectors
+    """
+    if sorted(window) != ["rc", "rx", "ry"]:
+        raise ArgumentValueError(f"conv2d_register_tile({conv.op.name}): window must order "
+                                 f"'rc', 'ry' and 'rx' (each once), got {tuple(window)!r}")
+    stage = s[conv]
+    cache = s.cache_write(conv, "local")
     n, f, y, x = stage.op.axis
     fo, fi = stage.split(f, factor=ftile)
     xo, xi = stage.split(x, factor=vector * nvec)
@@ -451,29 +487,21 @@ def _register_tiled_conv2d(s, op, consumers, fit):
     stage.vectorize(xv)
     s[cache].compute_at(stage, xo)
     cn, cf, cy, cx = s[cache].op.axis
-    rc, ry, rx = s[cache].op.reduce_axis
+    reduce_axes = dict(zip(("rc", "ry", "rx"), s[cache].op.reduce_axis))
     cxo, cxi = s[cache].split(cx, factor=vector)
-    s[cache].reorder(cn, cy, rc, ry, rx, cf, cxo, cxi)
+    s[cache].reorder(cn, cy, *(reduce_axes[name] for name in window), cf, cxo, cxi)
+    if unroll_kw:
+        s[cache].unroll(reduce_axes["rx"])
     s[cache].unroll(cf)
     s[cache].unroll(cxo)
     s[cache].vectorize(cxi)
     row = stage.fuse(n, y)
     if pad is not None:
         s[pad].compute_at(stage, row)
-        _vector_inner(s[pad], s[pad].op.axis[-1], fit)
-    _parallel(stage, [row], _work(op))
-    return [pad] if pad is not None else []
-
-
-def _conv_vector(width, lanes):
-    """Lanes of the column vectors of a convolution's register tile: a full vector
-    (``lanes``) or a half where it divides ``width``, else the widest divisor of
-    ``width`` from ``lanes`` down to 5 (LLVM pads a vector of, say, 14 lanes to 16:
-    cheaper than a guarded tail, which stays scalar), else 4; None below 4 lanes."""
-    for v in (lanes, lanes // 2):
-        if v >= 4 and width % v == 0:
-            return v
-    return next((v for v in range(lanes, 3, -1) if width % v == 0), None)
+        if fit is not None:
+            _vector_inner(s[pad], s[pad].op.axis[-1], fit)
+    _parallel(stage, [row], _work(conv.op))
+    return s
 
 
 def _pool(s, op, consumers, fit):
