@@ -169,10 +169,17 @@ def main():
     parser.add_argument("--size", type=int, default=1024, help="GEMM size (M = N = K)")
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--only", choices=("gemm", "conv2d"), help="tune only this problem")
+    parser.add_argument("--target", help="an LLVM target this host can run, e.g. "
+                        "'llvm -mcpu=x86-64-v3' for AVX2 code on an AVX-512 host (default: the host)")
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "tecomp_tutorial07"),
                         help="folder for the tuning logs and images")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    with te.Target(args.target) if args.target else current_target():
+        run(args)
+
+
+def run(args):
     trials = 4 if args.quick else args.trials
     rounds = 3 if args.quick else 11
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -209,12 +216,13 @@ def tune_gemm(size, trials, rounds, threads, args):
     c = np.empty((size, size), "float32")
     expected = a @ b
     with autotvm.apply_history_best(log):
-        tuned = te.build(*gemm(size, size, size))
-    handmade = te.build(*_tutorial02().micro_kernel_schedule(size, size, size))
+        tuned = te.build(*gemm(size, size, size), target=target)
+    handmade = te.build(*_tutorial02().micro_kernel_schedule(size, size, size), target=target)
     A = te.placeholder((size, size), name="A")
     B = te.placeholder((size, size), name="B")
     default_out = topi.matmul(A, B)
-    default = te.build(topi.generic.schedule_matmul(default_out), [A, B, default_out])
+    default = te.build(topi.generic.schedule_matmul(default_out), [A, B, default_out],
+                       target=target)
     for f in (tuned, handmade, default):
         check(f, (a, b, c), expected)
     print(same_threads(threads, (tuned, handmade, default)))
@@ -243,9 +251,10 @@ def tune_conv2d(shape, trials, rounds, threads, args):
     y = np.empty((batch, filters, hw, hw), "float32")
     expected = im2col_conv(x, w)
     with autotvm.apply_history_best(log):
-        tuned = te.build(*conv2d(*shape))
+        tuned = te.build(*conv2d(*shape), target=target)
     data, weight, out = conv2d_compute(*shape)
-    default = te.build(topi.generic.schedule_conv2d_nchw(out), [data, weight, out])
+    default = te.build(topi.generic.schedule_conv2d_nchw(out), [data, weight, out],
+                       target=target)
     for f in (tuned, default):
         check(f, (x, w, y), expected)
     print(same_threads(threads, (tuned, default)))

@@ -92,6 +92,7 @@ def test_explicit_target_argument_wins_over_the_host():
     (AVX512, 14, 64, (14, 1, 16)),  # one vector per row: 16 channels
     (AVX512, 64, 64, (16, 2, 8)),
     (AVX2, 56, 64, (8, 1, 8)),      # 7 vectors of 8 per row: one vector x 8 channels
+    ("llvm -mcpu=znver3", 56, 64, (8, 1, 8)),
     (AVX2, 28, 64, (7, 2, 4)),      # 7 of 8 lanes, 2 vectors x 4 channels
     (NEON, 56, 64, (4, 2, 8)),
     (NEON, 56, 12, (4, 2, 6)),      # channels the tile must divide
