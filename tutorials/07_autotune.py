@@ -15,7 +15,13 @@ applied from a log -- the workflow of TVM's ``autotvm`` tutorials:
 It tunes the GEMM of tutorial 02 and the 3x3 convolution of a ResNet layer,
 then compares, in one table and one run: numpy, the untuned default schedule,
 (for the GEMM) tutorial 02's hand-written micro-kernel, and the tuned schedule.
-With matplotlib (``pip install 'tecomp[plot]'``) it also draws each tuning
+A fair comparison gives numpy's BLAS and tecomp the same number of threads and
+times the candidates in alternating rounds, each sample after a pause: OpenBLAS's
+threads keep spinning for a while after a call and would otherwise slow the
+tecomp kernel timed next (``tecomp.testing.interleaved``). topi's default conv2d
+schedule and the conv2d template share one schedule function
+(``topi.generic.conv2d_register_tile``): the default takes its sizes from the
+target, the tuner searches them. With matplotlib (``pip install 'tecomp[plot]'``) it also draws each tuning
 history. ``--quick`` tunes tiny problems for a few trials (the test suite runs it).
 """
 
