@@ -3,6 +3,7 @@
     python -m tests.fuzz --cases 10000 --seed 1            # collect every failure
     python -m tests.fuzz --cases 2000 --seed 7 --shrink    # stop at the first, shrink it
     python -m tests.fuzz --gpu --cases 3000 --seed 1       # GPU schedules on OpenCL
+    python -m tests.fuzz --cases 500 --seed 3 --target opencl   # on the OpenCL device
 
 Without ``--shrink`` every failing case is kept (unshrunk) and its ready-to-paste
 regression test is written to ``--out`` (default ``fuzz_failures.py``); with it,
@@ -15,12 +16,13 @@ import collections
 import sys
 import time
 
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from .gpu_schedules import draw_gpu_case
 from .gradient import check_gradient_case, gradient_case
 from .harness import FuzzFailure, case_id, check_case, draw_case, regression_test_source
+from .schedules import SCHEDULE_DRAWERS
 
 
 def main(argv=None):
@@ -28,6 +30,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", default="llvm", choices=sorted(SCHEDULE_DRAWERS),
+                        help="backend to build for (opencl: GPU-bound schedules)")
     parser.add_argument("--shrink", action="store_true",
                         help="stop at the first failure and let hypothesis minimize it")
     parser.add_argument("--gradient", action="store_true",
@@ -42,12 +46,14 @@ def main(argv=None):
     failures = {}
     start = time.time()
 
+    phases = list(Phase) if options.shrink else [Phase.explicit, Phase.generate]
+
     @seed(options.seed)
     @settings(max_examples=options.cases, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), print_blob=False)
+              suppress_health_check=list(HealthCheck), print_blob=False, phases=phases)
     @given(st.data())
     def campaign(data):
-        case = draw_gpu_case(data) if options.gpu else draw_case(data)
+        case = draw_gpu_case(data) if options.gpu else draw_case(data, options.target)
         if options.gradient:
             case = gradient_case(case)
             if case is None:
@@ -63,6 +69,12 @@ def main(argv=None):
             if options.shrink:
                 raise
             failures.setdefault(case_id(case), (exc.kind, exc.detail, case))
+            return
+        except Exception as exc:  # noqa: BLE001  (an invalid generated program: keep going)
+            if options.shrink:
+                raise
+            stats["harness"] += 1
+            failures.setdefault(case_id(case), ("harness", f"{type(exc).__name__}: {exc}", case))
             return
         stats["ok"] += 1
         done = sum(stats.values())

@@ -1,10 +1,16 @@
-"""Run one fuzz case: build the scheduled program bounds-checked, call it on random
-inputs, and compare every output with the numpy interpreter.
+"""Run one fuzz case: build the scheduled program (bounds-checked or not), call
+it on random inputs, and compare every output with the numpy interpreter.
 
 A case is plain source text, so it reproduces anywhere::
 
     check_case({"program": "...", "schedule": "...", "sizes": {"n": 5},
                 "outputs": ["T1"], "seed": 3})
+
+Optional keys: ``"debug"`` (default True: every access bounds-checked) and
+``"target"`` (default ``"llvm"``; ``"opencl"`` runs on the OpenCL device, with
+a schedule from :func:`tests.fuzz.schedules.draw_gpu_schedule`). A new backend
+joins by a target string and, if it needs one, a schedule drawer in
+:data:`SCHEDULE_DRAWERS`.
 
 ``regression_test_source(case, reason)`` prints a ready-to-paste pytest function
 for ``tests/fuzz/test_regressions.py``.
@@ -81,7 +87,8 @@ def check_case(case):
         raise FuzzFailure("crash", f"schedule raised {type(exc).__name__}: {exc}", case) from exc
     args = inputs + outputs + variables
     try:
-        f = te.build(ns["s"], args, target=case.get("target", "llvm"), debug=True, name="fuzz")
+        f = te.build(ns["s"], args, debug=case.get("debug", True), name="fuzz",
+                     target=case.get("target", "llvm"))
     except te.TecompError as exc:
         raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
     except Exception as exc:  # noqa: BLE001
@@ -129,29 +136,39 @@ def _compare(t, got, want, case):
                           f"{bad.size} elements differ)", case)
 
 
-def draw_case(data):
-    """A random case, drawn through hypothesis' ``data`` (so it shrinks)."""
+def draw_case(data, target="llvm"):
+    """A random case for ``target``, drawn through hypothesis' ``data`` (so it
+    shrinks); built with and without bounds checks at random."""
+    from hypothesis import assume
     from hypothesis import strategies as st
 
     from .programs import program_source, programs
-    from .schedules import draw_schedule
+    from .schedules import SCHEDULE_DRAWERS
 
     spec = data.draw(programs(), label="program")
     program = program_source(spec)
+    # PoCL's CPU device has no cl_khr_fp16: float16 is refused there (issue 11 item 11).
+    assume(target != "opencl" or "float16" not in program)
     ns = {"te": te}
     exec(program, ns)
 
     def choose(lo, hi):
         return data.draw(st.integers(lo, hi)) if hi > lo else lo
 
-    schedule, _ = draw_schedule(ns, spec["outputs"], choose)
+    schedule, _ = SCHEDULE_DRAWERS[target](ns, spec["outputs"], choose)
     sizes = {d[1]: d[0] for d in spec["dims"] if d[1]}
-    return {"program": program, "schedule": schedule, "sizes": sizes,
+    case = {"program": program, "schedule": schedule, "sizes": sizes,
             "outputs": spec["outputs"], "seed": spec["seed"]}
+    if not choose(0, 1):
+        case["debug"] = False
+    if target != "llvm":
+        case["target"] = target
+    return case
 
 
 def case_id(case):
-    text = case["program"] + case["schedule"] + repr(sorted(case["sizes"].items()))
+    text = case["program"] + case["schedule"] + repr(sorted(case["sizes"].items())) + \
+        repr((case.get("debug", True), case.get("target", "llvm")))
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
@@ -164,8 +181,14 @@ def regression_test_source(case, reason):
         f'    "program": """\\\n{case["program"]}""",\n'
         f'    "schedule": """\\\n{case["schedule"]}""",\n'
         f'    "sizes": {case["sizes"]!r}, "outputs": {case["outputs"]!r}, '
-        f'"seed": {case["seed"]!r}'
-        + (f', "target": {case["target"]!r}' if "target" in case else "")
-        + '})\n', "    ")
+        f'"seed": {case["seed"]!r}{_options_source(case)}}})\n', "    ")
     return (f'@pytest.mark.xfail(strict=True, reason="{reason}")\n'
             f"def test_fuzz_{case_id(case)}():\n{body}")
+
+
+def _options_source(case):
+    text = ""
+    for key in ("debug", "target"):
+        if key in case:
+            text += f", {key!r}: {case[key]!r}".replace("'", '"')
+    return text

@@ -230,6 +230,26 @@ class _Evaluator:
         return array[tuple(clipped)]
 
 
+def _fold(ev, reduce, env, cond, shape, full):
+    """Any ``comm_reducer`` (argmax's two values too): its combining expressions
+    applied in order over the reduce positions (row-major over the reduce axes),
+    vectorized over the output grid; positions where ``cond`` is false are skipped."""
+    combiner = reduce.combiner
+    count = int(np.prod(full[len(shape):], dtype="int64"))
+    sources = [np.broadcast_to(ev.ev(x, env, cond), full).reshape(shape + (count,))
+               for x in reduce.source]
+    mask = None if cond is None else np.broadcast_to(cond, full).reshape(shape + (count,))
+    acc = [np.full(shape, ev.ev(i, {}, None), np_dtype(i.dtype)) for i in combiner.identity]
+    for p in range(count):
+        inner = dict(zip(combiner.lhs, acc))
+        inner.update(zip(combiner.rhs, (x[..., p] for x in sources)))
+        new = [np.broadcast_to(ev.ev(r, inner, None), shape) for r in combiner.result]
+        if mask is not None:
+            new = [np.where(mask[..., p], n, a) for n, a in zip(new, acc)]
+        acc = [np.array(n, a.dtype) for n, a in zip(new, acc)]
+    return acc
+
+
 def _combine(name, values, axes, dtype, combiner, where):
     """Reduce ``values`` over ``axes`` with a known combiner, else generically."""
     ident = None
@@ -258,6 +278,7 @@ def evaluate_op(op, tensors, sizes):
         start = int(ev.ev(iv.dom.min, {}, None))
         env[iv.var] = (np.arange(full[position], dtype="int64") + start).reshape(grid_shape)
     outputs = []
+    folded = None
     for b in body:
         if reduce is None:
             value = ev.ev(b, env, None)
@@ -266,6 +287,11 @@ def evaluate_op(op, tensors, sizes):
         cond = None
         if b.condition is not None:
             cond = np.broadcast_to(ev.ev(b.condition, env, None), full)
+        if len(b.source) > 1 or b.combiner.name not in ("sum", "prod", "max", "min"):
+            if folded is None:
+                folded = _fold(ev, b, env, cond, shape, full)
+            outputs.append(folded[b.value_index])
+            continue
         source = np.broadcast_to(ev.ev(b.source[b.value_index], env, cond), full)
         axes = tuple(range(len(shape), len(full)))
         outputs.append(np.asarray(_combine(b.combiner.name, source, axes, np_dtype(b.dtype),

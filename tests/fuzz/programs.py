@@ -9,10 +9,14 @@ one or two axes (optionally from 1, optionally with ``where=``), and its result 
 read back as a broadcast tensor. Reads may be offset (stencils, guarded by
 ``if_then_else`` padding), reversed or clamped.
 
-Values stay well defined: every expression carries a bound on its magnitude, so
-integer arithmetic never overflows (int32/int64 overflow is undefined behaviour
-in tecomp) and floats stay finite; divisors are positive constants; ``log`` and
-``sqrt`` take ``abs(x) + 1``. Expressions whose float value depends on the
+Narrow and unsigned integers (int8/16, uint8/16/32) wrap around freely: numpy
+and tecomp both compute modulo ``2**bits``. Elsewhere values stay well defined:
+every expression carries a bound on its magnitude, so int32/int64 arithmetic
+never overflows (tecomp's simplifier treats index arithmetic as overflow-free)
+and floats stay finite; divisors are positive constants; ``log`` and
+``sqrt`` take ``abs(x) + 1``. Reductions include argmax/argmin (a two-value
+``comm_reducer`` whose ties go to the smaller index, so any reduction order gives
+one answer) and bodies that ignore the reduce axis. Expressions whose float value depends on the
 evaluation order or on libm (transcendentals, division, float sums) are marked
 inexact and are never compared or cast to an integer, so a difference within
 rounding cannot turn into a wrong branch.
@@ -22,19 +26,21 @@ import math
 
 from hypothesis import strategies as st
 
-FLOAT_TYPES = ("float32", "float64")
-INT_TYPES = ("int32", "int64")
-COMPUTE_TYPES = FLOAT_TYPES + INT_TYPES
+FLOAT_TYPES = ("float32", "float64", "float16")
+WRAP_TYPES = ("int8", "int16", "uint8", "uint16", "uint32")
+INT_TYPES = ("int32", "int64") + WRAP_TYPES
+COMPUTE_TYPES = ("float32", "float32", "float64", "float16", "int32", "int32", "int64") + WRAP_TYPES
 INPUT_TYPES = ("float32", "float32", "float64", "int32", "int64", "int8", "uint8", "float16",
-               "int16")
-STORAGE_TYPES = ("float16", "int8", "int16")
+               "int16", "uint16", "uint32")
+STORAGE_TYPES = ("float16", "int8", "int16", "uint8", "uint16")
 
-# The largest magnitude an expression of each dtype may reach.
+# The largest magnitude an expression of each dtype may reach (wrapping types:
+# their whole range, which they may leave and wrap back into).
 CAP = {"float16": 1000.0, "float32": 1e4, "float64": 1e6, "int8": 127, "int16": 32767,
-       "int32": 2 ** 24, "int64": 2 ** 40, "uint8": 255}
-# Inputs are drawn from [-bound, bound] (uint8: [0, bound]).
+       "int32": 2 ** 24, "int64": 2 ** 40, "uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1}
+# Inputs are drawn from [-bound, bound] (unsigned: [0, bound]).
 INPUT_BOUND = {"float16": 2.0, "float32": 2.0, "float64": 2.0, "int8": 8, "int16": 8,
-               "int32": 8, "int64": 8, "uint8": 15}
+               "int32": 8, "int64": 8, "uint8": 15, "uint16": 300, "uint32": 70000}
 
 FLOAT_UNARY = ("neg", "abs", "tanh", "sigmoid", "sin", "cos", "erf", "exp_t", "log1",
                "sqrt_a", "rsqrt1", "floor", "ceil", "round", "extern_exp")
@@ -48,6 +54,11 @@ def is_float(dtype):
     return dtype.startswith("float")
 
 
+def wraps(dtype):
+    """Integers whose arithmetic wraps around in the program (and in numpy)."""
+    return dtype in WRAP_TYPES
+
+
 # ------------------------------------------------------------------ drawing
 
 
@@ -57,7 +68,7 @@ def programs(draw, max_stages=4):
     rank = draw(st.integers(1, 3))
     dims = []
     for _ in range(rank):
-        if draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 1)) == 0:
             name = draw(st.sampled_from(["n", "m"]))
             known = [d for d in dims if d[1] == name]
             value = known[0][0] if known else draw(st.integers(1, 9))
@@ -75,18 +86,24 @@ def programs(draw, max_stages=4):
         inputs.append([name, axes, dtype])
         tensors.append([name, axes, dtype, INPUT_BOUND[dtype], True])
     stages = []
-    for k in range(draw(st.integers(1, max_stages))):
-        stages.append(_draw_stage(draw, f"T{k}", dims, tensors))
+    count = draw(st.integers(1, max_stages))
+    for k in range(count):
+        stages.append(_draw_stage(draw, f"T{k}", dims, tensors, last=k == count - 1))
         tensors.append([stages[-1]["name"], stages[-1]["axes"], stages[-1]["dtype"],
                         stages[-1]["bound"], stages[-1]["exact"]])
     outputs = [stages[-1]["name"]]
+    if stages[-1]["reduce"] and stages[-1]["reduce"]["op"] in ARG_REDUCERS:
+        outputs.insert(0, stages[-1]["name"] + "_idx")
     if len(stages) > 1 and draw(st.integers(0, 3)) == 0:
         outputs.append(draw(st.sampled_from([s["name"] for s in stages[:-1]])))
     return {"dims": dims, "inputs": inputs, "stages": stages, "outputs": outputs,
             "seed": draw(st.integers(0, 2 ** 16))}
 
 
-def _draw_stage(draw, name, dims, tensors):
+ARG_REDUCERS = ("argmax", "argmin")
+
+
+def _draw_stage(draw, name, dims, tensors, last=False):
     rank = len(dims)
     all_axes = list(range(rank))
     reduce = None
@@ -94,10 +111,12 @@ def _draw_stage(draw, name, dims, tensors):
         count = draw(st.integers(1, min(2, rank - 1)))
         raxes = sorted(draw(st.sets(st.sampled_from(all_axes), min_size=count, max_size=count)))
         axes = [d for d in all_axes if d not in raxes]
-        reduce = {"axes": raxes, "op": draw(st.sampled_from(["sum", "sum", "max", "min"])),
+        ops = ["sum", "sum", "max", "min"] + (list(ARG_REDUCERS) if last and count == 1 else [])
+        reduce = {"axes": raxes, "op": draw(st.sampled_from(ops)),
                   "begin": draw(st.sampled_from([0, 0, 0, 1])),
                   "where": draw(st.integers(0, 4)) == 0}
-        scope = set(all_axes)
+        # A body that ignores the reduce axes: the reduction repeats one value.
+        scope = set(axes) if draw(st.integers(0, 5)) == 0 else set(all_axes)
     else:
         axes = all_axes if draw(st.integers(0, 3)) else sorted(draw(
             st.sets(st.sampled_from(all_axes), min_size=1, max_size=rank)))
@@ -106,6 +125,11 @@ def _draw_stage(draw, name, dims, tensors):
     ctx = _Context(dims, [t for t in tensors if set(t[1]) <= scope], scope,
                    reduce["axes"] if reduce else [])
     expr, bound, exact = ctx.gen(draw, dtype, draw(st.integers(1, 3)))
+    if reduce is not None and reduce["op"] in ARG_REDUCERS and not exact:
+        reduce["op"] = "max"          # a rounding difference would move the arg
+    if reduce is not None and reduce["op"] in ARG_REDUCERS:
+        extent = max(dims[reduce["axes"][0]][0] - reduce["begin"], 0)
+        return _stage(name, axes, reduce, dtype, dtype, expr, max(bound, extent), exact)
     if reduce is not None:
         extent = math.prod(max(dims[d][0] - reduce["begin"], 0) for d in reduce["axes"])
         first = range(reduce["begin"], dims[reduce["axes"][0]][0])
@@ -114,14 +138,17 @@ def _draw_stage(draw, name, dims, tensors):
             # nothing may compute with it or cast it.
             return _stage(name, axes, reduce, dtype, dtype, expr, math.inf, False)
         if reduce["op"] == "sum":
-            if not is_float(dtype) and bound * extent > CAP[dtype]:
+            if wraps(dtype):
+                bound = CAP[dtype]
+            elif not is_float(dtype) and bound * extent > CAP[dtype]:
                 reduce["op"] = "max"
             else:
                 bound, exact = bound * max(extent, 1), exact and not is_float(dtype)
     storage = dtype
     if draw(st.integers(0, 5)) == 0:
         want = draw(st.sampled_from(STORAGE_TYPES))
-        if bound <= CAP[want] and (is_float(want) or not is_float(dtype) or exact):
+        if bound <= CAP[want] and (is_float(want) or not is_float(dtype)
+                                   or (exact and not want.startswith("uint"))):
             storage = want
     return _stage(name, axes, reduce, dtype, storage, expr, bound,
                   exact and (storage == dtype or not is_float(storage)))
@@ -164,8 +191,10 @@ class _Context:
         """A cast node, or None if the value might not survive it."""
         if src == dtype:
             return node, bound, exact
-        if is_float(src) and not is_float(dtype) and not exact:
-            return None
+        if is_float(src) and not is_float(dtype) and (not exact or dtype.startswith("uint")):
+            return None       # float -> unsigned of a negative value is undefined
+        if wraps(dtype) and not is_float(src):
+            return ("cast", dtype, node), min(bound, CAP[dtype]), exact   # wraps, as numpy
         if bound > CAP[dtype]:
             return None
         return ("cast", dtype, node), bound, exact
@@ -187,22 +216,24 @@ class _Context:
                     index.append(["clamp", d, draw(st.integers(-2, 2))])
             pad = 0
             if any(i[0] == "ax" and i[2] for i in index):
-                pad = draw(st.sampled_from([0, 1] if tdtype == "uint8" else [0, 1, -1]))
+                pad = draw(st.sampled_from([0, 1] if tdtype.startswith("uint") else [0, 1, -1]))
             node = ("read", tdtype, name, index, pad)
             cast = self.cast(node, tdtype, max(bound, abs(pad)), exact, dtype)
             if cast is not None:
                 return cast
         if choice == 9 or not self.scope:
             value = draw(st.integers(-4, 4))
+            if dtype.startswith("uint"):
+                value = abs(value)
             if is_float(dtype) and draw(st.booleans()):
                 return ("const", dtype, value + 0.5), abs(value) + 0.5, True
             return ("const", dtype, value), abs(value), True
         d = draw(st.sampled_from(self.scope))
-        return ("axis", dtype, d), self.dims[d][0] + 1, True
+        return ("axis", dtype, d), min(self.dims[d][0] + 1, CAP[dtype]), True
 
     def unary(self, draw, dtype, depth):
         x, bound, exact = self.gen(draw, dtype, depth - 1)
-        if bound > CAP[dtype]:
+        if bound > CAP[dtype] and not wraps(dtype):
             return x, bound, exact
         if not is_float(dtype):
             op = draw(st.sampled_from(["neg", "abs"]))
@@ -216,7 +247,7 @@ class _Context:
 
     def binary(self, draw, dtype, depth):
         a, ba, ea = self.gen(draw, dtype, depth - 1)
-        if ba > CAP[dtype]:
+        if ba > CAP[dtype] and not wraps(dtype):
             return a, ba, ea
         ops = FLOAT_BINARY if is_float(dtype) else INT_BINARY
         op = draw(st.sampled_from(ops))
@@ -224,10 +255,12 @@ class _Context:
             c = draw(st.integers(1, 5))
             return ("bin", dtype, op, a, ("const", dtype, c)), ba, ea
         b, bb, eb = self.gen(draw, dtype, depth - 1)
-        if op == "mul" and ba * bb > CAP[dtype]:
+        if op == "mul" and ba * bb > CAP[dtype] and not wraps(dtype):
             op = "add"
         bound = {"mul": ba * bb, "div": ba, "max": max(ba, bb), "min": max(ba, bb),
                  "pow": math.sqrt(ba + 1) + 1}.get(op, ba + bb)
+        if wraps(dtype):
+            bound = min(bound, CAP[dtype])
         if bound > CAP[dtype]:
             return a, ba, ea
         # A float product may be fused into the add that uses it (codegen allows FMA
@@ -245,6 +278,11 @@ class _Context:
         dtype = draw(st.sampled_from(COMPUTE_TYPES))
         a, _, ea = self.gen(draw, dtype, depth)
         b, _, eb = self.gen(draw, dtype, depth)
+        if dtype in ("int32", "int64") and draw(st.integers(0, 2)) == 0:
+            # a narrow value widened, then compared (wraps before the widening)
+            narrow = draw(st.sampled_from(WRAP_TYPES))
+            x, bx, ex = self.gen(draw, narrow, depth)
+            a, ea = ("cast", dtype, x), ex
         if not (ea and eb):
             d = draw(st.sampled_from(self.scope))
             return ("axcmp", d, "lt", draw(st.integers(0, 4)))
@@ -342,6 +380,24 @@ def cond_source(spec, stage, node):
     return f"{expr_source(spec, stage, a)} {_CMP[op]} {expr_source(spec, stage, b)}"
 
 
+# Two-value reducers: (index, value); the larger (smaller) value wins, a tie
+# goes to the smaller index, so the result does not depend on the order.
+_ARG_REDUCER_SOURCE = {
+    "argmax": """\
+def _argmax_combine(x0, x1, y0, y1):
+    take = te.any(x1 > y1, te.all(x1 == y1, x0 < y0))
+    return te.select(take, x0, y0), te.select(take, x1, y1)
+argmax = te.comm_reducer(_argmax_combine, lambda t0, t1: (te.const(-1, t0), te.min_value(t1)), name="argmax")
+""",
+    "argmin": """\
+def _argmin_combine(x0, x1, y0, y1):
+    take = te.any(x1 < y1, te.all(x1 == y1, x0 < y0))
+    return te.select(take, x0, y0), te.select(take, x1, y1)
+argmin = te.comm_reducer(_argmin_combine, lambda t0, t1: (te.const(-1, t0), te.max_value(t1)), name="argmin")
+""",
+}
+
+
 def program_source(spec):
     """The tecomp source of the program: vars, placeholders and computes."""
     lines = []
@@ -367,6 +423,12 @@ def program_source(spec):
             if reduce["where"]:
                 where = f", where=k{reduce['axes'][0]} % 2 == 0"
             axis = raxes[0] if len(raxes) == 1 else "[" + ", ".join(raxes) + "]"
+            if reduce["op"] in ARG_REDUCERS:
+                lines.append(_ARG_REDUCER_SOURCE[reduce["op"]].rstrip("\n"))
+                lines.append(f'{name}_idx, {name} = te.compute({_shape(spec, axes)}, '
+                             f'lambda {params}: {reduce["op"]}(({raxes[0]}.astype("int32"), '
+                             f'{body}), axis={axis}{where}), name="{name}")')
+                continue
             body = f"te.{reduce['op']}({body}, axis={axis}{where})"
             if stage["dtype"] != stage["compute_dtype"]:
                 # A reduction is the whole body: narrow in a stage of its own.

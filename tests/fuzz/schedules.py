@@ -15,7 +15,7 @@ cache_write, rfactor.
 Validity rules (what makes a schedule legal, not what tecomp happens to accept):
 compute_at only into the single reader of a stage, and only when that reader
 has loops (is not inlined); inlining only of non-reductions; vectorize only the
-innermost, data-parallel leaf of constant extent at most 16; unroll only a leaf
+innermost leaf (data-parallel or a reduce axis) of constant extent at most 16; unroll only a leaf
 of constant extent at most 8; parallel only the outermost data-parallel leaf of a
 stage computed at the root (no nested parallelism).
 """
@@ -108,7 +108,9 @@ def draw_schedule(ns, outputs, choose):
             var = rec.new_tensor(rec.name(st.op) + "_c")
             if rec.run(f'{var} = s.cache_write({rec.name(st.op)}, '
                        f'"{rec.pick(["local", "global"])}")'):
-                rec.names[ns[var].op] = var
+                # a multi-output stage (argmax) gets a list of cache tensors
+                multi = isinstance(ns[var], (list, tuple))
+                rec.names[(ns[var][0] if multi else ns[var]).op] = f"{var}[0]" if multi else var
         if hasattr(s, "rfactor") and _is_reduction(st) and choose(0, 5) == 0:
             reduce_leaves = [k for k, iv in enumerate(st.leaf_iter_vars)
                              if iv.iter_type == IterVarType.COMM_REDUCE]
@@ -184,7 +186,8 @@ def draw_schedule(ns, outputs, choose):
         if choose(0, 3) == 0:
             iv = leaves[-1]
             extent = _leaf_extent(st, iv)
-            if iv.iter_type == IterVarType.DATA_PAR and extent is not None and extent <= 16:
+            if iv.iter_type in (IterVarType.DATA_PAR, IterVarType.COMM_REDUCE) \
+                    and extent is not None and extent <= 16:
                 rec.run(f"s[{name}].vectorize({leaf(st, len(leaves) - 1)})")
         if choose(0, 3) == 0:
             k = choose(0, len(leaves) - 1)
@@ -195,6 +198,38 @@ def draw_schedule(ns, outputs, choose):
                 and leaves[0].iter_type == IterVarType.DATA_PAR:
             rec.run(f"s[{name}].parallel({leaf(st, 0)})")
     return "\n".join(rec.lines) + "\n", rec.rejected
+
+
+def draw_gpu_schedule(ns, outputs, choose):
+    """Source of a random GPU schedule: some elementwise stages inlined, every
+    other stage one kernel whose data-parallel axes are fused and split into
+    ``blockIdx.x`` x ``threadIdx.x`` (a reduction runs serially in its thread)."""
+    rec = _Recorder(ns, choose)
+    for key, value in list(ns.items()):
+        if hasattr(value, "op") and hasattr(value, "shape"):
+            rec.names[value.op] = key
+    rec.run(f"s = te.create_schedule([{', '.join(o + '.op' for o in outputs)}])")
+    s = ns["s"]
+    stages = [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
+    for st in reversed(stages):
+        if not st.is_output and not _is_reduction(st) and choose(0, 1):
+            rec.run(f"s[{rec.name(st.op)}].compute_inline()")
+    for st in stages:
+        if st.attach_type == "inline":
+            continue
+        name = rec.name(st.op)
+        data = sum(1 for iv in st.leaf_iter_vars if iv.iter_type == IterVarType.DATA_PAR)
+        for _ in range(data - 1):
+            rec.run(f"s[{name}].fuse(s[{name}].leaf_iter_vars[0], s[{name}].leaf_iter_vars[1])")
+        factor = (1, 2, 3, 4, 8, 16, 32, 64)[choose(0, 7)]
+        rec.run(f"s[{name}].split(s[{name}].leaf_iter_vars[0], factor={factor})")
+        rec.run(f's[{name}].bind(s[{name}].leaf_iter_vars[0], te.thread_axis("blockIdx.x"))')
+        rec.run(f's[{name}].bind(s[{name}].leaf_iter_vars[1], te.thread_axis("threadIdx.x"))')
+    return "\n".join(rec.lines) + "\n", rec.rejected
+
+
+#: target kind -> the schedule drawer whose schedules that backend can run.
+SCHEDULE_DRAWERS = {"llvm": draw_schedule, "opencl": draw_gpu_schedule}
 
 
 def _all_tensors(s):
