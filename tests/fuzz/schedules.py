@@ -81,7 +81,7 @@ class _Recorder:
         return items[self.choose(0, len(items) - 1)]
 
     def new_tensor(self, base):
-        name = base.replace(".", "_")
+        name = base.replace(".", "_").replace("[", "_").replace("]", "")
         while name in self.ns:
             name += "_"
         return name
