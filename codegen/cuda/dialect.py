@@ -31,8 +31,12 @@ class CUDADialect(Dialect):
     bool_storage = "bool"
     int64_suffix = "LL"
     math = {"float32": MATH_F32, "float64": MATH_F64}
-    infinity = {"float32": "__int_as_float(0x7f800000)", "float64": "__longlong_as_double(0x7ff0000000000000LL)"}
-    nan = {"float32": "__int_as_float(0x7fc00000)", "float64": "__longlong_as_double(0x7ff8000000000000LL)"}
+    infinity = {"float16": "__float2half(__int_as_float(0x7f800000))",
+                "float32": "__int_as_float(0x7f800000)",
+                "float64": "__longlong_as_double(0x7ff0000000000000LL)"}
+    nan = {"float16": "__float2half(__int_as_float(0x7fc00000))",
+           "float32": "__int_as_float(0x7fc00000)",
+           "float64": "__longlong_as_double(0x7ff8000000000000LL)"}
     function_qualifier = "__device__ __forceinline__"   # helper functions
     unroll_pragma = "#pragma unroll"
 

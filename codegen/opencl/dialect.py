@@ -25,8 +25,9 @@ class OpenCLDialect(Dialect):
     bool_storage = "uchar"
     int64_suffix = "L"
     math = {"float32": _MATH, "float64": _MATH, "float16": _MATH}
-    infinity = {"float32": "INFINITY", "float64": "((double)INFINITY)"}
-    nan = {"float32": "NAN", "float64": "((double)NAN)"}
+    infinity = {"float16": "((half)INFINITY)", "float32": "INFINITY",
+                "float64": "((double)INFINITY)"}
+    nan = {"float16": "((half)NAN)", "float32": "NAN", "float64": "((double)NAN)"}
     function_qualifier = "static inline"
     unroll_pragma = "#pragma unroll"
     shuffles = {}               # sub-group shuffles are optional in OpenCL: shared memory

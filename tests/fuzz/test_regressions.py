@@ -6,7 +6,12 @@ Add a case: paste the function printed by a failing ``tests/fuzz`` run (or
 written to ``fuzz_failures.py`` by ``python -m tests.fuzz``).
 """
 
-import pytest  # noqa: F401  (used by the xfail markers of pasted cases)
+import pytest
+
+import tecomp as te
+from codegen.c_source.printer import print_kernels
+from codegen.cuda import CUDADialect
+from codegen.opencl import OpenCLDialect
 
 from .harness import check_case
 
@@ -114,3 +119,30 @@ def known_bug(failure):
         if failure.kind == kind and re.search(pattern, failure.detail):
             return kind, pattern
     return None
+
+
+# Was: the GPU fuzz sample (float16 argmin, cross-thread) crashed with KeyError
+# 'float16' printing the reduction identity -inf: the OpenCL and CUDA dialects
+# had no float16 infinity or NaN. Checked at the printer: PoCL has no cl_khr_fp16 (a
+# float16 OpenCL build is refused there) and pip's NVRTC has no cuda_fp16.h.
+def _float16_max_schedule():
+    n = te.var("n")
+    A = te.placeholder((n, 8), dtype="float16", name="A")
+    k = te.reduce_axis((0, 8), name="k")
+    C = te.compute((n,), lambda i: te.max(A[i, k], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    bx, tx = s[C].split(C.op.axis[0], factor=4)
+    s[C].bind(bx, te.thread_axis("blockIdx.x"))
+    s[C].bind(tx, te.thread_axis("threadIdx.x"))
+    return s, [A, C, n]
+
+
+@pytest.mark.parametrize("target, dialect, infinity", [
+    ("opencl", OpenCLDialect, "((half)INFINITY)"),
+    ("cuda", CUDADialect, "__float2half(__int_as_float(0x7f800000))")])
+def test_gpu_float16_infinity_is_printed(target, dialect, infinity):
+    s, args = _float16_max_schedule()
+    lowered = te.lower_for_target([te.lower(s, args, name="f")], target)
+    kernels = [k for p in lowered.programs for k in p.kernels]
+    source = print_kernels(kernels, dialect(), lowered.narrow_index)
+    assert infinity in source
