@@ -75,6 +75,7 @@ class CSourcePrinter(TextPrinter):
         self.in_index = False       # printing a load/store offset or a loop bound
         self.narrow_vars = set()    # int64 variables declared as int (loops, threads)
         self.helpers = {}           # name -> source lines
+        self.declarations = []      # variables of printed lets, for the next line
         self.dtypes = set()
 
     # ------------------------------------------------------------ types and names
@@ -176,13 +177,14 @@ class CSourcePrinter(TextPrinter):
         if s.kind == S.ForKind.THREAD_BINDING:
             raise BuildError(f"{self.d.name}: loop '{s.loop_var.name}' is still a thread "
                              "binding; run lower_thread_binding first")
-        if s.kind in (S.ForKind.UNROLLED, S.ForKind.VECTORIZED):
-            self.line(self.d.unroll_pragma)
         var = self.name_of(s.loop_var, s.loop_var.name)
         t = self.loop_ctype(s.loop_var)
         lo = self.index(s.min)
         end = self.index(s.extent) if E.is_const_int(s.min, 0) else \
             f"({lo} + {self.index(s.extent)})"
+        if s.kind in (S.ForKind.UNROLLED, S.ForKind.VECTORIZED):
+            self.flush_declarations()       # the pragma must stay next to its loop
+            self.line(self.d.unroll_pragma)
         with self.analyzer.scope(s.loop_var, E.Range(s.min, s.extent)):
             self.block(f"for ({t} {var} = {lo}; {var} < {end}; ++{var})", s.body)
 
@@ -376,7 +378,35 @@ class CSourcePrinter(TextPrinter):
         return f"({self.expr(e.condition)} ? {self.expr(e.true_value)} : {self.expr(e.false_value)})"
 
     def expr_Let(self, e):
-        return self.expr(substitute(e.body, {e.var: e.value}))
+        # ``(x = value, body)`` with ``x`` declared before the statement: the value is
+        # printed (and computed) once, however often the body uses it (a shared
+        # subexpression, tecomp.ir.share), and only where the expression is evaluated
+        # (a let inside an if_then_else arm stays inside it). A fresh name for each
+        # let printed, so a let printed twice (lane by lane) is declared twice.
+        name = self.name_of(object(), e.var.name)
+        self.declarations.append(f"{self.d.type_name(e.var.dtype)} {name};")
+        self.dtypes.add(e.var.dtype)
+        value = self.value(e.value)
+        saved = self.names.get(e.var)
+        self.names[e.var] = name
+        try:
+            body = self.expr(e.body)
+        finally:
+            if saved is None:
+                del self.names[e.var]
+            else:
+                self.names[e.var] = saved
+        return f"({name} = {value}, {body})"
+
+    def line(self, text):
+        self.flush_declarations()
+        super().line(text)
+
+    def flush_declarations(self):
+        """The variables of the lets printed since the last line, declared."""
+        pending, self.declarations = self.declarations, []
+        for text in pending:
+            super().line(text)
 
     def expr_Div(self, e):
         return self.wrap(e.dtype, f"({self.expr(e.a)} / {self.expr(e.b)})")
@@ -502,5 +532,8 @@ def lane(e, k, loaded=None):
     if kind == "Call":
         return E.Call(dt.element_of(e.dtype), e.op, tuple(lane(a, k, loaded) for a in e.args))
     if kind == "Let":
-        return lane(substitute(e.body, {e.var: e.value}), k)
+        # lane k of the value bound once, to a scalar variable of its own
+        var = E.Var(f"{e.var.name}_{k}", dt.element_of(e.var.dtype))
+        body = substitute(e.body, {e.var: E.Broadcast(var, dt.lanes_of(e.var.dtype))})
+        return E.Let(var, lane(e.value, k), lane(body, k))
     raise BuildError(f"cannot print lane {k} of the vector expression `{e}`")

@@ -29,6 +29,10 @@ from .numpy_eval import ProgramError, evaluate_tensors
 from .programs import INPUT_BOUND
 
 RTOL = {"float16": 1e-2, "float32": 1e-3, "float64": 1e-7}
+#: Kernel source of a fuzz program stays small: its deepest expression is a
+#: shared chain of a few hundred characters per level (a 10-level chain printed
+#: as a tree was 57 MB of OpenCL C, which PoCL compiled for minutes).
+SOURCE_LIMIT = 100_000
 
 
 class FuzzFailure(AssertionError):
@@ -93,6 +97,9 @@ def check_case(case):
         raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
     except Exception as exc:  # noqa: BLE001
         raise FuzzFailure("crash", f"build raised {type(exc).__name__}: {exc}", case) from exc
+    if case.get("target", "llvm") != "llvm" and len(f.get_source()) > SOURCE_LIMIT:
+        raise FuzzFailure("crash", f"the {case['target']} source has {len(f.get_source())} "
+                          "characters: an expression printed as a tree, not a DAG?", case)
     try:                  # a schedule that builds also prints its loop nest (s.show())
         loop_nest_text(ns["s"])
     except Exception as exc:  # noqa: BLE001
