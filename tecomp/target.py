@@ -21,7 +21,15 @@ from .ir.intrin_rules import register_intrin_rule  # noqa: F401 (tvm.target.regi
 KIND_OPTIONS = {
     "llvm": ("mcpu", "mattr", "mtriple", "opt-level", "num-threads"),
     "cuda": ("arch", "max_num_threads", "thread_warp_size"),
-    "opencl": ("device", "max_num_threads", "thread_warp_size"),
+    "opencl": ("max_num_threads", "thread_warp_size"),
+}
+#: TVM spellings of an option: ``llvm -target=<triple>`` (TVM 0.6) is ``-mtriple``.
+_OPTION_ALIASES = {"llvm": {"target": "mtriple"}}
+#: Options TVM accepts that would change nothing here: refused, saying why.
+_REFUSED_OPTIONS = {
+    "device": "TVM uses -device to pick schedules written for one device family (mali, "
+              "intel_graphics, ...); tecomp has one schedule set per target kind and picks "
+              "the OpenCL device at run time, so the option would be ignored: drop it",
 }
 _ALIASES = {"c": "llvm", "cpu": "llvm", "cl": "opencl", "nvptx": "cuda"}
 
@@ -68,10 +76,13 @@ def host_mismatch(triple, cpu, features, features_complete=False):
     host_features = {f[1:] for f in host_feature_string.split(",") if f.startswith("+")}
     needed = {f[1:] for f in features.split(",") if f.startswith("+")}
     if cpu != host_cpu and not features_complete:
-        if cpu not in _BASELINE_CPUS:
+        implied = _BASELINE_CPUS.get(cpu, target_cpu.implied_features(cpu))
+        if implied is None:
             return (f"it is compiled for CPU '{cpu}' and this host is a '{host_cpu}'; code "
-                    "for another CPU may use instructions this one lacks")
-        needed |= set(_BASELINE_CPUS[cpu])
+                    "for another CPU may use instructions this one lacks, and tecomp does "
+                    "not know which features that CPU has (it knows: "
+                    f"{', '.join(target_cpu.known_cpus())})")
+        needed |= set(implied)
     missing = sorted(needed - host_features) if host_features else []
     if missing:
         return f"it uses CPU features this host ({host_cpu}) lacks: {', '.join(missing)}"
@@ -129,6 +140,10 @@ class Target:
         self.kind, self.options, self._host = TargetKind(kind), {}, None
         for word in words[1:]:
             key, eq, value = word.lstrip("-").partition("=")
+            key = _OPTION_ALIASES.get(kind, {}).get(key, key)
+            if word.startswith("-") and key in _REFUSED_OPTIONS and key not in KIND_OPTIONS[kind]:
+                raise BuildError(f"target option -{key} is not supported for {kind!r}: "
+                                 f"{_REFUSED_OPTIONS[key]}")
             if not word.startswith("-") or key not in KIND_OPTIONS[kind]:
                 raise BuildError(f"unknown option {word!r} for target {kind!r}; valid options: "
                                  f"{', '.join('-' + k for k in KIND_OPTIONS[kind])}")
@@ -191,12 +206,20 @@ class Target:
         """The LLVM feature string: the host's full list when the CPU is the host's
         (no ``-mcpu``, or ``-mcpu`` naming the host CPU), with ``-mattr``'s entries
         applied, so the CPU name brings no instruction this host lacks (a host that
-        LLVM calls ``znver4`` may hide AVX-512); otherwise ``-mattr`` as given."""
+        LLVM calls ``znver4`` may hide AVX-512). For another CPU of the host's
+        architecture, every feature the host lacks is switched off (then
+        ``-mattr`` applies), so code tuned for that CPU still runs here; for another
+        architecture, ``-mattr`` as given."""
         mattr = self.options.get("mattr", "")
-        if not self._is_host_cpu():
+        host_cpu, host_features, host_triple = self._host_info()
+        if self._is_host_cpu():
+            base = host_features
+        elif arch_of(self.triple) == arch_of(host_triple):
+            base = ",".join(f for f in host_features.split(",") if f.startswith("-"))
+        else:
             return mattr
         table = {}
-        for entry in (self._host_info()[1] + "," + mattr).split(","):
+        for entry in (base + "," + mattr).split(","):
             if entry[:1] in "+-" and entry[1:]:
                 table[entry[1:]] = entry[0]
         return ",".join(sign + name for name, sign in table.items())

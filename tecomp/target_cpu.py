@@ -23,10 +23,36 @@ _AVX2_CPUS = frozenset((
     "arrowlake-s", "lunarlake", "pantherlake", "gracemont", "sierraforest", "clearwaterforest",
     "znver1", "znver2", "znver3", "bdver4", "x86-64-v3"))
 _AVX_CPUS = frozenset(("sandybridge", "ivybridge", "bdver1", "bdver2", "bdver3", "btver2"))
+_SSE42_CPUS = frozenset(("nehalem", "westmere", "corei7", "silvermont", "goldmont", "tremont"))
+
+# What code for each class of CPU may use at least (LLVM feature names), by the
+# x86-64 micro-architecture levels.
+_X86_V2 = ("sse4.2", "ssse3", "popcnt", "cx16")
+_X86_AVX = _X86_V2 + ("avx",)
+_X86_V3 = _X86_AVX + ("avx2", "fma", "bmi2", "f16c", "movbe")
+_X86_AVX512 = _X86_V3 + ("avx512f", "avx512cd")
+_X86_V4 = _X86_AVX512 + ("avx512bw", "avx512dq", "avx512vl")
 
 #: Typical (L1 data, L2, last level) bytes per core where the host cannot be asked.
 _TYPICAL_CACHES = {512: (48 << 10, 2 << 20, 32 << 20), 256: (32 << 10, 512 << 10, 16 << 20),
                    128: (32 << 10, 256 << 10, 8 << 20)}
+
+
+def implied_features(cpu):
+    """The features code compiled for the LLVM CPU ``cpu`` (x86-64) may use, at least;
+    ``None`` for a CPU not in the tables above."""
+    if cpu in _AVX512_CPUS:
+        return _X86_AVX512 if cpu in ("knl", "knm") else _X86_V4
+    for cpus, features in ((_AVX2_CPUS, _X86_V3), (_AVX_CPUS, _X86_AVX),
+                           (_SSE42_CPUS, _X86_V2)):
+        if cpu in cpus:
+            return features
+    return None
+
+
+def known_cpus():
+    """The CPU names :func:`implied_features` knows, sorted."""
+    return sorted(_AVX512_CPUS | _AVX2_CPUS | _AVX_CPUS | _SSE42_CPUS)
 
 
 def enabled_features(target):

@@ -83,3 +83,47 @@ def test_num_threads_option_sizes_parallel_loops(rng):
     assert Target("llvm").num_threads == 0
     with pytest.raises(tvm.BuildError, match="-num-threads must be a non-negative integer"):
         _parallel_threads("llvm -num-threads=two")
+
+
+def _host_has_all(features):
+    return all(_host_has(f) for f in features)
+
+
+@pytest.mark.parametrize("cpu", ["haswell", "znver4", "nehalem"])
+def test_mcpu_of_another_cpu_runs_when_the_host_has_its_features(cpu, rng):
+    needed = tvm.target_cpu.implied_features(cpu)
+    f = _build(f"llvm -mcpu={cpu}")
+    a = rng.random(64).astype("float32")
+    b = np.empty_like(a)
+    if _host_has_all(needed):
+        f(a, b)
+        np.testing.assert_allclose(b, a * 3 + 1, rtol=1e-6)
+    else:
+        with pytest.raises(NotRunnableError, match="lacks: "):
+            f(a, b)
+
+
+def test_another_cpu_never_gets_a_feature_the_host_lacks():
+    # Code tuned for another CPU of this architecture has every feature the host
+    # lacks switched off, so it cannot contain an instruction the host cannot run.
+    lacking = {e[1:] for e in host_facts()[1].split(",") if e.startswith("-")}
+    features = Target("llvm -mcpu=graniterapids").features.split(",")
+    assert {e[1:] for e in features if e.startswith("-")} >= lacking
+    assert not any(e.startswith("+") for e in features)
+
+
+def test_unknown_cpu_is_refused_for_the_jit():
+    f = _build("llvm -mcpu=bonnell")
+    a = np.ones(64, "float32")
+    with pytest.raises(NotRunnableError, match="compiled for CPU 'bonnell' .* tecomp does not "
+                                               "know which features that CPU has"):
+        f(a, np.empty_like(a))
+
+
+def test_target_triple_spelling_and_refused_options():
+    t = Target("llvm -target=x86_64-linux-gnu")
+    assert t.triple == "x86_64-linux-gnu" and str(t) == "llvm -mtriple=x86_64-linux-gnu"
+    with pytest.raises(tvm.BuildError, match="target option -device is not supported for "
+                                             "'opencl': TVM uses -device to pick schedules"):
+        Target("opencl -device=mali")
+    assert Target("cuda -thread_warp_size=16").thread_warp_size == 16
