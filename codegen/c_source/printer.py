@@ -456,6 +456,11 @@ class CSourcePrinter(TextPrinter):
             return f"{args[0].value}({', '.join(self.expr(a) for a in args[1:])})"
         if op == "likely":
             return self.expr(args[0])
+        if op == "address_of":   # Buffer.access_ptr: the element's address
+            return f"(&{self.expr(args[0])})"
+        if op == "call_llvm_intrin":
+            raise BuildError(f"{self.d.name}: call_llvm_intrin({args[0].value}) calls an LLVM "
+                             "intrinsic, which only the LLVM (CPU) backend can emit")
         if op in self.d.shuffles:   # (value, lane or offset, width), all lanes active
             value, lane, width = (self.expr(a) for a in args)
             return f"{self.d.shuffles[op]}(0xffffffffu, {value}, {lane}, {width})"

@@ -326,3 +326,25 @@ def test_clang_missing_is_a_clear_error(monkeypatch):
     with pytest.raises(BuildError, match="no clang found on PATH .* gcc cannot emit LLVM IR"):
         clang.create_llvm("int f() { return 0; }")
     assert clang.find_clang(required=False) == []
+
+
+def test_llvm_intrinsic_refused_on_gpu_targets():
+    a = te.placeholder((4,), name="a")
+    c = te.compute((4,), lambda i: a[i] * 2.0, name="c")
+
+    def fcompute(ins, outs):
+        two = tvm.tir.call_llvm_pure_intrin("float32x4", "llvm.some.v4f32", 0,
+                                            ins[0].vload([0], "float32x4"))
+        return outs[0].vstore([0], two)
+
+    with tvm.build_config(offset_factor=1):
+        intrin = te.decl_tensor_intrin(c.op, fcompute, name="double4")
+    X = te.placeholder((64,), name="X")
+    Y = te.compute((64,), lambda i: X[i] * 2.0, name="Y")
+    s = te.create_schedule(Y.op)
+    xo, xi = s[Y].split(Y.op.axis[0], factor=4)
+    s[Y].bind(xo, te.thread_axis("threadIdx.x"))
+    s[Y].tensorize(xi, intrin)
+    with pytest.raises(BuildError, match=r"call_llvm_intrin\(llvm.some.v4f32\) calls an LLVM "
+                                         "intrinsic, which only the LLVM"):
+        tvm.build(s, [X, Y], target="cuda")
