@@ -380,7 +380,9 @@ def const(value, dtype=None):
 
 
 def const_index(value):
-    """An index-typed (int64) expression from an int or an expression."""
+    """An index-typed (int64) expression from an int or an expression. A narrower
+    integer expression is widened inside (``n * m`` of two int32 vars becomes
+    ``int64(n) * int64(m)``), so index arithmetic never wraps at 32 bits."""
     if isinstance(value, IterVar):
         return value.var
     if isinstance(value, PrimExpr):
@@ -389,12 +391,26 @@ def const_index(value):
         if not dt.is_integer(value.dtype):
             raise ExprError(f"index expression `{value}` has dtype {value.dtype}; "
                             "indices must be integers")
-        if isinstance(value, IntImm):
-            return IntImm(dt.INDEX, value.value)
-        return Cast(dt.INDEX, value)
+        return _widen(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ExprError(f"expected an integer index or extent, got {value!r}")
     return IntImm(dt.INDEX, value)
+
+
+_WIDENS = ("Add", "Sub", "Mul", "FloorDiv", "FloorMod", "Div", "Mod", "Min", "Max")
+
+
+def _widen(value):
+    """An integer expression of a narrower dtype, computed in the index type."""
+    if isinstance(value, IntImm):
+        return IntImm(dt.INDEX, value.value)
+    if type(value).__name__ in _WIDENS and isinstance(value, BinaryOp) and \
+            dt.lanes_of(value.dtype) == 1:
+        return type(value)(_widen(value.a), _widen(value.b))
+    if isinstance(value, Cast) and dt.is_integer(value.value.dtype) and \
+            dt.bits_of(value.value.dtype) <= dt.bits_of(value.dtype):
+        return _widen(value.value) if value.value.dtype != dt.INDEX else value.value
+    return value if value.dtype == dt.INDEX else Cast(dt.INDEX, value)
 
 
 def is_const_int(expr, value=None):

@@ -99,7 +99,11 @@ class IRPrinter(TextPrinter):
         return repr(e.value)
 
     def expr_Cast(self, e):
-        return f"{e.dtype}({self.expr(e.value)})"
+        value = e.value
+        if isinstance(value, E.Var) and dt.is_int(value.dtype) and dt.is_int(e.dtype) and \
+                dt.bits_of(value.dtype) <= dt.bits_of(e.dtype):
+            return self.expr(value)   # widening an int variable (an int32 te.var as an index)
+        return f"{e.dtype}({self.expr(value)})"
 
     def expr_Not(self, e):
         return f"!{self.expr(e.a)}"

@@ -17,8 +17,10 @@ from ..ir.share import share_repeated
 from .tensor import ComputeOp, PlaceholderOp, building_body, make_axis
 
 
-def var(name="v", dtype="int64"):
-    """A symbolic scalar, e.g. a size bound when the function is called."""
+def var(name="v", dtype="int32"):
+    """A symbolic scalar, e.g. a size bound when the function is called. Its dtype
+    defaults to ``int32``, as in TVM; used as an extent or index it is widened to
+    the index type (int64), so size arithmetic does not wrap."""
     dtype = dt.canonical(dtype)
     if dt.lanes_of(dtype) != 1 or not (dt.is_integer(dtype) or dt.is_float(dtype)):
         raise ExprError(f"var '{name}': dtype must be a scalar int or float, got {dtype}")

@@ -80,7 +80,7 @@ def test_output_aliases_input(f):
 @pytest.mark.parametrize("value, kind", [("3", "str"), (3.0, "float"), (True, "bool")])
 def test_scalar_of_wrong_type(f, value, kind):
     with pytest.raises(ArgumentTypeError, match=rf"argument 3 'n': expected an integer of dtype "
-                                                rf"int64, got {kind}"):
+                                                rf"int32, got {kind}"):
         f(a, out(), value)
 
 

@@ -7,35 +7,37 @@ entry:
   %"i_closure" = alloca {i64, i64, i32, ptr, ptr}
   br label %"body"
 body:
-  %".6" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 0
-  store i64 0, ptr %".6"
-  %".8" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 1
-  store i64 %"n", ptr %".8"
-  %".10" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
-  store i32 0, ptr %".10"
-  %".12" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 3
-  store ptr %"A", ptr %".12"
-  %".14" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 4
-  store ptr %"B", ptr %".14"
-  %".16" = mul i64 %"n", 48
-  %".17" = sdiv i64 %".16", 1
-  %".18" = call i64 @"__tecomp_team_size"(i64 %".17")
-  %".19" = icmp sgt i64 %".18", 1
-  br i1 %".19", label %"body.if", label %"body.else"
+  %".6" = trunc i64 %"n" to i32
+  %".7" = sext i32 %".6" to i64
+  %".8" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 0
+  store i64 0, ptr %".8"
+  %".10" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 1
+  store i64 %".7", ptr %".10"
+  %".12" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
+  store i32 0, ptr %".12"
+  %".14" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 3
+  store ptr %"A", ptr %".14"
+  %".16" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 4
+  store ptr %"B", ptr %".16"
+  %".18" = mul i64 %".7", 48
+  %".19" = sdiv i64 %".18", 1
+  %".20" = call i64 @"__tecomp_team_size"(i64 %".19")
+  %".21" = icmp sgt i64 %".20", 1
+  br i1 %".21", label %"body.if", label %"body.else"
 body.if:
-  %".21" = trunc i64 %".18" to i32
-  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".21", i32 0)
+  %".23" = trunc i64 %".20" to i32
+  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".23", i32 0)
   br label %"body.endif"
 body.else:
   call void @"parallel_parallel_2"(ptr %"i_closure")
   br label %"body.endif"
 body.endif:
-  %".26" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
-  %".27" = load i32, ptr %".26"
-  %".28" = icmp ne i32 %".27", 0
-  br i1 %".28", label %"body.endif.if", label %"body.endif.endif", !prof !3
+  %".28" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
+  %".29" = load i32, ptr %".28"
+  %".30" = icmp ne i32 %".29", 0
+  br i1 %".30", label %"body.endif.if", label %"body.endif.endif", !prof !3
 body.endif.if:
-  ret i32 %".27"
+  ret i32 %".29"
 body.endif.endif:
   ret i32 0
 }
