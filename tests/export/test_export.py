@@ -107,7 +107,7 @@ def test_header_declares_every_kernel(lib):
     assert "int window(const double *X, double *W, int64_t n);" in text
     assert "A: float32 [n, m], C-contiguous, read" in text
     assert "W: float64 [(n - 2)], C-contiguous, written" in text or "W: float64 [n - 2]" in text
-    assert "n: int32 (size, = A.shape[0])" in text   # te.var is int32, as in TVM
+    assert "n: int32 passed as int64_t (size, = A.shape[0])" in text   # te.var: int32, as in TVM
 
 
 C_PROGRAM = r"""
