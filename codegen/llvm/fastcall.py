@@ -394,11 +394,13 @@ def _compile(modules):
 
 
 def _entry_key(sig):
-    """What the compiled entry depends on: the signature without names/messages."""
+    """What the compiled entry depends on: the signature without names/messages,
+    with the in-place pairs (an entry built for a pointwise ``f(A, B)`` lets B be A)."""
     data = sig.to_json()
     for p in data["params"]:
         p.pop("buffer", None)
-    return json.dumps([data["params"], [v["dtype"] for v in data["vars"]], data["abi_vars"]])
+    return json.dumps([data["params"], [v["dtype"] for v in data["vars"]], data["abi_vars"],
+                       data["aliases"]])
 
 
 #: Compiled entries by signature key: ``(engine, address)``. Bounded; a callable

@@ -102,3 +102,21 @@ def test_sgd_update_in_place_on_opencl(rng):
     want = w - 0.5 * dw
     f(w, dw, w)
     np.testing.assert_allclose(w, want, rtol=1e-6)
+
+
+def test_entry_of_a_pointwise_kernel_is_not_reused_for_a_shifted_one(rng):
+    """The native entry of a pointwise kernel lets the output be the input; a kernel
+    with the same signature whose output reads a neighbour must still refuse it
+    (the entry cache once keyed on shapes and dtypes only)."""
+    n = 8
+    W = te.placeholder((n,), name="W")
+    doubled = te.compute((n,), lambda i: W[i] * 2, name="D")
+    shifted = te.compute((n,), lambda i: W[(i + 1) % n] * 2, name="S")
+    w = rng.random(n).astype("float32")
+    f = tvm.build(te.create_schedule(doubled.op), [W, doubled])
+    expected = w * 2
+    f(w, w)
+    np.testing.assert_allclose(w, expected, rtol=1e-6)
+    g = tvm.build(te.create_schedule(shifted.op), [W, shifted])
+    with pytest.raises(tvm.ArgumentError, match="'S' overlaps argument 1 'W'"):
+        g(w, w)
