@@ -16,8 +16,11 @@ axes: ties send everything to the first one; an auxiliary stage ``Y.argmax`` /
 ``Y.argmin`` finds it); for a product or a user's ``comm_reducer`` the combiner's
 derivative at (the reduction of the other elements, this element), the other
 elements being reduced in a stage ``Y.others`` (``O(R^2)`` per output, never a
-Jacobian). The gradient reads the forward tensors it needs (``Y`` itself and
-any intermediate), so scheduling shares them.
+Jacobian). A combiner that selects one operand (``select(c, x, y)``, as argmax's
+values) sends the adjoint to the point it selected, and a tuple reduction is
+differentiated value by value (:mod:`tecomp.autodiff.tuple_reduce`). The
+gradient reads the forward tensors it needs (``Y`` itself and any
+intermediate), so scheduling shares them.
 
 A read whose index map cannot be inverted (data-dependent indices as in
 ``take``, or equations the solver leaves) is summed over the consumer's whole
@@ -40,6 +43,7 @@ from ..te.tensor import ComputeOp, Tensor, post_order
 from .derivative import add, mul, partial_derivatives
 from .layout import reduction_stage
 from .solve import reads_tensor, solve_read
+from .tuple_reduce import component, selected_points, selection
 
 #: Most elements te.gradient(head=None) / te.jacobian may produce for a Jacobian.
 JACOBIAN_LIMIT = 1 << 24
@@ -110,6 +114,7 @@ class _Gradient:
         self.jvars = {}          # Tensor -> [Var] (prefix + tensor dims)
         self.adjoints = {output: head_adjoint}
         self.results = {}
+        self.selections = {}     # tuple-reduction op -> {value index: selected point}
 
     # ------------------------------------------------------------------ walk
     def run(self):
@@ -168,15 +173,19 @@ class _Gradient:
         axes = [iv.var for iv in op.axis]
         ranges = {iv.var: (iv.dom.min, iv.dom.extent) for iv in op.axis}
         if isinstance(body, E.Reduce):
-            if len(body.source) > 1:
-                raise ExprError(f"te.gradient: '{op.name}' is a tuple reduction "
-                                f"({body.combiner.name}); its gradient is not supported")
+            kind = "one"
+            if len(body.source) > 1 or selection(body.combiner, 0) is not None:
+                kind, body = component(op, k, body)
             source = body.source[0]
             if body.init is not None:
                 self._init_contributions(op, body, adjoint, axes, ranges)
             raxes = [iv.var for iv in body.axis]
             ranges.update({iv.var: (iv.dom.min, iv.dom.extent) for iv in body.axis})
-            weight, weight_cond = self._reduce_weight(op, k, body, source)
+            if kind == "select":
+                weight, weight_cond = None, E.EQ(_linear_index(body.axis),
+                                                 self._selected(op, k)[tuple(axes)])
+            else:
+                weight, weight_cond = self._reduce_weight(op, k, body, source)
             conds = [body.condition] if body.condition is not None else []
             if weight_cond is not None:
                 conds.append(weight_cond)
@@ -283,6 +292,14 @@ class _Gradient:
             if read.tensor is stand_in:
                 weight = add(weight, partial)
         return _ReplaceRead(stand_in, source).visit(weight), None
+
+    def _selected(self, op, k):
+        """The point a tuple reduction's combiner selected for its value ``k`` (one stage
+        ``op.selected`` for all the values of ``op``)."""
+        if op not in self.selections:
+            body = op.body[0]
+            self.selections[op] = selected_points(op, body, _linear_index, f"{op.name}.selected")
+        return self.selections[op][k]
 
     def _arg_extreme(self, op, y, body, source, name):
         """Stage: the first (lexicographic) reduce point where source equals Y."""
