@@ -145,7 +145,7 @@ def _share_repeated(bodies):
     condition = None if first.condition is None else share_repeated(first.condition)
     if condition is first.condition and not [a for a, b in zip(source, first.source) if a is not b]:
         return bodies
-    return tuple(E.Reduce(r.combiner, source, r.axis, condition, r.value_index)
+    return tuple(E.Reduce(r.combiner, source, r.axis, condition, r.value_index, r.init)
                  if isinstance(r, E.Reduce) else r for r in bodies)
 
 

@@ -78,3 +78,20 @@ def test_lazy_if_then_else_arms_are_not_hoisted(rng):
     for _ in range(12):
         want = np.maximum(want, want * np.float32(0.5)) + want
     np.testing.assert_allclose(c, np.concatenate([[0], want]), rtol=1e-5)
+
+
+def test_a_shared_reduction_keeps_its_init(rng):
+    # Let-binding a large reduction's source rebuilt the Reduce without its init=.
+    A = te.placeholder((5, 3), name="A")
+    k = te.reduce_axis((0, 3), name="k")
+    D = te.compute((5,), lambda i: te.sum(_chain(A[i, k], 12), axis=k, init=A[i, 0] * 100.0),
+                   name="D")
+    assert D.op.body[0].init is not None
+    f = te.build(te.create_schedule(D.op), [A, D])
+    a = rng.uniform(-1, 1, (5, 3)).astype("float32") * np.float32(2.0 ** -12)
+    d = np.zeros(5, "float32")
+    f(a, d)
+    want = a.copy()
+    for _ in range(12):
+        want = np.maximum(want, want * np.float32(0.5)) + want
+    np.testing.assert_allclose(d, want.sum(axis=1) + a[:, 0] * 100.0, rtol=1e-5)
