@@ -189,8 +189,9 @@ def _is_conv(shape, jvars, free, value):
 
 
 def _is_conv_weight_gradient(shape, jvars, free, value):
-    """``dW[f, c, ry, rx] = sum_{n, y, x} A[.., x] * B[.., x*s + rx]``: both reads move
-    with the last reduce axis along their last index."""
+    """``dW[f, c, ry, rx] = sum_{n, y, x} A[.., x] * B[.., x*s + rx*d]``: the output
+    adjoint read along the last reduce axis at unit stride, the data at the stride
+    ``s`` of the convolution, shifted by the kernel column (dilation ``d``)."""
     factors = _factors(value)
     if len(shape) != 4 or len(free) != 3 or len(factors) != 2 or \
             not all(isinstance(f, E.TensorRead) and len(f.indices) == 4 for f in factors):
@@ -198,5 +199,8 @@ def _is_conv_weight_gradient(shape, jvars, free, value):
     x = free[-1].var
     domain = set(jvars) | {iv.var for iv in free}
     forms = [linear_form(f.indices[3], domain) for f in factors]
-    return all(form is not None and form[0].get(x) == 1 for form in forms) and \
-        any(form[0].get(jvars[3]) == 1 for form in forms)
+    if None in forms:
+        return False
+    # (step along x, step along the kernel column) of each read, the adjoint's first
+    adjoint, data = sorted((form[0].get(x, 0), form[0].get(jvars[3], 0)) for form in forms)
+    return adjoint == (1, 0) and data[0] >= 1 and data[1] >= 1

@@ -131,3 +131,32 @@ def test_dense_and_conv_gradients_take_the_operators_default_schedules():
                                   k[:, :, ry, rx])
     np.testing.assert_allclose(out_k, ref_k, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(out_d, ref_d, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("stride,dilation,size", [(2, 1, 16), (1, 2, 18), (2, 2, 18)])
+def test_strided_and_dilated_conv_weight_gradients_take_the_default_schedule(stride, dilation,
+                                                                             size):
+    D = te.placeholder((1, 4, size, size), name="D")
+    K = te.placeholder((8, 4, 3, 3), name="K")
+    Z = topi.nn.conv2d(D, K, stride, 1, dilation)
+    hz = te.placeholder(Z.shape, name="hz")
+    (gK,) = te.gradient(Z, [K], head=hz)
+    assert gK.op.tag == "conv2d_nchw_wgrad"
+    s = topi.generic.schedule_auto([gK])
+    assert s[gK].relations       # the schedule's rfactor split, not the plain loop nest
+    f = te.build(s, [D, hz, gK])
+    rng = np.random.default_rng(2)
+    out_shape = tuple(int(v) for v in Z.shape)
+    d = rng.standard_normal((1, 4, size, size)).astype("float32")
+    h = rng.standard_normal(out_shape).astype("float32")
+    out_k = np.zeros((8, 4, 3, 3), "float32")
+    f(d, h, out_k)
+    dp = np.pad(d, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    rows, cols = out_shape[2:]
+    ref = np.zeros_like(out_k)
+    for ry in range(3):
+        for rx in range(3):
+            window = dp[0, :, ry * dilation:ry * dilation + stride * rows:stride,
+                        rx * dilation:rx * dilation + stride * cols:stride]
+            ref[:, :, ry, rx] = np.einsum("fyx,cyx->fc", h[0], window)
+    np.testing.assert_allclose(out_k, ref, rtol=1e-4, atol=1e-3)
