@@ -15,6 +15,8 @@ os.environ.pop("TECOMP_CACHE", None)
 # Parallel loops of the small test kernels use every thread (by default a loop with
 # little work per thread runs on the calling thread; test_llvm_parallel checks that).
 os.environ["TECOMP_PARALLEL_MIN_WORK"] = "1"
+# Streaming stores at their default size threshold (tests that want them set it).
+os.environ.pop("TECOMP_STREAM_MIN_BYTES", None)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from . import cache
 from .codegen import CodeGenLLVM
 from .fastcall import fast_entries
 from .jit import CompiledModule
+from .streaming_stores import stream_min_bytes
 
 
 def _as_list(funcs):
@@ -35,12 +36,14 @@ def _as_list(funcs):
     return funcs
 
 
-def codegen_module(funcs, name="tecomp", num_threads=0):
+def codegen_module(funcs, name="tecomp", num_threads=0, stream_min_bytes=None):
     """``(llvmlite.ir.Module, assert_messages)`` for the lowered ``funcs``;
     ``num_threads`` (the target's ``-num-threads``, 0: OpenMP's default) sizes
-    parallel loops unless ``Module.set_num_threads`` changes it. The LLVM IR texts
-    that ``pragma(..., "import_llvm", ir)`` asks to link are ``module.llvm_imports``."""
-    cg = CodeGenLLVM(name, num_threads)
+    parallel loops unless ``Module.set_num_threads`` changes it; outputs of at least
+    ``stream_min_bytes`` bytes may be written with streaming stores (``None``: none,
+    see :mod:`.streaming_stores`). The LLVM IR texts that ``pragma(..., "import_llvm",
+    ir)`` asks to link are ``module.llvm_imports``."""
+    cg = CodeGenLLVM(name, num_threads, stream_min_bytes)
     for f in _as_list(funcs):
         cg.add_function(f)
     cg.module.llvm_imports = tuple(cg.llvm_imports)
@@ -62,7 +65,7 @@ def build(funcs, target="llvm"):
         compiled.assert_messages = entry.assert_messages
         return Module(funcs, compiled, target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
-                                      target.num_threads)
+                                      target.num_threads, stream_min_bytes(target))
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
                    for f in funcs)
     compiled = CompiledModule(module, target, uses_parallel=parallel)

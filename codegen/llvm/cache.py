@@ -11,7 +11,8 @@ Key: a SHA-256 over
   buffer and variable; variables numbered by identity, so two functions that print
   alike but differ in a dtype never share an entry);
 * the target string and the CPU name, features and triple it resolves to, and the
-  build-time setting of :func:`.parallel.min_work`;
+  build-time settings of :func:`.parallel.min_work` and
+  :func:`.streaming_stores.stream_min_bytes`;
 * the tecomp version, llvmlite's and LLVM's versions, and the size and modification
   time of every source file of ``tecomp`` and ``codegen`` (an edited compiler
   never reuses stale code).
@@ -47,6 +48,7 @@ import tecomp
 from tecomp.ir import Buffer, Var
 
 from .parallel import min_work
+from .streaming_stores import stream_min_bytes
 
 _MAGIC = b"TECOMP-OBJ-1\n"
 _SUFFIX = ".tco"
@@ -121,7 +123,7 @@ def cache_key(funcs, target):
     """The key of lowered ``funcs`` built for ``target``, or ``None`` if some node
     cannot be serialized (then the build is not cached)."""
     out = [_compiler_stamp(), str(target), target.cpu, target.features, target.triple,
-           str(min_work())]
+           str(min_work()), str(stream_min_bytes(target))]
     try:
         _serialize(list(funcs), out, {})
     except _Uncacheable:

@@ -26,6 +26,7 @@ from .intrinsics import IntrinsicMixin
 from .loop_vectorize import loop_metadata, loop_vectorize
 from .memory import MemoryMixin
 from .parallel import ParallelMixin
+from .streaming_stores import streaming_stores
 
 #: IR nodes that lowering must have removed before code generation.
 _NOT_LOWERED = ("TensorRead", "Provide", "Realize", "Reduce")
@@ -53,8 +54,10 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
 
-    def __init__(self, module_name="tecomp", num_threads=0):
+    def __init__(self, module_name="tecomp", num_threads=0, stream_min_bytes=None):
         self.module = ir.Module(name=module_name)
+        self.stream_min_bytes = stream_min_bytes   # None: no streaming stores
+        self.streamed = set()       # outputs written with streaming stores, per function
         self.assert_messages = {}
         self.frame = None
         self._declared = {}
@@ -113,6 +116,8 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
         aliased = {b for pair in func.attrs.get("pointwise_aliases", ()) for b in pair}
         self.aliased = aliased  # may share memory with each other: no noalias
         self.vectorizable = loop_vectorize(func.body)
+        self.streamed = streaming_stores(func, self.stream_min_bytes)
+        self.frame.streams = bool(self.streamed)
         for buf, arg in zip(buffers, fn.args):
             arg.name = T.value_name(buf.name)
             if buf not in aliased:
@@ -123,11 +128,13 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatc
             source = "float64" if passes_as_double(var) else "int64"
             self.frame.env[var] = self.cast(arg, source, var.dtype)
         self.visit(func.body)
+        self.fence_streams()
         self.builder.ret(ir.Constant(T.I32, 0))
         self.frame = None
         return fn
 
     def _return_code(self, code):
+        self.fence_streams()
         self.free_heap(self.frame.heap)
         self.builder.ret(code)
 

@@ -22,6 +22,7 @@ class Frame:
         self.heap = []         # pointers to free on every exit, innermost last
         self.on_error = on_error  # emits "return this nonzero i32 code"
         self.in_parallel = False
+        self.streams = False   # may emit streaming stores: sfence before each exit
 
     def alloca(self, ty, count=None, align=None, name=""):
         """An ``alloca`` in the entry block, so it is allocated once per call."""

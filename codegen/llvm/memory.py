@@ -20,6 +20,7 @@ from tecomp.ir import IntImm, Ramp
 from tecomp.ir import dtype as dt
 
 from . import types as T
+from .streaming_stores import stream_alignments
 
 STACK_LIMIT = 64 * 1024
 ALIGN = 64
@@ -124,7 +125,11 @@ class MemoryMixin:
             ptr = self.element_ptr(op.buffer, self.visit(op.index.base), element)
             if dt.is_bool(element):
                 value = self.builder.zext(value, T.storage_type(op.value.dtype))
-            self.builder.store(value, ptr, align=T.elem_bytes(element))
+            alignments = stream_alignments(lanes * T.elem_bytes(element))
+            if op.buffer in self.streamed and alignments:
+                self._store_streaming(value, ptr, alignments, T.elem_bytes(element))
+            else:
+                self.builder.store(value, ptr, align=T.elem_bytes(element))
             return None
         if _is_dense_ramp(op.index) and not dt.is_bool(element):
             ptr = self.element_ptr(op.buffer, self.visit(op.index.base), element)
@@ -145,6 +150,29 @@ class MemoryMixin:
             else:
                 self._guarded(self.builder.extract_element(pred, lane), store)
         return None
+
+    def _store_streaming(self, value, ptr, alignments, element_align):
+        """A non-temporal store at the first of ``alignments`` that ``ptr`` has, else an
+        ordinary store (:mod:`.streaming_stores`)."""
+        b = self.builder
+        if not alignments:
+            b.store(value, ptr, align=element_align)
+            return
+        align = alignments[0]
+        offset = b.and_(b.ptrtoint(ptr, T.I64), ir.Constant(T.I64, align - 1))
+        aligned = b.icmp_unsigned("==", offset, ir.Constant(T.I64, 0))
+        with b.if_else(aligned) as (streamed, other):
+            with streamed:
+                store = b.store(value, ptr, align=align)
+                store.set_metadata("nontemporal", self.module.add_metadata([ir.Constant(T.I32, 1)]))
+            with other:
+                self._store_streaming(value, ptr, alignments[1:], element_align)
+
+    def fence_streams(self):
+        """``sfence`` where the current function may have streamed: non-temporal stores
+        are weakly ordered, the caller or joining thread must see them."""
+        if self.frame.streams:
+            self.builder.call(self.declare("llvm.x86.sse.sfence", T.VOID, []), [])
 
     # ------------------------------------------------------------ Allocate
 

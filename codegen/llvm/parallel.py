@@ -55,6 +55,7 @@ from tecomp.ir import dtype as dt
 
 from . import types as T
 from .frame import Frame
+from .streaming_stores import stores_to
 from .team_size import team_size_function
 
 
@@ -108,10 +109,12 @@ class ParallelMixin:
             arg.name = T.value_name(var.name)
         self.frame = Frame(body_fn, outer.func_name, None)
         self.frame.in_parallel = True
+        self.frame.streams = stores_to(op.body, self.streamed)
         data = body_fn.args[0]
         error_slot = self._field(data, closure_ty, 2)
 
         def on_error(code):
+            self.fence_streams()
             self.free_heap(self.frame.heap)
             self.builder.store(code, error_slot)
             self.builder.ret_void()
@@ -121,6 +124,7 @@ class ParallelMixin:
         self.frame.env.update(zip(variables, params))
         self.frame.buffers.update(zip(buffers, params[len(variables):]))
         self._emit_chunk(op, data, closure_ty)
+        self.fence_streams()
         self.builder.ret_void()
 
         fn = ir.Function(self.module, ir.FunctionType(T.VOID, [T.PTR]), name)

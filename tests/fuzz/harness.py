@@ -10,13 +10,19 @@ Optional keys: ``"debug"`` (default True: every access bounds-checked) and
 ``"target"`` (default ``"llvm"``; ``"opencl"`` runs on the OpenCL device, with
 a schedule from :func:`tests.fuzz.schedules.draw_gpu_schedule`). A new backend
 joins by a target string and, if it needs one, a schedule drawer in
-:data:`SCHEDULE_DRAWERS`.
+:data:`SCHEDULE_DRAWERS`. ``"stream": True`` builds with streaming stores for
+outputs of any size (``TECOMP_STREAM_MIN_BYTES=0``,
+codegen/llvm/streaming_stores.py), and ``"offset": k`` places each output's data
+``k`` elements (modulo a 64-byte cache line) past a line, so the streaming
+stores' alignment checks take every arm.
 
 ``regression_test_source(case, reason)`` prints a ready-to-paste pytest function
 for ``tests/fuzz/test_regressions.py``.
 """
 
+import contextlib
 import hashlib
+import os
 import textwrap
 
 import numpy as np
@@ -91,8 +97,9 @@ def check_case(case):
         raise FuzzFailure("crash", f"schedule raised {type(exc).__name__}: {exc}", case) from exc
     args = inputs + outputs + variables
     try:
-        f = te.build(ns["s"], args, debug=case.get("debug", True), name="fuzz",
-                     target=case.get("target", "llvm"))
+        with _streaming(case.get("stream", False)):
+            f = te.build(ns["s"], args, debug=case.get("debug", True), name="fuzz",
+                         target=case.get("target", "llvm"))
     except te.TecompError as exc:
         raise FuzzFailure("refused", f"build raised {type(exc).__name__}: {exc}", case) from exc
     except Exception as exc:  # noqa: BLE001
@@ -109,7 +116,8 @@ def check_case(case):
     for t in outputs:
         dtype = np.dtype(t.dtype)
         fill = np.nan if dtype.kind == "f" else np.iinfo(dtype).max
-        results.append(np.full(_shape(t, sizes), fill, dtype))
+        results.append(_placed(_shape(t, sizes), dtype, case.get("offset", 0)))
+        results[-1][...] = fill
     call = [arrays[t].copy() for t in inputs] + results + [sizes[v] for v in variables]
     try:
         f(*call)
@@ -120,6 +128,29 @@ def check_case(case):
         want = expected[t]
         _compare(t, got, want, case)
     return case["outputs"]
+
+
+@contextlib.contextmanager
+def _streaming(on):
+    saved = os.environ.get("TECOMP_STREAM_MIN_BYTES")
+    if on:
+        os.environ["TECOMP_STREAM_MIN_BYTES"] = "0"
+    try:
+        yield
+    finally:
+        if on and saved is None:
+            del os.environ["TECOMP_STREAM_MIN_BYTES"]
+        elif on:
+            os.environ["TECOMP_STREAM_MIN_BYTES"] = saved
+
+
+def _placed(shape, dtype, offset):
+    """An uninitialized array whose data starts ``offset`` elements (modulo 64 bytes)
+    past a 64-byte boundary."""
+    count = int(np.prod(shape, dtype=np.int64))
+    raw = np.empty(count * dtype.itemsize + 128, np.uint8)
+    start = -raw.ctypes.data % 64 + offset * dtype.itemsize % 64
+    return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
 
 
 def _compare(t, got, want, case):
@@ -150,7 +181,7 @@ def draw_case(data, target="llvm"):
     from hypothesis import strategies as st
 
     from .programs import program_source, programs
-    from .schedules import SCHEDULE_DRAWERS
+    from .schedules import SCHEDULE_DRAWERS, draw_vector_blocks
 
     spec = data.draw(programs(), label="program")
     program = program_source(spec)
@@ -170,12 +201,19 @@ def draw_case(data, target="llvm"):
         case["debug"] = False
     if target != "llvm":
         case["target"] = target
+    # drawn last, so that the programs and schedules of a seed stay those drawn before
+    elif data.draw(st.booleans(), label="stream"):
+        case["stream"] = True
+        case["offset"] = data.draw(st.integers(0, 63), label="output offset")
+        case["schedule"] += draw_vector_blocks(ns, spec["outputs"], choose)
     return case
 
 
 def case_id(case):
     text = case["program"] + case["schedule"] + repr(sorted(case["sizes"].items())) + \
         repr((case.get("debug", True), case.get("target", "llvm")))
+    if case.get("stream"):
+        text += f"stream {case.get('offset', 0)}"
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
@@ -195,7 +233,7 @@ def regression_test_source(case, reason):
 
 def _options_source(case):
     text = ""
-    for key in ("debug", "target"):
+    for key in ("debug", "target", "stream", "offset"):
         if key in case:
             text += f", {key!r}: {case[key]!r}".replace("'", '"')
     return text

@@ -234,3 +234,31 @@ SCHEDULE_DRAWERS = {"llvm": draw_schedule, "opencl": draw_gpu_schedule}
 
 def _all_tensors(s):
     return [st.op.outputs[0] for st in s.stages]
+
+
+def draw_vector_blocks(ns, outputs, choose):
+    """Source of extra schedule lines (run in ``ns``, whose ``s`` a drawn schedule
+    made) for a streaming-store case: each output's innermost leaf split by 4, 8 or
+    16 (one that divides its extent, where one does) and vectorized, so that the
+    output is written in whole-register vector blocks, which streaming stores write;
+    skipped where the leaf is a reduction, already annotated, or a stage is attached
+    at it, and dropped where the schedule refuses."""
+    s, lines = ns["s"], []
+    for name in outputs:
+        st = s[ns[name]]
+        if not st.leaf_iter_vars:
+            continue
+        iv = st.leaf_iter_vars[-1]
+        attached = any(other.attach_ivar is iv for other in s.stages)
+        if iv.iter_type != IterVarType.DATA_PAR or iv in st.iter_var_attrs or attached:
+            continue
+        extent = _leaf_extent(st, iv)
+        factors = [f for f in (4, 8, 16) if extent and extent % f == 0] or [4, 8, 16]
+        line = (f"s[{name}].vectorize(s[{name}].split(s[{name}].leaf_iter_vars[-1], "
+                f"factor={factors[choose(0, len(factors) - 1)]})[1])")
+        try:
+            exec(line, ns)
+        except ScheduleError:
+            continue
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
