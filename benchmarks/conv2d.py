@@ -26,15 +26,12 @@ from common import median_seconds, parse, report  # noqa: E402
 import tecomp as te  # noqa: E402
 from tecomp import topi  # noqa: E402
 
-args = parse(__doc__)
-CI = CO = 16 if args.quick else 64
-H = W = 14 if args.quick else 56
 KH = KW = 3
-VC = 16 if args.quick else 32   # output channels per register tile (1-2 vectors)
-XT = 7 if args.quick else 8     # output columns per register tile (14: slower, spills)
 
 
-def packed_schedule():
+def packed_schedule(CI, CO, H, W, VC, XT):
+    """The packed schedule (also run on TVM by peers.py): VC output channels per
+    register tile (1-2 vectors), XT output columns (14: slower, spills)."""
     X = te.placeholder((1, CI, H, W), name="X")
     Wt = te.placeholder((CO, CI, KH, KW), name="W")
     pad = te.compute((1, CI, H + 2, W + 2),
@@ -73,43 +70,54 @@ def packed_schedule():
     return s, [X, Wt, Y]
 
 
-def topi_default():
+def topi_default(CI, CO, H, W):
     X = te.placeholder((1, CI, H, W), name="X")
     Wt = te.placeholder((CO, CI, KH, KW), name="W")
     Y = topi.nn.conv2d_nchw(X, Wt, 1, 1)
     return topi.generic.schedule_conv2d_nchw(Y), [X, Wt, Y]
 
 
-rng = np.random.default_rng(0)
-x_np = rng.random((1, CI, H, W), dtype="float32")
-w_np = rng.random((CO, CI, KH, KW), dtype="float32")
-y_np = np.empty((1, CO, H, W), "float32")
-
-
-def numpy_conv():
+def numpy_conv(x_np, w_np):
+    """conv2d by im2col and one matmul (numpy's BLAS)."""
+    CO, CI = w_np.shape[:2]
+    H, W = x_np.shape[2:]
     padded = np.pad(x_np[0], ((0, 0), (1, 1), (1, 1)))
     cols = np.lib.stride_tricks.sliding_window_view(padded, (KH, KW), axis=(1, 2))
     cols = cols.transpose(0, 3, 4, 1, 2).reshape(CI * KH * KW, H * W)
     return (w_np.reshape(CO, -1) @ cols).reshape(1, CO, H, W)
 
 
-kernels = {}
-for name, make in ((f"conv2d tecomp packed ({VC}ch x {XT}col)", packed_schedule),
-                   ("conv2d tecomp topi default (NCHW)", topi_default)):
-    s, params = make()
-    if args.print:
-        print(te.lower(s, params, name="conv2d"))
-    f = te.build(s, params, name="conv2d")
-    f(x_np, w_np, y_np)
-    np.testing.assert_allclose(y_np, numpy_conv(), rtol=1e-4)
-    kernels[name] = lambda f=f: f(x_np, w_np, y_np)
-kernels["conv2d numpy im2col+matmul"] = numpy_conv
+def main():
+    args = parse(__doc__)
+    CI = CO = 16 if args.quick else 64
+    H = W = 14 if args.quick else 56
+    VC = 16 if args.quick else 32
+    XT = 7 if args.quick else 8
+    rng = np.random.default_rng(0)
+    x_np = rng.random((1, CI, H, W), dtype="float32")
+    w_np = rng.random((CO, CI, KH, KW), dtype="float32")
+    y_np = np.empty((1, CO, H, W), "float32")
+    kernels = {}
+    for name, (s, params) in (
+            (f"conv2d tecomp packed ({VC}ch x {XT}col)", packed_schedule(CI, CO, H, W, VC, XT)),
+            ("conv2d tecomp topi default (NCHW)", topi_default(CI, CO, H, W))):
+        if args.print:
+            print(te.lower(s, params, name="conv2d"))
+        f = te.build(s, params, name="conv2d")
+        f(x_np, w_np, y_np)
+        np.testing.assert_allclose(y_np, numpy_conv(x_np, w_np), rtol=1e-4)
+        kernels[name] = lambda f=f: f(x_np, w_np, y_np)
+    kernels["conv2d numpy im2col+matmul"] = lambda: numpy_conv(x_np, w_np)
 
-flops = 2 * CO * CI * KH * KW * H * W
-samples = {name: [] for name in kernels}
-for _ in range(3):   # rounds, each kernel once per round: drift hits all alike
-    for name, fn in kernels.items():
-        samples[name].append(median_seconds(fn, args.repeat))
-rate = {name: flops / float(np.median(t)) / 1e9 for name, t in samples.items()}
-ref = rate["conv2d numpy im2col+matmul"]
-report([(name, r, ref) for name, r in rate.items()], "GFLOP/s")
+    flops = 2 * CO * CI * KH * KW * H * W
+    samples = {name: [] for name in kernels}
+    for _ in range(3):   # rounds, each kernel once per round: drift hits all alike
+        for name, fn in kernels.items():
+            samples[name].append(median_seconds(fn, args.repeat))
+    rate = {name: flops / float(np.median(t)) / 1e9 for name, t in samples.items()}
+    ref = rate["conv2d numpy im2col+matmul"]
+    report([(name, r, ref) for name, r in rate.items()], "GFLOP/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,10 +7,12 @@ machine slows all alike; medians and the ratios tecomp/TVM and tecomp/numpy are
 printed. Every implementation gets the same 64-byte-aligned arrays (TVM's tensors
 are aligned so; numpy's large arrays are not). Cases: the GotoBLAS-style GEMM (packed B; ioo, ko, jo, ioi, ki, ii, ji;
 ii unrolled, ji vectorized, ioo parallel; no write cache) with the micro-tile that
-fits the target's vector registers, the tutorial's GEMM steps, and the window sum
-beside the machine's copy bandwidth (two threads of numpy copies).
+fits the target's vector registers, the tutorial's GEMM steps, the window sum
+beside the machine's copy bandwidth (two threads of numpy copies) and on Halide
+(``halide`` from pip, the same loops), and conv2d (benchmarks/conv2d.py's packed
+schedule) beside numpy's im2col + matmul.
 
-    pip install -e ".[peers]"      # apache-tvm
+    pip install -e ".[peers]"      # apache-tvm, halide
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benchmarks/peers.py [--quick]
 
 TVM's ``-mcpu`` is the host CPU only when the host really has its features: a VM
@@ -25,6 +27,7 @@ import time
 import numpy as np
 
 import tecomp as te
+from conv2d import KH, KW, numpy_conv, packed_schedule
 from tecomp.target import Target
 
 try:
@@ -32,6 +35,10 @@ try:
     from tvm import te as tvm_te
 except ImportError:       # the benchmark still runs tecomp against numpy
     tvm = None
+try:
+    import halide as hl
+except ImportError:
+    hl = None
 
 
 # ------------------------------------------------------------------ target facts
@@ -47,22 +54,12 @@ def cpu_flags():
     return set()
 
 
-def vector_bits():
-    """The widest float vector the host runs: from the target's features."""
-    features = Target("llvm").features
-    if "+avx512f" in features:
-        return 512
-    if "+avx" in features:
-        return 256
-    return 128
-
-
-def micro_tile():
-    """(MR, NR) of the GotoBLAS GEMM: NR two vectors wide; MR rows so that the
-    MR x 2 accumulators take half the vector registers (32 with AVX-512, 16 before)."""
-    lanes = vector_bits() // 32
-    registers = 32 if vector_bits() == 512 else 16
-    return registers // 4, 2 * lanes
+def micro_tile(target=None):
+    """(MR, NR) of the GotoBLAS GEMM for ``target`` (the host's by default): NR two
+    vectors wide; MR rows so that the MR x 2 accumulators take half the vector
+    registers: 8x32 with AVX-512 (32 registers of 16 floats), 4x16 with AVX2."""
+    target = target or Target("llvm")
+    return target.vector_registers // 4, 2 * target.vector_lanes("float32")
 
 
 def tvm_target():
@@ -294,6 +291,27 @@ def window_tvm(n, target):
     return tvm.compile(sch.mod, target=target)["main"]
 
 
+def window_halide(n):
+    """The same loops in Halide: 64 parallel chunks of 64-wide blocks, each summed in
+    a local vector (the update's window loop unrolled) and stored once."""
+    A = hl.ImageParam(hl.Float(32), 1, "A")
+    x, chunk, rest, inner = hl.Var("x"), hl.Var("chunk"), hl.Var("rest"), hl.Var("inner")
+    r = hl.RDom([(0, WIDTH)], "r")
+    acc, B = hl.Func("acc"), hl.Func("B")
+    acc[x] = hl.f32(0)
+    acc[x] += A[x + r.x]
+    B[x] = acc[x]
+    B.split(x, chunk, x, n // 64).split(x, rest, inner, 64).vectorize(inner).parallel(chunk)
+    acc.compute_at(B, rest).vectorize(x, 64)
+    acc.update().reorder(x, r.x).vectorize(x, 64).unroll(r.x)
+    B.compile_jit(hl.get_jit_target_from_environment())
+
+    def call(a, b):
+        A.set(a)
+        B.realize(b)
+    return call
+
+
 def run_window(n, rounds, rows, target):
     a = aligned(np.random.default_rng(0).random(n + WIDTH - 1, dtype="float32"))
     b = aligned(np.empty(n, "float32"))
@@ -317,10 +335,86 @@ def run_window(n, rounds, rows, target):
         call()
         np.testing.assert_allclose(wrapped[1].numpy(), expected, rtol=1e-5)
         fns["tvm"] = call
+    if hl is not None:
+        h = window_halide(n)
+        ha, hb = hl.Buffer(a), hl.Buffer(b)
+        b[...] = 0
+        h(ha, hb)
+        np.testing.assert_allclose(b, expected, rtol=1e-5)
+        fns["halide"] = lambda: h(ha, hb)
     seconds = interleaved(fns, rounds)
     nbytes = 2 * n * 4     # A read once, B written once
     rows.append((f"window sum 2^{n.bit_length() - 1}",
                  {name: nbytes / t / 1e9 for name, t in seconds.items()}, "GB/s", ""))
+
+
+# ------------------------------------------------------------------ conv2d
+
+def conv_tvm(CI, CO, H, W, VC, XT, target):
+    """benchmarks/conv2d.py's packed schedule in TVM's schedule API."""
+    X = tvm_te.placeholder((1, CI, H, W), name="X")
+    Wt = tvm_te.placeholder((CO, CI, KH, KW), name="W")
+    pad = tvm_te.compute((1, CI, H + 2, W + 2), lambda n, c, y, x: tvm_te.if_then_else(
+        tvm_te.all(y >= 1, y <= H, x >= 1, x <= W), X[n, c, y - 1, x - 1],
+        tvm_te.const(0.0, "float32")), name="pad")
+    packW = tvm_te.compute((CO // VC, CI, KH, KW, VC),
+                           lambda o, c, h, w, v: Wt[o * VC + v, c, h, w], name="packW")
+    rc = tvm_te.reduce_axis((0, CI), name="rc")
+    ry = tvm_te.reduce_axis((0, KH), name="ry")
+    rx = tvm_te.reduce_axis((0, KW), name="rx")
+    out = tvm_te.compute((1, CO // VC, H, W, VC), lambda n, o, y, x, v: tvm_te.sum(
+        pad[n, rc, y + ry, x + rx] * packW[o, rc, ry, rx, v], axis=[rc, ry, rx]), name="conv")
+    Y = tvm_te.compute((1, CO, H, W), lambda n, c, y, x: out[n, c // VC, y, x, c % VC],
+                       name="Y")
+    sch = tvm.s_tir.Schedule(tvm_te.create_prim_func([X, Wt, Y]))
+    conv = sch.get_sblock("conv")
+    cache = sch.cache_write(conv, 0, "local")     # tecomp: the stage "conv" stores the tile
+    n, o, y, x, v = sch.get_loops(cache)
+    xo, xi = sch.split(x, [None, XT])
+    sch.reorder(n, o, y, xo, xi, v)
+    sch.vectorize(v)
+    sch.compute_at(conv, xo)
+    xc, vc, rc_, ry_, rx_ = sch.get_loops(conv)[-5:]
+    sch.reorder(rc_, ry_, rx_, xc, vc)
+    fused = sch.fuse(o, y)
+    sch.compute_at(sch.get_sblock("pad"), fused)
+    sch.parallel(fused)
+    sch.unroll(xc)
+    sch.vectorize(vc)
+    init = sch.decompose_reduction(conv, rc_)
+    sch.vectorize(sch.get_loops(init)[-1])
+    sch.vectorize(sch.get_loops(sch.get_sblock("packW"))[-1])
+    _, px = sch.split(sch.get_loops(sch.get_sblock("pad"))[-1], [None, 16])
+    sch.vectorize(px)
+    return tvm.compile(sch.mod, target=target)["main"]
+
+
+def run_conv(quick, rounds, rows, target):
+    CI = CO = 16 if quick else 64
+    H = W = 14 if quick else 56
+    VC, XT = (16, 7) if quick else (32, 8)
+    rng = np.random.default_rng(0)
+    x = aligned(rng.random((1, CI, H, W), dtype="float32"))
+    w = aligned(rng.random((CO, CI, KH, KW), dtype="float32"))
+    y = aligned(np.zeros((1, CO, H, W), "float32"))
+    expected = numpy_conv(x, w)
+    start = time.perf_counter()
+    s, params = packed_schedule(CI, CO, H, W, VC, XT)
+    f = te.build(s, params, name="conv2d")
+    compile_s = time.perf_counter() - start
+    f(x, w, y)
+    np.testing.assert_allclose(y, expected, rtol=1e-4)
+    fns = {"tecomp": lambda: f(x, w, y), "numpy": lambda: numpy_conv(x, w)}
+    if tvm is not None:
+        g = conv_tvm(CI, CO, H, W, VC, XT, target)
+        call, wrapped = tvm_call(g, x, w, y)
+        call()
+        np.testing.assert_allclose(wrapped[2].numpy(), expected, rtol=1e-4)
+        fns["tvm"] = call
+    seconds = interleaved(fns, rounds)
+    flops = 2 * CO * CI * KH * KW * H * W
+    rows.append((f"conv2d {CI}->{CO} {H}x{W} 3x3", {k: flops / t / 1e9 for k, t in seconds.items()},
+                 "GFLOP/s", f"compile {compile_s:.3f}s"))
 
 
 # ------------------------------------------------------------------ main
@@ -329,7 +423,7 @@ def report(rows):
     for name, values, unit, note in rows:
         line = f"{name:<28} " + "  ".join(f"{k} {v:7.1f}" for k, v in values.items())
         ratios = []
-        for ref in ("tvm", "numpy", "copy (2 threads)"):
+        for ref in ("tvm", "halide", "numpy", "copy (2 threads)"):
             if ref in values:
                 ratios.append(f"tecomp/{ref.split()[0]} {values['tecomp'] / values[ref]:.2f}x")
         print(f"{line}  {unit}  |  {', '.join(ratios)}  {note}", flush=True)
@@ -339,16 +433,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--only", default="", help="comma-separated: goto,steps,window")
+    parser.add_argument("--only", default="", help="comma-separated: goto,steps,window,conv")
     args = parser.parse_args()
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(name):
             print(f"note: {name} is set and may slow numpy; unset it for this command")
     rounds = 3 if args.quick else args.rounds
-    only = set(filter(None, args.only.split(","))) or {"goto", "steps", "window"}
+    only = set(filter(None, args.only.split(","))) or {"goto", "steps", "window", "conv"}
     target = tvm_target() if tvm is not None else None
-    print(f"tecomp target {Target('llvm').cpu}, vectors {vector_bits()} bits, micro-tile "
-          f"{micro_tile()}; TVM {tvm.__version__ + ' ' + str(target) if tvm else 'not installed'}")
+    print(f"tecomp target {Target('llvm').cpu}, vectors {Target('llvm').vector_bits} bits, "
+          f"micro-tile {micro_tile()}; TVM {tvm.__version__ + ' ' + str(target) if tvm else 'not installed'}; "
+          f"Halide {hl.get_jit_target_from_environment() if hl else 'not installed'}")
     rows = []
     if "goto" in only:
         for size in ([256] if args.quick else [1024, 2048]):
@@ -360,6 +455,9 @@ def main():
             report(rows[-1:])
     if "window" in only:
         run_window((1 << 16) if args.quick else (1 << 24), rounds, rows, target)
+        report(rows[-1:])
+    if "conv" in only:
+        run_conv(args.quick, rounds, rows, target)
         report(rows[-1:])
 
 
