@@ -173,6 +173,10 @@ class _Lane(IRMutator):
 
     def visit_Let(self, op):
         value = self.visit(op.value)
+        if dt.lanes_of(op.var.dtype) == 1:
+            # the same in every lane; scalar subexpressions of the body, which this
+            # mutator returns unchanged, keep referring to it
+            return E.Let(op.var, value, self.visit(op.body))
         scalar = E.Var(f"{op.var.name}.lane{self.lane}", dt.element_of(op.var.dtype))
         self.renamed[op.var] = scalar
         return E.Let(scalar, value, self.visit(op.body))

@@ -200,7 +200,10 @@ class _Context:
         if is_float(src) and not is_float(dtype) and (not exact or dtype.startswith("uint")):
             return None       # float -> unsigned of a negative value is undefined
         if wraps(dtype) and not is_float(src):
-            return ("cast", dtype, node), min(bound, CAP[dtype]), exact   # wraps, as numpy
+            # wraps, as numpy; a negative value cast to an unsigned type becomes large
+            signed_to_unsigned = dtype.startswith("uint") and not src.startswith("uint")
+            return ("cast", dtype, node), \
+                CAP[dtype] if signed_to_unsigned else min(bound, CAP[dtype]), exact
         if bound > CAP[dtype]:
             return None
         return ("cast", dtype, node), bound, exact
@@ -243,6 +246,8 @@ class _Context:
             return x, bound, exact
         if not is_float(dtype):
             op = draw(st.sampled_from(["neg", "abs"]))
+            if op == "neg" and dtype.startswith("uint"):
+                bound = CAP[dtype]        # -1 wraps to the largest value
             return ("un", dtype, op, x), bound, exact
         op = draw(st.sampled_from(FLOAT_UNARY))
         if op == "extern_exp" and dtype == "float16":
@@ -268,7 +273,9 @@ class _Context:
         bound = {"mul": ba * bb, "div": ba, "max": max(ba, bb), "min": max(ba, bb),
                  "pow": math.sqrt(ba + 1) + 1}.get(op, ba + bb)
         if wraps(dtype):
-            bound = min(bound, CAP[dtype])
+            # an unsigned difference below 0 wraps to a large value
+            bound = CAP[dtype] if op == "sub" and dtype.startswith("uint") else \
+                min(bound, CAP[dtype])
         if bound > CAP[dtype]:
             return a, ba, ea
         # A float product may be fused into the add that uses it (codegen allows FMA

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import tecomp as te
 
+from . import programs as programs_module
 from .harness import FuzzFailure, check_case, draw_case
 from .numpy_eval import ProgramError, evaluate_tensors
 from .test_regressions import known_bug
@@ -86,3 +87,16 @@ def test_numpy_eval_rejects_unguarded_out_of_bounds_read():
     B = te.compute((4,), lambda i: A[i + 1], name="B")
     with pytest.raises(ProgramError, match="read of 'A' axis 0 at index 4"):
         evaluate_tensors([B], {A: np.zeros(4, "float32")}, {})
+
+
+def test_generator_bounds_of_wrapping_values():
+    """A wrapping unsigned value may be anywhere in its range: -1 in uint32 is
+    4294967295, which a float -> int16 cast must not be given (undefined in C and
+    LLVM, 0 in numpy). Was (campaign seed 1101): the bound of -(uint32 1) stayed 1,
+    so the generator cast 4294967296.0f to int16."""
+    ctx = programs_module._Context([[4, None]], [], {0}, [])
+    one = ("const", "uint32", 1)
+    assert ctx.cast(("const", "int8", -1), "int8", 1, True, "uint32")[1] == 2 ** 32 - 1
+    assert ctx.cast(("const", "uint8", 1), "uint8", 1, True, "uint32")[1] == 1
+    huge = ctx.cast(one, "uint32", programs_module.CAP["uint32"], True, "float32")
+    assert huge is None

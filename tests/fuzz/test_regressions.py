@@ -146,3 +146,26 @@ def test_gpu_float16_infinity_is_printed(target, dialect, infinity):
     kernels = [k for p in lowered.programs for k in p.kernels]
     source = print_kernels(kernels, dialect(), lowered.narrow_index)
     assert infinity in source
+
+
+# Was (campaign seed 1101): a vectorized stage whose shared chain (let-bound, see
+# tecomp.ir.share) does not depend on the vectorized axis, with a load in the
+# body: debug=True's per-lane bounds check renamed the scalar lets but not their
+# uses, and the build failed with "variable 'cse0' is used outside the scope".
+def test_fuzz_vector_bounds_check_keeps_lane_invariant_lets():
+    check_case({
+        "program": """\
+            def _chain(x, levels):
+                two = te.const(2, x.dtype)
+                for _ in range(levels):
+                    half = x / two
+                    x = te.max(x, half) - te.min(x, half)
+                return x
+            A = te.placeholder((3, 4), dtype="int32", name="A")
+            T0 = te.compute((3, 4), lambda i0, i1: te.select(A[i0, i1] > 0, _chain(i0.astype("float64"), 8), te.const(1.0, "float64")), name="T0")
+            """,
+        "schedule": """\
+            s = te.create_schedule([T0.op])
+            s[T0].vectorize(s[T0].leaf_iter_vars[1])
+            """,
+        "sizes": {}, "outputs": ["T0"], "seed": 5})
