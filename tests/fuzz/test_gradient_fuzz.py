@@ -27,7 +27,9 @@ def _campaign(cases, seed_value):
 
 
 def test_gradient_fuzz_sample():
-    assert len(_campaign(60, 11)) >= 10
+    # hypothesis draws small programs first: 60 cases gave 6 with a float path
+    # once the generator's wrapping bounds were fixed, 100 give 33
+    assert len(_campaign(100, 11)) >= 10
 
 
 @pytest.mark.slow
