@@ -14,7 +14,7 @@ once topi is imported, as in TVM.
 """
 
 from . import cuda, generic, nn  # noqa: F401
-from .broadcast import (abs, add, broadcast_to, cast, divide, exp, flatten, log,  # noqa: F401,A004
+from .broadcast import (abs, add, broadcast_to, cast, divide, elemwise_sum, exp, flatten, log,  # noqa: F401,A004
                         maximum, minimum, multiply, negative, power, reshape, sigmoid, sqrt,
                         subtract, tanh, transpose)
 from .generic_op_impl import install as _install_tensor_operators

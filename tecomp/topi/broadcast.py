@@ -73,6 +73,28 @@ def cast(x, dtype):
     return api.compute(x.shape, lambda *i: x[i].astype(dtype), name="T_cast", tag="elemwise")
 
 
+def elemwise_sum(xs):
+    """The elementwise sum of the tensors ``xs`` (one shape and dtype), as TVM's
+    ``topi.elemwise_sum``; a one-element list gives a copy."""
+    xs = list(xs)
+    if not xs or not all(isinstance(x, Tensor) for x in xs):
+        raise ExprError("elemwise_sum: needs a non-empty list of tensors")
+    first = xs[0]
+    for x in xs[1:]:
+        if x.dtype != first.dtype or len(x.shape) != len(first.shape) or not all(
+                same_extent(a, b) for a, b in zip(x.shape, first.shape)):
+            raise ExprError(f"elemwise_sum: tensor {x.name!r} ({x.dtype}{list(x.shape)}) does "
+                            f"not match {first.name!r} ({first.dtype}{list(first.shape)}); "
+                            "every tensor needs the same shape and dtype")
+
+    def body(*i):
+        total = first[i]
+        for x in xs[1:]:
+            total = total + x[i]
+        return total
+    return api.compute(first.shape, body, name="T_elemwise_sum", tag="elemwise")
+
+
 def broadcast_to(data, shape):
     """``data`` broadcast to ``shape`` (numpy rules: size-1 or missing leading dims)."""
     shape = tuple(shape)

@@ -23,6 +23,7 @@ from ...schedule import create_schedule
 from ...target import Target
 from ...te import thread_axis
 from ...te.tensor import ComputeOp
+from ..nn.conv2d import conv2d_nchw as _conv2d_nchw
 from ..util import as_list
 
 #: smallest reduce extent reduced across threads
@@ -104,7 +105,14 @@ schedule_conv2d_nchw = _named("schedule_conv2d_nchw", "NCHW convolutions")
 schedule_depthwise_conv2d_nchw = _named("schedule_depthwise_conv2d_nchw",
                                         "depthwise NCHW convolutions")
 
-__all__ = ["schedule_gpu", "schedule_injective", "schedule_elemwise", "schedule_broadcast",
+def conv2d_nchw(data, kernel, strides, padding, dilation=1, out_dtype="float32"):
+    """TVM's ``topi.cuda.conv2d_nchw`` compute (its tuning ``cfg`` argument left out,
+    as TVM's dispatcher does when no tuning log applies): the same convolution as
+    :func:`tecomp.topi.nn.conv2d_nchw`, scheduled by :func:`schedule_conv2d_nchw`."""
+    return _conv2d_nchw(data, kernel, strides, padding, dilation, out_dtype)
+
+
+__all__ = ["conv2d_nchw", "schedule_gpu", "schedule_injective", "schedule_elemwise", "schedule_broadcast",
            "schedule_reduce", "schedule_softmax", "schedule_log_softmax", "schedule_pool",
            "schedule_dense", "schedule_matmul", "schedule_conv2d_nchw",
            "schedule_depthwise_conv2d_nchw"]

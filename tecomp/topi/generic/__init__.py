@@ -7,6 +7,8 @@ They all share one traversal (:func:`tecomp.topi.generic.cpu.schedule_cpu`) that
 schedules every topi stage by its tag, so any of them also schedules a graph that
 mixes operators (a dense layer followed by a relu and a softmax)."""
 
+from types import SimpleNamespace
+
 from ...target import Target
 from .. import cuda
 from .cpu import CpuFit, conv2d_register_tile, schedule_cpu  # noqa: F401
@@ -39,7 +41,11 @@ schedule_softmax_cross_entropy = _named("schedule_softmax_cross_entropy",
                                         "the softmax cross-entropy loss")
 schedule_auto = _named("schedule_auto", "any graph of topi operators")
 
-__all__ = ["schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu", "schedule_depthwise_conv2d_nchw",
+#: TVM 0.6's ``topi.generic.nn`` namespace: the same schedule functions
+nn = SimpleNamespace(**{name: value for name, value in dict(globals()).items()
+                        if name.startswith("schedule_")})
+
+__all__ = ["nn", "schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu", "schedule_depthwise_conv2d_nchw",
            "schedule_dense", "schedule_elemwise", "schedule_injective", "schedule_log_softmax",
            "schedule_matmul", "schedule_pool", "schedule_reduce", "schedule_softmax",
            "schedule_softmax_cross_entropy"]
