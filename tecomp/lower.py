@@ -81,8 +81,10 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
     ranges = log.run("infer_bound", lambda _: infer_bound(graph), None, show=False)
     body = log.run("schedule_ops", lambda _: schedule_ops(graph, ranges, tensors), None)
     aliases = tuple((buffers[o], buffers[i]) for o, i in pointwise_aliases(graph, tensors))
-    func = log.check(PrimFunc(name, params, body,
-                              {"pointwise_aliases": aliases} if aliases else {}))
+    attrs = {"pointwise_aliases": aliases} if aliases else {}
+    if graph.scan_body:      # a scan's time loop runs on the host around GPU kernels
+        attrs["host_loops"] = tuple(s.leaf_iter_vars[0].var for s in graph.scan_body)
+    func = log.check(PrimFunc(name, params, body, attrs))
     log.flattened = True
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
     func = log.run("simplify", simplify, func)
@@ -194,7 +196,7 @@ def _parameters(graph, args, name):
             if t not in tensors:
                 raise LoweringError(f"lower({name}): output '{t.name}' is not in the argument "
                                     "list; add it so the result has somewhere to go")
-    arg_ops = {t.op for t in tensors}
+    arg_ops = {t.op for t in tensors} | {t.op for t in graph.aliases}
     for stage in graph.stages:
         for t in stage.op.input_tensors:
             if isinstance(t.op, PlaceholderOp) and t.op not in arg_ops:

@@ -1,6 +1,6 @@
 """Classic TVM API parts tecomp does not offer, and the error that says so.
 
-Reaching for one (``tvm.te.scan``, ``tvm.te.hybrid``, ``tvm.contrib.cblas.matmul``)
+Reaching for one (``tvm.te.hybrid``, ``tvm.contrib.cblas.matmul``)
 raises :class:`NotOffered`, a :class:`~tecomp.errors.TecompError` and an
 ``AttributeError`` (so ``hasattr`` answers False), naming the part and why it is
 missing. The README's table of classic API parts lists the same."""
@@ -8,7 +8,6 @@ missing. The README's table of classic API parts lists the same."""
 from .errors import NotOffered  # noqa: F401 (defined with every error class)
 
 
-_SCAN = "te.scan (recurrences over a time axis) is not implemented"
 _EXTERN = ("te.extern and packed calls (call_packed, register_func) are not implemented: "
            "no opaque external stages or Python callbacks inside kernels")
 _BUFFER = ("lower/build(binds=) is not implemented: every tensor gets a compact row-major "
@@ -16,7 +15,6 @@ _BUFFER = ("lower/build(binds=) is not implemented: every tensor gets a compact 
 
 #: name -> why it is missing
 WHY = {
-    "scan": _SCAN, "scan_placeholder": _SCAN,
     "extern": _EXTERN, "call_packed": _EXTERN, "register_func": _EXTERN,
     "binds": _BUFFER,
     "allocate": "ir_builder offers emit, for_range, if_scope and get (for tensor "

@@ -15,7 +15,7 @@ from ..ir import Range
 from ..ir import expr as E
 from ..ir.functor import substitute, uses_var
 from .graph import ScheduleGraph, reads_of
-from .message_passing import leaf_to_root_values
+from .message_passing import leaf_to_root_values, leaf_values
 from .relations import AttachType, Fuse, Split
 
 
@@ -30,7 +30,9 @@ def infer_bound(graph):
     analyzer = Analyzer()
     _check_attach_points(graph)
     for stage in reversed(graph.stages):
-        if stage.attach_type == AttachType.SCOPE:
+        if stage in graph.scan_of:
+            _infer_scan_body_root(graph, stage, ranges, analyzer)
+        elif stage.attach_type == AttachType.SCOPE:
             _infer_attached_root(graph, stage, ranges, analyzer)
         else:
             for iv in stage.root_iter_vars:
@@ -143,6 +145,53 @@ def _thread_relaxed(scope, tag):
     if scope == "global":
         return True
     return False
+
+
+def scan_time(scan_stage):
+    """The time step a scan's loop is at: the first updated step plus its loop variable."""
+    axis = scan_stage.op.scan_axis
+    return E.const_index(axis.dom.min) + scan_stage.leaf_iter_vars[0].var
+
+
+def _infer_scan_body_root(graph, stage, ranges, analyzer):
+    """A scan body stage at the root runs once per time step ``t``: an update
+    covers step ``t``; any other body stage the steps its readers in the body
+    need at ``t`` (every loop inside the step relaxed, ``t`` fixed)."""
+    scan = graph.scan_of[stage]
+    time = scan_time(scan)
+    if stage.op in {u.op for u in scan.op.update}:
+        ranges[stage.op.axis[0]] = Range(time, E.const_index(1))
+        for iv in stage.op.axis[1:]:
+            ranges[iv] = iv.dom
+        return
+    intervals = [None] * len(stage.op.axis)
+    for consumer in graph.consumers[stage]:
+        path = _attach_path(consumer)
+        if graph.scan_of.get(path[-1]) is not scan:
+            raise ScheduleError(
+                f"scan({scan.op.name}): '{consumer.op.name}' reads '{stage.op.name}', which is "
+                f"computed inside the scan one time step at a time; read the scan's output "
+                "instead, or compute it outside the scan")
+        relaxed = {}
+        for s in path:
+            for iv, var in leaf_values(s).items():
+                relaxed[var] = Interval(E.const_index(0), ranges[iv].extent - 1)
+        values = leaf_to_root_values(consumer, ranges)
+        for read in reads_of(graph.body[consumer], stage.op):
+            for dim, index in enumerate(read.indices):
+                found = eval_interval(substitute(index, values), relaxed)
+                intervals[dim] = found if intervals[dim] is None else intervals[dim].union(found)
+    for dim, iv in enumerate(stage.op.axis):
+        found = intervals[dim]
+        if dim > 0 or found is None or found.lo is None or found.hi is None:
+            ranges[iv] = iv.dom
+            continue
+        lo = analyzer.simplify(found.lo)
+        extent = analyzer.simplify(found.hi - found.lo + 1)
+        if not isinstance(extent, E.IntImm):
+            raise ScheduleError(f"scan({scan.op.name}): cannot bound the time steps of body "
+                                f"stage '{stage.op.name}' (`{lo}`, extent `{extent}`)")
+        ranges[iv] = Range(lo, extent)
 
 
 def _infer_attached_root(graph, stage, ranges, analyzer):

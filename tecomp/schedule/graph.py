@@ -9,8 +9,10 @@ attached at each loop, and the storage alignment of each tensor.
 
 from types import MappingProxyType
 
+from ..errors import ScheduleError
 from ..ir import expr as E
 from ..ir.functor import IRMutator, collect, substitute
+from ..te.scan import ScanOp
 from ..te.tensor import ComputeOp
 from .message_passing import leaf_values
 from .relations import AttachType
@@ -75,9 +77,60 @@ def reads_of_any(body):
 
 
 def lowered_stages(schedule):
-    """Stages that get loops: compute stages not inlined, producers first."""
+    """Stages that get loops: compute stages not inlined, and scans, producers first."""
     return [s for s in schedule.stages
-            if isinstance(s.op, ComputeOp) and s.attach_type != AttachType.INLINE]
+            if isinstance(s.op, ScanOp) or (isinstance(s.op, ComputeOp)
+                                            and s.attach_type != AttachType.INLINE)]
+
+
+def _scan_bodies(schedule, stages):
+    """Scan stage -> its body stages at the root (computed once per time step,
+    producers first), and the reverse map."""
+    bodies, scan_of = {}, {}
+    for scan in stages:
+        if not isinstance(scan.op, ScanOp):
+            continue
+        ops = set(scan.op.body_ops)
+        _check_scan_attachments(schedule, scan, ops)
+        group = tuple(s for s in stages if s.op in ops and s.attach_type == AttachType.ROOT)
+        bodies[scan] = group
+        for s in group:
+            scan_of[s] = scan
+    return bodies, scan_of
+
+
+def _check_scan_attachments(schedule, scan, body_ops):
+    """Where a scan's stages may be computed: updates at the root (inside the time
+    loop), inits not inlined (they write the first steps), other body stages
+    inside the body (they read the state of the current step)."""
+    def where(stage):
+        return f"'{stage.op.name}' of scan '{scan.op.name}'"
+
+    for t in scan.op.update:
+        stage = schedule.stage_map[t.op]
+        if stage.attach_type != AttachType.ROOT:
+            raise ScheduleError(f"{where(stage)} is the scan's update: it runs at the root of "
+                                f"the time loop and cannot be {_attached_how(stage)}")
+    for t in scan.op.init:
+        stage = schedule.stage_map[t.op]
+        if stage.attach_type == AttachType.INLINE:
+            raise ScheduleError(f"{where(stage)} is the scan's init: it writes the first time "
+                                "steps and cannot be inlined")
+    for op in body_ops:
+        stage = schedule.stage_map[op]
+        outer = stage
+        while outer.attach_type == AttachType.SCOPE:
+            outer = outer.attach_stage
+        if outer.op not in body_ops and outer.attach_type != AttachType.INLINE:
+            raise ScheduleError(f"{where(stage)} reads the scan's state, so it runs inside the "
+                                f"time loop; it cannot be computed at '{outer.op.name}', "
+                                "outside the scan body")
+
+
+def _attached_how(stage):
+    if stage.attach_type == AttachType.INLINE:
+        return "inlined"
+    return f"computed at '{stage.attach_stage.op.name}'"
 
 
 class ScheduleGraph:
@@ -87,10 +140,14 @@ class ScheduleGraph:
     body (:func:`expanded_body`); ``consumers[stage]``: the lowered stages whose
     expanded bodies read it; ``attached[(stage, iv)]``: stages ``compute_at``
     that loop, in stage order; ``align[tensor]``: ``storage_align`` info;
-    ``loop_vars``: every variable a loop of a lowered stage binds. Read only:
-    the schedule must not change while the graph is in use."""
+    ``loop_vars``: every variable a loop of a lowered stage binds;
+    ``scan_body[scan stage]``: the body stages at the root that run once per
+    time step, producers first, and ``scan_of`` the reverse; ``aliases``: tensor
+    -> the scan output it is stored in (:meth:`~tecomp.te.scan.ScanOp.aliases`).
+    Read only: the schedule must not change while the graph is in use."""
 
-    __slots__ = ("schedule", "stages", "body", "consumers", "attached", "align", "loop_vars")
+    __slots__ = ("schedule", "stages", "body", "consumers", "attached", "align", "loop_vars",
+                 "scan_body", "scan_of", "aliases")
 
     def __init__(self, schedule):
         stages = tuple(lowered_stages(schedule))
@@ -114,6 +171,13 @@ class ScheduleGraph:
         object.__setattr__(self, "align", MappingProxyType(
             {t: s.align_info for s in stages for t in s.op.outputs if s.align_info}))
         object.__setattr__(self, "loop_vars", frozenset(loop_vars))
+        scan_body, scan_of = _scan_bodies(schedule, stages)
+        aliases = {}
+        for scan in scan_body:
+            aliases.update(scan.op.aliases())
+        object.__setattr__(self, "scan_body", MappingProxyType(scan_body))
+        object.__setattr__(self, "scan_of", MappingProxyType(scan_of))
+        object.__setattr__(self, "aliases", MappingProxyType(aliases))
 
     def __setattr__(self, name, value):
         raise AttributeError("a ScheduleGraph is read only")

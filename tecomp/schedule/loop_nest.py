@@ -16,6 +16,7 @@ places it. Halide's ``Func::print_loop_nest``; the loop syntax is ``te.lower``'s
 
 from ..ir.expr import IterVarType, Reduce
 from ..ir.stmt import ForKind
+from ..te.scan import ScanOp
 from .bound import infer_bound
 from .graph import ScheduleGraph
 from .relations import AttachType
@@ -41,7 +42,8 @@ class _NestPrinter:
         self.graph = ScheduleGraph(schedule)
         self.ranges = infer_bound(self.graph)
         self.lines = []
-        self.roots = [s for s in self.graph.stages if s.attach_type == AttachType.ROOT]
+        self.roots = [s for s in self.graph.stages
+                      if s.attach_type == AttachType.ROOT and s not in self.graph.scan_of]
         self.inlined = [s.op.name for s in schedule.stages
                         if s.attach_type == AttachType.INLINE]
 
@@ -57,7 +59,10 @@ class _NestPrinter:
 
     def stage(self, stage, depth, attach):
         where = f"    // compute_at({attach[0].op.name}, {attach[1].var.name})" if attach else ""
-        if stage.is_output or not stage.op.outputs:
+        stored_in = self.graph.aliases.get(stage.op.outputs[0]) if stage.op.outputs else None
+        if stored_in is not None:
+            self.line(depth, f"// {stage.op.name} is stored in {stored_in.name}{where}")
+        elif stage.is_output or not stage.op.outputs:
             if where:
                 self.line(depth, where.strip())
         else:
@@ -66,6 +71,8 @@ class _NestPrinter:
                 self.line(depth, f"allocate {t.name}[{t.dtype} * {shape}] in "
                                  f"{stage.scope or 'global'}{where}")
         self.line(depth, f"produce {stage.op.name}")
+        if isinstance(stage.op, ScanOp):
+            return self.scan(stage, depth + 1)
         leaves = stage.leaf_iter_vars
         first_reduce = next((k for k, iv in enumerate(leaves)
                              if iv.iter_type == IterVarType.COMM_REDUCE), None)
@@ -82,6 +89,13 @@ class _NestPrinter:
         for child in self.graph.attached.get((stage, iv), ()):
             self.stage(child, depth + 1, (stage, iv))
         self.nest(stage, leaves, position + 1, first_reduce, depth + 1)
+
+    def scan(self, stage, depth):
+        axis = stage.op.scan_axis
+        self.line(depth, f"for ({axis.var.name}, 0, {axis.dom.extent})    // time step "
+                         f"{axis.var.name} + {axis.dom.min}")
+        for member in self.graph.scan_body[stage]:
+            self.stage(member, depth + 1, None)
 
     def init(self, stage, inner, depth):
         for iv in inner:

@@ -9,6 +9,7 @@ from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.op import to_bool
 from ..ir.stmt import ForKind
+from ..te.scan import ScanOp
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from ..te.tensor_intrin import TensorIntrin
 from . import dataflow
@@ -65,6 +66,9 @@ class Stage:
         return ScheduleError(f"{primitive}({self.op.name}): {message}")
 
     def _check_compute(self, primitive):
+        if isinstance(self.op, ScanOp):
+            raise self._error(primitive, f"'{self.op.name}' is a scan; its time loop is not "
+                                         "scheduled: schedule its init and update stages")
         if not isinstance(self.op, ComputeOp):
             raise self._error(primitive, f"'{self.op.name}' is a placeholder (an input); "
                                          "only compute stages can be scheduled")

@@ -19,7 +19,9 @@ from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
 from ..ir.stmt import ForKind
 from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_reduce_leaves
+from ..te.scan import ScanOp
 from .graph import ScheduleGraph
+from .scan_alias import alias_scan_tensors
 from .message_passing import leaf_values, pass_up_offsets, root_values
 from .relations import AttachType, Split
 from .tensorize import tensorize_nest, tensorized_leaf
@@ -67,23 +69,46 @@ class _Builder:
         self.params = params
         self.loop_owner = {}
         self.analyzer = Analyzer()
-        self.roots = [s for s in graph.stages if s.attach_type == AttachType.ROOT]
+        self.roots = [s for s in graph.stages
+                      if s.attach_type == AttachType.ROOT and s not in graph.scan_of]
 
     def program(self):
         body = None
         for stage in reversed(self.roots):
-            body = self.realize(stage, S.seq(self.stage_nest(stage), body))
-        return body if body is not None else S.no_op()
+            if isinstance(stage.op, ScanOp):
+                body = S.seq(self.stage_nest(stage), body)
+            else:
+                body = self.realize(stage, S.seq(self.stage_nest(stage), body))
+        body = body if body is not None else S.no_op()
+        # A scan's output also holds its init steps, written before its loop:
+        # its storage spans the whole program.
+        for scan in self.graph.scan_body:
+            for tensor in scan.op.outputs:
+                if tensor not in self.params:
+                    bounds = tuple(Range(E.const_index(0), d) for d in tensor.shape)
+                    body = S.Realize(tensor, bounds, scan.scope or "global", body)
+        return alias_scan_tensors(body, self.graph.aliases)
 
     def realize(self, stage, body):
-        outputs = [t for t in stage.op.outputs if t not in self.params]
+        outputs = [t for t in stage.op.outputs
+                   if t not in self.params and t not in self.graph.aliases]
         for tensor in outputs:
             bounds = tuple(self.ranges[iv] for iv in stage.op.axis)
             body = S.Realize(tensor, bounds, stage.scope or "global", body)
         return body
 
+    def scan_nest(self, stage):
+        """The scan's time loop around its body stages, producers first."""
+        body = None
+        for member in reversed(self.graph.scan_body[stage]):
+            body = self.realize(member, S.seq(self.stage_nest(member), body))
+        iv = stage.leaf_iter_vars[0]
+        return self.loop(stage, iv, iv.var, body if body is not None else S.no_op())
+
     # ------------------------------------------------------------ one stage
     def stage_nest(self, stage):
+        if isinstance(stage.op, ScanOp):
+            return self.scan_nest(stage)
         tloc = tensorized_leaf(stage)
         if tloc is not None:
             return tensorize_nest(self, stage, tloc)

@@ -69,9 +69,21 @@ class Launch:
 
 
 @dataclass(eq=False)
+class HostLoop:
+    """A serial loop on the host (a scan's time loop): run ``launches`` (Launches
+    and HostLoops) with ``var`` = ``min``, ``min + 1``, ... ``min + extent - 1``;
+    kernels inside it take ``var`` as a scalar argument."""
+    var: Var
+    min: E.PrimExpr
+    extent: E.PrimExpr
+    launches: List[object]
+
+
+@dataclass(eq=False)
 class HostProgram:
     """What the host does for one function: allocate ``temps`` (Buffer -> element
-    count expression) on the device, then run ``launches`` in order."""
+    count expression) on the device, then run ``launches`` (:class:`Launch` or
+    :class:`HostLoop`) in order."""
     func: PrimFunc
     kernels: List[Kernel]
     launches: List[Launch]
@@ -107,6 +119,8 @@ class _Splitter:
         self.max_shared = max_shared_bytes
         self.program = HostProgram(func, [], [])
         self.abi = abi_vars(func)
+        self.launches = self.program.launches     # where the next launch goes
+        self.host_loop_vars = []                  # host loops around it
 
     def run(self):
         self.host(self.func.body)
@@ -126,6 +140,16 @@ class _Splitter:
             self.host(stmt.body)
         elif isinstance(stmt, S.AttrStmt) and stmt.key == "thread_extent":
             self.kernel(stmt)
+        elif isinstance(stmt, S.For) and stmt.loop_var in self.func.attrs.get("host_loops", ()):
+            loop = HostLoop(stmt.loop_var, stmt.min, stmt.extent, [])
+            self.launches.append(loop)
+            saved, self.launches = self.launches, loop.launches
+            self.host_loop_vars.append(stmt.loop_var)
+            try:
+                self.host(stmt.body)
+            finally:
+                self.launches = saved
+                self.host_loop_vars.pop()
         elif isinstance(stmt, S.For):
             raise LoweringError(
                 f"{self.func.name}: loop '{stmt.loop_var.name}' (writing {_stores_in(stmt)}) is "
@@ -165,20 +189,21 @@ class _Splitter:
         one = E.const_index(1)
         grid = tuple(extents.get(t, one) for t in GRID_TAGS)
         block = tuple(extents.get(t, one) for t in BLOCK_TAGS)
+        known = list(self.abi) + self.host_loop_vars
         for e in grid:
-            extra = [v for v in free_vars(e) if v not in self.abi]
+            extra = [v for v in free_vars(e) if v not in known]
             if extra:
                 raise LoweringError(f"{name}: the grid size `{e}` depends on '{extra[0].name}', "
                                     "which the host does not know; bind blockIdx only to "
                                     "outermost loops")
         buffers = self._buffers_used(body)
         used = free_vars(body)
-        scalars = tuple(v for v in self.abi if v in used)
+        scalars = tuple(v for v in known if v in used)
         kfunc = PrimFunc(name, tuple(buffers) + scalars, body,
                          {"target_kind": "gpu", "host_func": self.func.name})
         kernel = Kernel(kfunc, grid, block, total)
         self.program.kernels.append(kernel)
-        self.program.launches.append(Launch(kernel, tuple(buffers) + scalars))
+        self.launches.append(Launch(kernel, tuple(buffers) + scalars))
 
     def _buffers_used(self, body):
         used = set()
@@ -241,4 +266,4 @@ class _HoistShared(IRMutator):
         return s if body is s.body else S.Allocate(s.buffer, s.extent, body)
 
 
-__all__ = ["split_host_device", "HostProgram", "Kernel", "Launch", "Var"]
+__all__ = ["split_host_device", "HostLoop", "HostProgram", "Kernel", "Launch", "Var"]

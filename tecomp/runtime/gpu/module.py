@@ -114,20 +114,30 @@ class GPUFunction:
                 nbytes = evaluate(extent, values) * max(1, dt.bits_of(temp.dtype) // 8)
                 handles[temp] = self.device.alloc(nbytes)
                 owned.append(handles[temp])
-            for launch in self.program.launches:
-                kernel = launch.kernel
-                grid = tuple(evaluate(e, values) for e in kernel.grid)
-                block = tuple(e.value for e in kernel.block)
-                if 0 in grid:
-                    continue
-                kargs = [handles[a] if isinstance(a, Buffer) else
-                         self.scalar_dtype[a].type(values[a]) for a in launch.args]
-                self.device.launch(kernel, grid, block, kargs)
+            self._run(self.program.launches, handles, values)
             for array, handle in copies:
                 self.device.copy_out(array, handle)
         finally:
             for handle in owned:
                 self.device.free(handle)
+
+    def _run(self, launches, handles, values):
+        """Launch each kernel in order; a host loop (a scan's time loop) runs its
+        launches once per value of its variable."""
+        for launch in launches:
+            if not hasattr(launch, "kernel"):
+                start = evaluate(launch.min, values)
+                for step in range(start, start + evaluate(launch.extent, values)):
+                    self._run(launch.launches, handles, {**values, launch.var: step})
+                continue
+            kernel = launch.kernel
+            grid = tuple(evaluate(e, values) for e in kernel.grid)
+            block = tuple(e.value for e in kernel.block)
+            if 0 in grid:
+                continue
+            kargs = [handles[a] if isinstance(a, Buffer) else
+                     self.scalar_dtype[a].type(values[a]) for a in launch.args]
+            self.device.launch(kernel, grid, block, kargs)
 
     def time(self, *args, number=10, repeat=3):
         """Best mean seconds per call over ``repeat`` runs of ``number`` calls
@@ -194,6 +204,24 @@ class GPUModule:
         """Call ``report(name, seconds)`` after each call of the module (its entry
         function, copies included); ``TECOMP_DEBUG`` uses this (:mod:`tecomp.debug`)."""
         self._report = report
+
+    def _run(self, launches, handles, values):
+        """Launch each kernel in order; a host loop (a scan's time loop) runs its
+        launches once per value of its variable."""
+        for launch in launches:
+            if not hasattr(launch, "kernel"):
+                start = evaluate(launch.min, values)
+                for step in range(start, start + evaluate(launch.extent, values)):
+                    self._run(launch.launches, handles, {**values, launch.var: step})
+                continue
+            kernel = launch.kernel
+            grid = tuple(evaluate(e, values) for e in kernel.grid)
+            block = tuple(e.value for e in kernel.block)
+            if 0 in grid:
+                continue
+            kargs = [handles[a] if isinstance(a, Buffer) else
+                     self.scalar_dtype[a].type(values[a]) for a in launch.args]
+            self.device.launch(kernel, grid, block, kargs)
 
     def time(self, *args, number=10, repeat=3):
         """Seconds per call of the first function (see :meth:`GPUFunction.time`)."""
