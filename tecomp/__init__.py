@@ -46,16 +46,9 @@ from .classic import (NotOffered, TVMError, build_config, call_extern, call_intr
                       ir_builder, module, register_intrin_rule, stmt, uint8)
 from .not_offered import not_offered as _not_offered  # noqa: E402
 from .report import report  # noqa: E402,F401
+from .packed import get_global_func, list_global_func_names, register_func  # noqa: E402,F401
 
 __all__ += ["report"]
-
-
-def get_global_func(name, allow_missing=False):
-    """TVM's packed-function registry lookup: tecomp has no registry, so with
-    ``allow_missing=True`` the answer is None (TVM's "not found"), else NotOffered."""
-    if allow_missing:
-        return None
-    _not_offered("tvm", "register_func")
 
 
 def __getattr__(name):

@@ -15,7 +15,7 @@ from typing import List, Optional
 from .errors import BuildError, LoweringError
 from .ir import Buffer, PrimFunc, Var
 from .ir import expr as E
-from .ir.functor import free_vars
+from .ir.functor import collect, free_vars
 from .ir.well_formed import well_formed
 from .schedule import Schedule
 from .schedule.bound import infer_bound
@@ -133,6 +133,7 @@ def lower_for_target(funcs, target, debug=False):
         return TargetFuncs(target, out)
     programs = []
     for func in funcs:
+        _refuse_packed_calls(func, target)
         log = _PassLog(func.name, flattened=True)
         func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
         if debug:
@@ -151,6 +152,15 @@ def lower_for_target(funcs, target, debug=False):
         log.finish()
         programs.append(program)
     return TargetFuncs(target, [p.func for p in programs], programs, can_narrow_index(programs))
+
+
+def _refuse_packed_calls(func, target):
+    """Packed calls (te.extern stages) go into this Python process: CPU only."""
+    calls = collect(func.body, lambda n: isinstance(n, E.Call) and n.op == "call_packed")
+    if calls:
+        raise BuildError(f"{func.name}: te.extern stage calls packed function "
+                         f"'{calls[0].args[0].value}', which runs on the CPU only; build for "
+                         f"target 'llvm', not '{target.kind}'")
 
 
 def _insert_barriers(func):

@@ -8,19 +8,15 @@ missing. The README's table of classic API parts lists the same."""
 from .errors import NotOffered  # noqa: F401 (defined with every error class)
 
 
-_EXTERN = ("te.extern and packed calls (call_packed, register_func) are not implemented: "
-           "no opaque external stages or Python callbacks inside kernels")
 _BUFFER = ("lower/build(binds=) is not implemented: every tensor gets a compact row-major "
            "buffer (declared buffers serve tensor intrinsics only)")
 
 #: name -> why it is missing
 WHY = {
-    "extern": _EXTERN, "call_packed": _EXTERN, "register_func": _EXTERN,
     "binds": _BUFFER,
     "allocate": "ir_builder offers emit, for_range, if_scope and get (for tensor "
                 "intrinsics); allocate, buffer_ptr and the rest are not implemented",
     "hybrid": "hybrid script is out of scope",
-    "matmul": _EXTERN + " (tvm.contrib.cblas.matmul is a te.extern stage)",
 }
 
 

@@ -25,6 +25,7 @@ from . import cache
 from .codegen import CodeGenLLVM
 from .fastcall import fast_entries
 from .jit import CompiledModule
+from .packed import register_packed_symbols
 from .streaming_stores import stream_min_bytes
 
 
@@ -56,6 +57,7 @@ def build(funcs, target="llvm"):
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
     funcs = _as_list(funcs)
+    register_packed_symbols(funcs)
     runs_here = target.host_mismatch() is None
     key = cache.cache_key(funcs, target) if runs_here and cache.cache_dir() else None
     entry = cache.load(key)

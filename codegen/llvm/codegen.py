@@ -25,6 +25,7 @@ from .frame import Frame
 from .intrinsics import IntrinsicMixin
 from .loop_vectorize import loop_metadata, loop_vectorize
 from .memory import MemoryMixin
+from .packed import PackedCallMixin
 from .parallel import ParallelMixin
 from .streaming_stores import streaming_stores
 
@@ -50,7 +51,8 @@ def is_reserved_name(name):
     return any(hasattr(lib, name) for lib in _runtime_libraries())
 
 
-class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, ParallelMixin, Dispatcher):
+class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, PackedCallMixin, ParallelMixin,
+                  Dispatcher):
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
 

@@ -26,6 +26,7 @@ import tempfile
 
 from tecomp.errors import BuildError
 from tecomp.version import __version__
+from tecomp.ir import Call, collect
 from tecomp.ir import dtype as dt
 
 from tecomp.abi import extent_text, passes_as_double, size_var
@@ -216,6 +217,13 @@ def _exportable(module, what):
     if not hasattr(module._compiled, "emit_object"):
         raise BuildError(f"{what}: this module has no compiled LLVM code to write (a module "
                          "loaded from a library cannot be exported again; copy the .so)")
+    for func in getattr(module, "funcs", ()):
+        calls = collect(func.body, lambda n: isinstance(n, Call) and n.op == "call_packed")
+        if calls:
+            raise BuildError(f"{what}: function '{func.name}' calls packed function "
+                             f"'{calls[0].args[0].value}' (a te.extern stage), which lives in "
+                             "this Python process; a library cannot carry it. Call the module "
+                             "here, or write the stage with te.compute to export it")
 
 
 def export_library(module, path, header=True, cc=None):

@@ -18,8 +18,9 @@ from tecomp.errors import BuildError, KernelAssertionError, NotRunnableError, Te
 
 from tecomp.abi import passes_as_double
 
-from . import fork
+from . import fork, packed_error
 from .arguments import ArgumentChecker, keyword_error
+from .packed_error import PACKED_FAILED
 from .export import export_library, save
 from .signature import Signature
 from .timing import time_evaluator
@@ -86,7 +87,12 @@ class Function:
 
     def _raise(self, code):
         if 0 < code <= len(self.messages):
-            raise KernelAssertionError(f"{self.name}: {self.messages[code - 1]}")
+            message = self.messages[code - 1]
+            cause = packed_error.take() if message.startswith(PACKED_FAILED) else None
+            if cause is not None:
+                raise KernelAssertionError(f"{self.name}: {message}: {type(cause).__name__}: "
+                                           f"{cause}") from cause
+            raise KernelAssertionError(f"{self.name}: {message}")
         raise KernelAssertionError(f"{self.name}: failed with unknown code {code}")
 
     def __repr__(self):

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from ..errors import ScheduleError
 from ..ir import expr as E
 from ..ir.functor import IRMutator, collect, substitute
+from ..te.extern import ExternOp
 from ..te.scan import ScanOp
 from ..te.tensor import ComputeOp
 from .message_passing import leaf_values
@@ -77,10 +78,26 @@ def reads_of_any(body):
 
 
 def lowered_stages(schedule):
-    """Stages that get loops: compute stages not inlined, and scans, producers first."""
+    """Stages that get loops: compute stages not inlined, scans and extern stages,
+    producers first."""
     return [s for s in schedule.stages
-            if isinstance(s.op, ScanOp) or (isinstance(s.op, ComputeOp)
-                                            and s.attach_type != AttachType.INLINE)]
+            if isinstance(s.op, (ScanOp, ExternOp)) or (isinstance(s.op, ComputeOp)
+                                                        and s.attach_type != AttachType.INLINE)]
+
+
+def _check_extern_inputs(schedule, stages):
+    """An extern stage reads whole compact arrays: its inputs are function
+    arguments or stages computed in full at the root."""
+    for stage in stages:
+        if not isinstance(stage.op, ExternOp):
+            continue
+        for t in stage.op.inputs:
+            producer = schedule.stage_map.get(t.op)
+            if producer is not None and producer.attach_type != AttachType.ROOT:
+                how = "inlined" if producer.attach_type == AttachType.INLINE else \
+                    f"computed at '{producer.attach_stage.op.name}'"
+                raise ScheduleError(f"extern stage '{stage.op.name}' reads '{t.name}' whole, "
+                                    f"but '{t.op.name}' is {how}; compute it at the root")
 
 
 def _scan_bodies(schedule, stages):
@@ -151,6 +168,7 @@ class ScheduleGraph:
 
     def __init__(self, schedule):
         stages = tuple(lowered_stages(schedule))
+        _check_extern_inputs(schedule, stages)
         cache = {}
         body = {s: expanded_body(schedule, s, cache) for s in stages}
         consumers = {s: tuple(c for c in stages if c is not s and reads_of(body[c], s.op))

@@ -16,6 +16,7 @@ places it. Halide's ``Func::print_loop_nest``; the loop syntax is ``te.lower``'s
 
 from ..ir.expr import IterVarType, Reduce
 from ..ir.stmt import ForKind
+from ..te.extern import ExternOp
 from ..te.scan import ScanOp
 from .bound import infer_bound
 from .graph import ScheduleGraph
@@ -66,13 +67,19 @@ class _NestPrinter:
             if where:
                 self.line(depth, where.strip())
         else:
-            shape = " * ".join(str(self.ranges[iv].extent) for iv in stage.op.axis) or "1"
+            extents = stage.op.shape if isinstance(stage.op, ExternOp) else \
+                [self.ranges[iv].extent for iv in stage.op.axis]
+            shape = " * ".join(str(e) for e in extents) or "1"
             for t in stage.op.outputs:
                 self.line(depth, f"allocate {t.name}[{t.dtype} * {shape}] in "
                                  f"{stage.scope or 'global'}{where}")
         self.line(depth, f"produce {stage.op.name}")
         if isinstance(stage.op, ScanOp):
             return self.scan(stage, depth + 1)
+        if isinstance(stage.op, ExternOp):
+            for line in str(stage.op.body).splitlines():
+                self.line(depth + 1, line)
+            return None
         leaves = stage.leaf_iter_vars
         first_reduce = next((k for k, iv in enumerate(leaves)
                              if iv.iter_type == IterVarType.COMM_REDUCE), None)

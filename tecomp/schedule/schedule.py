@@ -9,6 +9,7 @@ from ..ir import expr as E
 from ..ir.expr import IterVarType
 from ..ir.op import to_bool
 from ..ir.stmt import ForKind
+from ..te.extern import ExternOp
 from ..te.scan import ScanOp
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, post_order
 from ..te.tensor_intrin import TensorIntrin
@@ -66,6 +67,10 @@ class Stage:
         return ScheduleError(f"{primitive}({self.op.name}): {message}")
 
     def _check_compute(self, primitive):
+        if isinstance(self.op, ExternOp):
+            raise self._error(primitive, f"'{self.op.name}' is an extern stage (te.extern): it "
+                                         "runs once at the root on whole arrays and has no loops "
+                                         "to schedule")
         if isinstance(self.op, ScanOp):
             raise self._error(primitive, f"'{self.op.name}' is a scan; its time loop is not "
                                          "scheduled: schedule its init and update stages")

@@ -19,6 +19,7 @@ from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
 from ..ir.stmt import ForKind
 from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_reduce_leaves
+from ..te.extern import ExternOp
 from ..te.scan import ScanOp
 from .graph import ScheduleGraph
 from .scan_alias import alias_scan_tensors
@@ -93,7 +94,10 @@ class _Builder:
         outputs = [t for t in stage.op.outputs
                    if t not in self.params and t not in self.graph.aliases]
         for tensor in outputs:
-            bounds = tuple(self.ranges[iv] for iv in stage.op.axis)
+            if isinstance(stage.op, ExternOp):
+                bounds = tuple(Range(E.const_index(0), d) for d in tensor.shape)
+            else:
+                bounds = tuple(self.ranges[iv] for iv in stage.op.axis)
             body = S.Realize(tensor, bounds, stage.scope or "global", body)
         return body
 
@@ -109,6 +113,8 @@ class _Builder:
     def stage_nest(self, stage):
         if isinstance(stage.op, ScanOp):
             return self.scan_nest(stage)
+        if isinstance(stage.op, ExternOp):
+            return stage.op.body        # no loops: runs once on whole arrays
         tloc = tensorized_leaf(stage)
         if tloc is not None:
             return tensorize_nest(self, stage, tloc)

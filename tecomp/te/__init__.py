@@ -14,6 +14,7 @@ from ..schedule import Schedule, Stage, create_schedule, print_loop_nest  # noqa
 from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor  # noqa: F401
 from .tensor_intrin import TensorIntrin, decl_buffer, decl_tensor_intrin  # noqa: F401
 from .scan import ScanOp, scan  # noqa: F401
+from .extern import ExternBuffer, ExternOp, call_packed, extern  # noqa: F401
 from ..autodiff import GradientWarning, gradient, jacobian  # noqa: F401,E402
 from ..not_offered import not_offered as _not_offered  # noqa: E402
 

@@ -8,8 +8,8 @@ functions, and intrinsic lowering rules, over tecomp's own IR nodes.
     tvm.tir.indexmod(y, bn), tvm.tir.Select(c, a, b), tvm.tir.const(1, "int32")
 
 Declared buffers (``decl_buffer``) and ``ir_builder`` serve tensor intrinsics
-(``te.decl_tensor_intrin``). Not offered (see the README's table): ``call_packed``
-(raises :class:`tecomp.not_offered.NotOffered` naming the part).
+(``te.decl_tensor_intrin``); ``call_packed`` calls a registered packed function
+from a ``te.extern`` stage.
 """
 
 from ..te.api import (abs, all, any, ceil, const, cos, erf, exp, exp2, floor,  # noqa: F401,A004
@@ -29,6 +29,7 @@ from .call import (call_extern, call_intrin, call_llvm_intrin, call_llvm_pure_in
                    call_pure_extern, call_pure_intrin)
 from ..ir.decl_buffer import DeclBuffer as Buffer, decl_buffer  # noqa: F401
 from . import ir_builder  # noqa: F401
+from ..te.extern import call_packed  # noqa: F401
 
 #: ``tvm.tir.Select(cond, t, f)`` builds a select (both arms evaluated).
 Select = select
