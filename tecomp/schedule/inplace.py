@@ -11,6 +11,7 @@ parallelization of that stage. Any other aliasing stays refused at call time.
 """
 
 from ..ir.functor import structural_equal
+from ..te.extern import ExternOp
 from ..te.tensor import ComputeOp, PlaceholderOp
 from .graph import ScheduleGraph, reads_of
 
@@ -35,7 +36,8 @@ def pointwise_aliases(graph, tensors):
                     or len(inp.shape) != len(out.shape)
                     or not all(structural_equal(a, b) for a, b in zip(inp.shape, out.shape))):
                 continue
-            readers = [s for s in stages if reads_of(bodies[s], inp.op)]
+            readers = [s for s in stages if reads_of(bodies[s], inp.op)
+                       or (isinstance(s.op, ExternOp) and inp in s.op.inputs)]
             if readers != [stage]:
                 continue
             if all(len(r.indices) == len(axes) and all(i is v for i, v in zip(r.indices, axes))

@@ -129,3 +129,21 @@ def test_cblas_batch_matmul_and_registry(rng):
     c = np.zeros((3, 4, 6), "float32")
     f(a, b, c)
     np.testing.assert_allclose(c, a @ b, rtol=1e-5)
+
+
+def test_an_extern_reader_rules_out_in_place_calls(registered, rng):
+    """D reads A pointwise, but the extern stage reads A whole too: f(A, E, D=A) is refused."""
+    registered("test.copy", lambda x, y: np.copyto(y, x))
+    A = te.placeholder((16,), name="A")
+    D = te.compute(A.shape, lambda i: A[i] * 2, name="D")
+    E = te.extern(A.shape, [A], lambda ins, outs: tvm.tir.call_packed(
+        "test.copy", ins[0], outs[0]), name="E")
+    s = te.create_schedule([D.op, E.op])
+    f = tvm.build(s, [A, D, E])
+    a = rng.random(16, dtype="float32")
+    with pytest.raises(tvm.ArgumentError, match="'D' overlaps argument 1 'A'"):
+        f(a, a, np.zeros_like(a))
+    d, e = np.zeros_like(a), np.zeros_like(a)
+    f(a, d, e)
+    np.testing.assert_array_equal(d, 2 * a)
+    np.testing.assert_array_equal(e, a)
