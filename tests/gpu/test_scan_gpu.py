@@ -89,3 +89,36 @@ def test_cumsum_on_cuda(rng):
     y = np.zeros_like(x)
     f(x, y)
     np.testing.assert_allclose(y, np.cumsum(x, axis=0), rtol=1e-5)
+
+
+@needs_opencl
+def test_body_stage_in_shared_memory_on_opencl(rng):
+    """A body stage computed at the update's block loop: shared memory and a barrier
+    inside each step's kernel; it reads the previous step reversed (other blocks)."""
+    m, n = te.var("m"), te.var("n")
+    X = te.placeholder((m, n), name="X")
+    state = te.placeholder((m, n), name="state")
+    init = te.compute((1, n), lambda _, i: X[0, i], name="init")
+    s1 = te.compute((m, n), lambda t, i: state[t - 1, n - 1 - i] * 2, name="s1")
+    s2 = te.compute((m, n), lambda t, i: s1[t, i] + X[t, i], name="s2")
+    out = te.scan(init, s2, state)
+    s = te.create_schedule(out.op)
+    bx, tx = te.thread_axis("blockIdx.x"), te.thread_axis("threadIdx.x")
+    xo, xi = s[s2].split(s2.op.axis[1], factor=32)
+    s[s2].bind(xo, bx)
+    s[s2].bind(xi, tx)
+    s[s1].compute_at(s[s2], xo)
+    s[s1].bind(s1.op.axis[1], tx)
+    io, ii = s[init].split(init.op.axis[1], factor=32)
+    s[init].bind(io, bx)
+    s[init].bind(ii, tx)
+    f = te.build(s, [X, out], target="opencl")
+    assert "__local float s1[32]" in f.get_source()
+    x = rng.random((7, 100), dtype="float32")
+    y = np.zeros_like(x)
+    f(x, y)
+    want = np.empty_like(x)
+    want[0] = x[0]
+    for t in range(1, 7):
+        want[t] = want[t - 1][::-1] * 2 + x[t]
+    np.testing.assert_allclose(y, want, rtol=1e-5)
