@@ -321,7 +321,7 @@ class CSourcePrinter(TextPrinter):
             if isinstance(node, E.Let):
                 return False
             b = self.analyzer.const_int_bound(node)
-            if not (lo <= b[0] and b[1] <= hi):
+            if b[0] is None or b[1] is None or not (lo <= b[0] and b[1] <= hi):
                 return False
         return True
 

@@ -8,9 +8,11 @@ optionally through a body stage ``B[t, i] = 2 * S[t - lag, i]`` read at a lag of
 its own; a random schedule of the update (split with a dividing or
 non-dividing factor, vectorize, parallel), of the body stage (root, inline,
 compute_at) and of the init (split). Built with ``debug=True`` (every access
-bounds-checked), run, and compared with the same recurrence in numpy.
+bounds-checked), run, and compared with the same recurrence in numpy. With
+``--target opencl`` every stage is bound to GPU blocks and threads (the time
+loop then launches kernels from the host).
 
-    python -m tests.fuzz.scan_programs --cases 500 --seed 1
+    python -m tests.fuzz.scan_programs --cases 500 --seed 1 [--target opencl]
 """
 
 import argparse
@@ -29,8 +31,9 @@ INDEX = {
 }
 
 
-def draw_scan_case(rng):
-    """A random case (a dict) from ``rng`` (a ``random.Random``)."""
+def draw_scan_case(rng, target="llvm"):
+    """A random case (a dict) from ``rng`` (a ``random.Random``); for ``target``
+    "opencl" every stage's spatial axis is split and bound to blocks and threads."""
     k = rng.randint(1, 3)
     states = rng.randint(1, 2)
     updates = []
@@ -48,7 +51,7 @@ def draw_scan_case(rng):
         "dtype": rng.choice(["float64", "int32"]), "updates": updates, "body": body,
         "factor": rng.choice([None, 1, 3, 4, 8, 16]), "vectorize": rng.random() < 0.4,
         "parallel": rng.random() < 0.3, "init_factor": rng.choice([None, 2, 5]),
-        "symbolic": rng.random() < 0.5, "seed": rng.randrange(1 << 16),
+        "symbolic": rng.random() < 0.5, "seed": rng.randrange(1 << 16), "target": target,
     }
 
 
@@ -79,6 +82,9 @@ def build_scan_case(case):
     outs = te.scan(inits, updates, states, inputs=[X])
     outs = outs if isinstance(outs, list) else [outs]
     s = te.create_schedule(outs[0].op)
+    if case.get("target", "llvm") != "llvm":
+        _bind_everything(s, inits + updates + ([body_t] if body_t is not None else []), case)
+        return s, [X] + outs
     u = s[updates[0]]
     if case["factor"]:
         xo, xi = u.split(updates[0].op.axis[1], factor=case["factor"])
@@ -93,6 +99,20 @@ def build_scan_case(case):
     if case["init_factor"]:
         s[inits[0]].split(inits[0].op.axis[1], factor=case["init_factor"])
     return s, [X] + outs
+
+
+def _bind_everything(s, tensors, case):
+    """GPU schedule: each stage's spatial axis split by the case's factor (or 8)
+    over blockIdx.x and threadIdx.x; the body stage inlined or at the root."""
+    factor = case["factor"] or 8
+    for t in tensors:
+        if t.op.name == "B" and case["body"]["where"] != "root":
+            s[t].compute_inline()
+            continue
+        fused = s[t].fuse(*t.op.axis)      # the time axis too: an init may have several steps
+        xo, xi = s[t].split(fused, factor=factor)
+        s[t].bind(xo, te.thread_axis("blockIdx.x"))
+        s[t].bind(xi, te.thread_axis("threadIdx.x"))
 
 
 def numpy_scan(case, x):
@@ -119,7 +139,7 @@ def numpy_scan(case, x):
 def check_scan_case(case):
     """Build, run and compare ``case``; raises AssertionError naming the case."""
     s, args = build_scan_case(case)
-    f = te.build(s, args, debug=True)
+    f = te.build(s, args, target=case.get("target", "llvm"), debug=True)
     rng = np.random.default_rng(case["seed"])
     shape = (case["T"], case["n"])
     if case["dtype"] == "int32":
@@ -140,11 +160,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--target", default="llvm", choices=["llvm", "opencl"])
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     failures = 0
     for number in range(args.cases):
-        case = draw_scan_case(rng)
+        case = draw_scan_case(rng, args.target)
         try:
             check_scan_case(case)
         except Exception as error:          # report every kind, keep going
