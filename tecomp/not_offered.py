@@ -1,6 +1,6 @@
 """Classic TVM API parts tecomp does not offer, and the error that says so.
 
-Reaching for one (``tvm.te.hybrid``, ``tvm.contrib.cblas.matmul``)
+Reaching for one (``tvm.te.hybrid``, ``IRBuilder.allocate``)
 raises :class:`NotOffered`, a :class:`~tecomp.errors.TecompError` and an
 ``AttributeError`` (so ``hasattr`` answers False), naming the part and why it is
 missing. The README's table of classic API parts lists the same."""
