@@ -39,7 +39,7 @@ from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.functor import IRMutator, post_order_visit, substitute, uses_var
 from ..ir.op import cast
-from ..te.tensor import ComputeOp, Tensor, post_order
+from ..te.tensor import ComputeOp, PlaceholderOp, Tensor, post_order
 from .derivative import add, mul, partial_derivatives
 from .layout import reduction_stage
 from .solve import reads_tensor, solve_read
@@ -125,6 +125,11 @@ class _Gradient:
             if any(t in wanted for t in op.outputs) or any(t.op in needed for t in op.input_tensors):
                 needed.add(op)
         self.needed = needed
+        for op in order:
+            if op in needed and not isinstance(op, (ComputeOp, PlaceholderOp)):
+                raise ExprError(f"te.gradient: '{op.name}' ({type(op).__name__}, from te.scan "
+                                "or te.extern) lies on the path from the inputs to the "
+                                "output; gradients through it are not supported")
         for op in reversed(order):
             if op not in needed:
                 continue

@@ -95,3 +95,10 @@ def test_cblas_refusals(monkeypatch):
     with pytest.raises(tvm.NotOffered, match="cblas.matmul is not offered here: no CBLAS "
                                              "library with cblas_sgemm"):
         cblas.matmul(B, B)
+
+
+def test_gradient_through_an_extern_stage_is_refused():
+    A, B = addone_stage()
+    loss = te.compute((1,), lambda i: B[0], name="loss")
+    with pytest.raises(ExprError, match="te.gradient: 'B' \\(ExternOp"):
+        te.gradient(loss, [A])

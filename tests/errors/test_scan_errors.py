@@ -73,3 +73,13 @@ def test_body_stage_outside_the_scan_is_refused():
     s = te.create_schedule(peek.op)
     with pytest.raises(ScheduleError, match="'peek' reads 's1'.*inside the scan one time step"):
         te.lower(s, [X, peek])
+
+
+def test_gradient_through_a_scan_is_refused():
+    m, n, X, state, init = parts()
+    update = te.compute((m, n), lambda t, i: state[t - 1, i] + X[t, i], name="update")
+    out = te.scan(init, update, state)
+    loss = te.compute((1,), lambda i: out[m - 1, 0], name="loss")
+    with pytest.raises(ExprError, match="te.gradient: 'scan' \\(ScanOp, from te.scan or "
+                                        "te.extern\\) lies on the path"):
+        te.gradient(loss, [X])
