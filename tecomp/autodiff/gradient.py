@@ -125,11 +125,9 @@ class _Gradient:
             if any(t in wanted for t in op.outputs) or any(t.op in needed for t in op.input_tensors):
                 needed.add(op)
         self.needed = needed
-        for op in order:
-            if op in needed and not isinstance(op, (ComputeOp, PlaceholderOp)):
-                raise ExprError(f"te.gradient: '{op.name}' ({type(op).__name__}, from te.scan "
-                                "or te.extern) lies on the path from the inputs to the "
-                                "output; gradients through it are not supported")
+        for op in (o for o in order if o in needed and type(o) not in (ComputeOp, PlaceholderOp)):
+            raise ExprError(f"te.gradient: '{op.name}' ({type(op).__name__}, from te.scan or "
+                            "te.extern) lies on the path from the inputs to the output")
         for op in reversed(order):
             if op not in needed:
                 continue
