@@ -5,6 +5,8 @@
 -> a backend of :data:`BACKENDS` emits code -> a runtime module.
 """
 
+import functools
+import os
 import time
 
 import codegen.cuda
@@ -16,6 +18,8 @@ from . import runtime
 from .errors import BuildError
 from .ir import PrimFunc
 from .lower import check_function_name, lower_for_target, lower_function
+from .runtime.gpu.cuda import cuda_device_attributes
+from .runtime.gpu.opencl import opencl_device_attributes
 from .schedule import Schedule
 from .target import Target
 
@@ -56,8 +60,30 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
     if backend is None:
         raise BuildError(f"build: no backend for target kind '{target.kind}'; "
                          f"available: {', '.join(BACKENDS)}")
-    module = backend(lower_for_target(funcs, target, debug), target)
+    module = backend(lower_for_target(funcs, _with_device_limits(target), debug), target)
     return debug_levels.built(module, funcs, target, time.perf_counter() - start)
+
+
+def _with_device_limits(target):
+    """``target`` with the shared-memory limit of this machine's device when the
+    target does not fix it (no ``-max_shared_memory_per_block``, no CUDA ``-arch``):
+    an OpenCL device's local memory size, a CUDA GPU's opt-in maximum."""
+    if target.kind not in ("cuda", "opencl") or "max_shared_memory_per_block" in target.options \
+            or "arch" in target.options:
+        return target
+    limit = _device_shared_limit(target.kind, os.environ.get("TECOMP_OPENCL_DEVICE"))
+    if not limit:
+        return target
+    return Target(f"{target} -max_shared_memory_per_block={limit}")
+
+
+@functools.lru_cache(None)
+def _device_shared_limit(kind, _opencl_device):
+    if kind == "opencl":
+        attrs = opencl_device_attributes()
+        return attrs and attrs["max_shared_memory_per_block"]
+    attrs = cuda_device_attributes()
+    return attrs and attrs["max_shared_memory_per_block_optin"]
 
 
 def load_module(path):

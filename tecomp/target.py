@@ -20,8 +20,8 @@ from .ir.intrin_rules import register_intrin_rule  # noqa: F401 (tvm.target.regi
 #: Options each kind accepts. ``None`` marks a flag without a value.
 KIND_OPTIONS = {
     "llvm": ("mcpu", "mattr", "mtriple", "opt-level", "num-threads"),
-    "cuda": ("arch", "max_num_threads", "thread_warp_size"),
-    "opencl": ("max_num_threads", "thread_warp_size"),
+    "cuda": ("arch", "max_num_threads", "thread_warp_size", "max_shared_memory_per_block"),
+    "opencl": ("max_num_threads", "thread_warp_size", "max_shared_memory_per_block"),
 }
 #: TVM spellings of an option: ``llvm -target=<triple>`` (TVM 0.6) is ``-mtriple``.
 _OPTION_ALIASES = {"llvm": {"target": "mtriple"}}
@@ -35,6 +35,11 @@ _ALIASES = {"c": "llvm", "cpu": "llvm", "cl": "opencl", "nvptx": "cuda"}
 
 #: Shared (block-local) memory per block every CUDA/OpenCL device of interest has.
 GPU_MAX_SHARED_BYTES = 48 * 1024
+#: Shared memory one block may use on CUDA architectures (the opt-in maximum of
+#: dynamic shared memory, CUDA C Programming Guide, "Compute capabilities").
+CUDA_MAX_SHARED_BYTES = {"50": 49152, "52": 49152, "53": 49152, "60": 49152, "61": 49152,
+                         "62": 49152, "70": 98304, "72": 98304, "75": 65536, "80": 166912,
+                         "86": 101376, "87": 166912, "89": 101376, "90": 232448}
 #: Threads per block when the target does not say (``-max_num_threads``).
 GPU_MAX_THREADS = 1024
 
@@ -296,7 +301,15 @@ class Target:
 
     @property
     def max_shared_memory_bytes(self):
-        """Shared memory per block a kernel may use (48 KiB)."""
+        """Shared memory per block a kernel may use: ``-max_shared_memory_per_block``
+        (``build`` sets it from the device when neither it nor ``-arch`` is given),
+        else for CUDA the opt-in maximum of ``-arch`` (``CUDA_MAX_SHARED_BYTES``),
+        else 48 KiB, which every device has."""
+        if "max_shared_memory_per_block" in self.options:
+            return int(self.options["max_shared_memory_per_block"])
+        arch = self.options.get("arch", "")
+        if self.kind == "cuda" and arch:
+            return CUDA_MAX_SHARED_BYTES.get(arch.split("_")[-1], GPU_MAX_SHARED_BYTES)
         return GPU_MAX_SHARED_BYTES
 
     # ------------------------------------------------------------ comparisons

@@ -31,6 +31,10 @@ class Dialect:
     #: the all-reduce's warp shuffles (used where Target.thread_warp_size > 1)
     shuffles = {"tvm_warp_shuffle": "__shfl_sync", "tvm_warp_shuffle_down": "__shfl_down_sync"}
 
+    #: shared bytes a kernel may declare statically; above it, one dynamic array (CUDA)
+    static_shared_limit = None
+    dynamic_shared_name = "tc_dynamic_shared"
+
     #: element dtype -> lane counts a contiguous vector load/store is one access for
     vector_lanes = {}
     #: whether a vector access needs an address aligned to its size (a pointer cast)
@@ -54,6 +58,10 @@ class Dialect:
 
     def aligned(self, declaration, nbytes):
         """An array declaration aligned to ``nbytes``."""
+        raise NotImplementedError
+
+    def dynamic_shared_declaration(self):
+        """The declaration of the kernel's dynamic shared array."""
         raise NotImplementedError
 
     def type_name(self, dtype):

@@ -15,6 +15,12 @@ with vector accesses is declared ``__align__``), else it is printed lane by lane
 A vector load under a condition (``select``, ``if_then_else``, a predicate) stays
 lane by lane, so that an out-of-bounds lane is never read.
 
+A CUDA kernel whose shared buffers exceed the 48 KiB a kernel may declare
+statically gets them as pointers into one ``extern __shared__`` array
+(:meth:`~tecomp.transform.split_host_device.Kernel.shared_layout`); the runtime
+launches it with that many bytes of dynamic shared memory, after raising the
+kernel's ``MAX_DYNAMIC_SHARED_SIZE_BYTES``.
+
 Integer widths are the IR's, whatever C's promotions do: every arithmetic result
 of a narrow integer type (8 and 16 bits) is cast back to that type, so it wraps as
 on the CPU; both operands of an integer ``min``/``max`` are cast to the result
@@ -133,6 +139,11 @@ class CSourcePrinter(TextPrinter):
         self.analyzer = Analyzer()
         self.lines, self.indent = [], 1
         func = kernel.func
+        self.dynamic_shared = {}        # buffer -> byte offset in the dynamic shared array
+        limit = self.d.static_shared_limit
+        if limit is not None and kernel.shared_bytes > limit:
+            self.dynamic_shared, _ = kernel.shared_layout()
+            self.line(self.d.dynamic_shared_declaration())
         written = {s.buffer for s in collect(func.body, lambda n: isinstance(n, S.Store))}
         self.vector_buffers = {}    # buffer -> bytes of its widest vector access
         for n in collect(func.body, lambda n: isinstance(n, (S.Store, E.Load))):
@@ -209,6 +220,13 @@ class CSourcePrinter(TextPrinter):
         if not isinstance(s.extent, E.IntImm):
             raise BuildError(f"{self.d.name}: '{b.name}' ({b.scope}) has size `{s.extent}`; "
                              "kernel-local arrays need constant sizes (split by constants)")
+        if b in self.dynamic_shared:
+            self.dtypes.add(b.dtype)
+            st = self.d.storage_type(b.dtype)
+            self.line(f"{st}* {self.name_of(b, b.name)} = ({st}*)({self.d.dynamic_shared_name} + "
+                      f"{self.dynamic_shared[b]});")
+            self.stmt(s.body)
+            return
         if b.scope == "shared":
             qual = self.d.shared_qualifier + " "
         elif b.scope == "local":

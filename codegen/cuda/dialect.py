@@ -1,6 +1,7 @@
 """CUDA C's spellings, as the tables of a :class:`codegen.c_source.Dialect`."""
 
 from codegen.c_source import Dialect
+from tecomp.target import GPU_MAX_SHARED_BYTES
 
 #: math intrinsic -> C name for float32 / float64
 MATH_F32 = {"exp": "expf", "exp2": "exp2f", "log": "logf", "log2": "log2f", "log10": "log10f",
@@ -60,6 +61,11 @@ class CUDADialect(Dialect):
     def aligned(self, declaration, nbytes):
         return declaration.replace(" ", f" __align__({nbytes}) ", 1) if \
             declaration.startswith("__shared__") else f"__align__({nbytes}) {declaration}"
+
+    static_shared_limit = GPU_MAX_SHARED_BYTES
+
+    def dynamic_shared_declaration(self):
+        return f"extern __shared__ __align__(16) unsigned char {self.dynamic_shared_name}[];"
 
     def launch_bounds(self, kernel):
         """Text between the kernel prefix and its name, given the kernel."""

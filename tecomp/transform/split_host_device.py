@@ -61,6 +61,19 @@ class Kernel:
             total *= e.value
         return total
 
+    def shared_layout(self, align=16):
+        """``({buffer: byte offset}, total bytes)`` of the kernel's shared buffers
+        laid out one after another in one dynamic shared array, each at a multiple
+        of ``align`` bytes (CUDA's ``extern __shared__`` above the static 48 KiB)."""
+        offsets, total = {}, 0
+        body = self.func.body
+        while isinstance(body, S.Allocate) and body.buffer.scope == "shared":
+            offsets[body.buffer] = total
+            size = body.extent.value * _bytes_of(body.buffer.dtype)
+            total += -(-size // align) * align
+            body = body.body
+        return offsets, total
+
 
 @dataclass(eq=False)
 class Launch:
@@ -182,7 +195,10 @@ class _Splitter:
             sizes = ", ".join(f"{a.buffer.name}: {a.extent.value * _bytes_of(a.buffer.dtype)}"
                               for a in shared)
             raise LoweringError(f"{name}: uses {total} bytes of shared memory ({sizes}), over "
-                                f"the limit of {self.max_shared}; use smaller tiles")
+                                f"the limit of {self.max_shared} bytes per block of the target "
+                                "(CUDA: the opt-in maximum of its -arch; OpenCL: the device's "
+                                "local memory; or -max_shared_memory_per_block); use smaller "
+                                "tiles")
         for alloc in reversed(shared):
             body = S.Allocate(alloc.buffer, alloc.extent, body)
         extents = thread_extents(body)

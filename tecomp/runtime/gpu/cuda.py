@@ -7,6 +7,7 @@ the driver API (primary context) and launches kernels.
 import ctypes
 
 from tecomp.errors import BuildError
+from tecomp.target import GPU_MAX_SHARED_BYTES
 
 from .module import DeviceError
 
@@ -96,6 +97,7 @@ class CUDADevice:
             attr.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, self.dev), "attribute")
         self.module = _check(driver.cuModuleLoadData(ptx.encode() + b"\0"), "cuModuleLoadData")
         self.functions = {}
+        self.dynamic_set = set()        # kernels whose dynamic shared limit is raised
 
     def alloc(self, nbytes):
         return _check(self.driver.cuMemAlloc(max(int(nbytes), 4)), "cuMemAlloc")
@@ -142,5 +144,26 @@ class CUDADevice:
             else:
                 values.append(ctypes.c_void_p(int(a)))
         pointers = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
-        _check(self.driver.cuLaunchKernel(f, *grid, *block, 0, 0, ctypes.addressof(pointers), 0),
-               f"cuLaunchKernel({kernel.name})")
+        shared = self.dynamic_shared(kernel, f)
+        _check(self.driver.cuLaunchKernel(f, *grid, *block, shared, 0, ctypes.addressof(pointers),
+                                          0), f"cuLaunchKernel({kernel.name})")
+
+    def dynamic_shared(self, kernel, f):
+        """Bytes of dynamic shared memory ``kernel`` is launched with: 0, or above
+        the static 48 KiB its whole shared layout, after raising the function's
+        ``MAX_DYNAMIC_SHARED_SIZE_BYTES`` to it (once)."""
+        if kernel.shared_bytes <= GPU_MAX_SHARED_BYTES:
+            return 0
+        _, total = kernel.shared_layout()
+        if kernel.name not in self.dynamic_set:
+            optin = _check(self.driver.cuDeviceGetAttribute(
+                self.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                self.dev), "attribute")
+            if total > optin:
+                raise DeviceError(f"{kernel.name}: {total} bytes of shared memory is over the "
+                                  f"{optin} of {self.name}")
+            _check(self.driver.cuFuncSetAttribute(
+                f, self.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                total), "cuFuncSetAttribute")
+            self.dynamic_set.add(kernel.name)
+        return total
