@@ -26,6 +26,7 @@ from .target import Target
 from .te.tensor import PlaceholderOp, Tensor
 from .transform.bounds_check import bounds_check
 from .transform.can_narrow_index import can_narrow_index
+from .transform.inject_double_buffer import inject_double_buffer
 from .transform.inject_virtual_thread import inject_virtual_thread
 from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
@@ -87,6 +88,7 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
     func = log.check(PrimFunc(name, params, body, attrs))
     log.flattened = True
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
+    func = log.run("inject_double_buffer", inject_double_buffer, func)
     func = log.run("simplify", simplify, func)
     func = log.run("loop_partition", loop_partition, func)
     func = log.run("unroll_loops", unroll_loops, func)

@@ -54,6 +54,10 @@ class LetStmt(Stmt):
     body: Stmt
 
 
+#: AttrStmt key around the body of a double-buffered stage's Realize (its node the tensor)
+DOUBLE_BUFFER_SCOPE = "double_buffer_scope"
+
+
 @node
 class AttrStmt(Stmt):
     """Annotates ``body``: ``thread_extent`` (a GPU thread axis and its size),

@@ -47,6 +47,7 @@ class Stage:
         # Set by cache_read: reads of a tensor that go to its cache instead.
         self.read_redirect = {}
         self.store_predicate = None
+        self.double_buffered = False
 
     def __repr__(self):
         return f"Stage({self.op.name}, leaf={_names(self.leaf_iter_vars)})"
@@ -328,6 +329,17 @@ class Stage:
             raise self._error("set_scope", f"unknown scope {scope!r}; use 'global', "
                                            "'shared' or 'local'")
         self.scope = scope
+
+    def double_buffer(self):
+        """TVM's ``double_buffer``: this stage's buffer (typically a shared tile
+        computed at a serial loop of its reader) gets two copies, and the tile of
+        the next iteration is filled while the current one is used, with one
+        barrier per iteration (:mod:`tecomp.transform.inject_double_buffer`)."""
+        self._check_compute("double_buffer")
+        if self.is_output:
+            raise self._error("double_buffer", f"'{self.op.name}' is an output; double "
+                              "buffering is for a cache computed at a loop of its reader")
+        self.double_buffered = True
 
     def storage_align(self, axis, factor, offset):
         """Pad ``axis``' stride to ``factor * k + offset`` elements (avoids bank or

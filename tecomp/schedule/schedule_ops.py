@@ -17,7 +17,7 @@ from ..ir import stmt as S
 from ..ir.expr import IterVarType
 from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
-from ..ir.stmt import ForKind
+from ..ir.stmt import DOUBLE_BUFFER_SCOPE, ForKind
 from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_reduce_leaves
 from ..te.extern import ExternOp
 from ..te.scan import ScanOp
@@ -98,6 +98,8 @@ class _Builder:
                 bounds = tuple(Range(E.const_index(0), d) for d in tensor.shape)
             else:
                 bounds = tuple(self.ranges[iv] for iv in stage.op.axis)
+            if stage.double_buffered:
+                body = S.AttrStmt(tensor, DOUBLE_BUFFER_SCOPE, E.const_index(1), body)
             body = S.Realize(tensor, bounds, stage.scope or "global", body)
         return body
 

@@ -22,7 +22,9 @@ What a schedule draws, stage by stage (consumers first):
   with ``s[T].op.reduce_axis[0]`` bound and the factored stage computed at it
   (the tutorial's form, with or without a store predicate);
 * caches of a kernel's inputs: ``cache_read`` into "shared" at the block loop
-  (filled cooperatively by ``threadIdx.x``) or into "local" at the thread loop.
+  (filled cooperatively by ``threadIdx.x``), or for a reduction at the outer part
+  of its split reduce axis, optionally ``double_buffer``-ed, or into "local" at
+  the thread loop.
 
 Valid by construction: thread extents per kernel agree (one thread count per
 kernel), reduce axes are bound to threadIdx only, caches of a tensor are made
@@ -103,7 +105,7 @@ def _kernel(rec, s, st, choose):
         rec.run(f"s[{name}].bind({name}_kv, te.thread_axis('vthread'))")
     if cross == 2:
         rec.run(f"s[{name}_rf].compute_at(s[{name}], {name}_ty)")
-    if not cross and choose(0, 2) == 0:
+    if not cross and (_is_reduction(st) or choose(0, 2) == 0):
         _caches(rec, s, st, name, threads, choose)
     return threads
 
@@ -138,10 +140,19 @@ def _caches(rec, s, st, name, threads, choose):
     t = inputs[choose(0, len(inputs) - 1)]
     tname = rec.name(t.op)
     var = rec.new_tensor(f"{tname}_{name}_c")
-    if choose(0, 1):
+    if choose(0, 2 if _is_reduction(st) else 1):
         if rec.run(f'{var} = s.cache_read({tname}, "shared", [{name}])'):
             rec.names[rec.ns[var].op] = var
-            rec.run(f"s[{var}].compute_at(s[{name}], {name}_bx)")
+            at = f"{name}_bx"
+            if _is_reduction(st) and choose(0, 3) and rec.run(
+                    f"{name}_dko, {name}_dki = s[{name}].split(s[{name}].op.reduce_axis[0], "
+                    f"factor={choose(1, 8)})"):
+                at = f"{name}_dko"      # a tile per step of the reduction, double buffered
+                rec.run(f"s[{var}].compute_at(s[{name}], {at})")
+                if choose(0, 2):
+                    rec.run(f"s[{var}].double_buffer()")
+            else:
+                rec.run(f"s[{var}].compute_at(s[{name}], {at})")
             axes = f"s[{var}].op.axis"
             rec.run(f"{var}_f = s[{var}].fuse(*{axes})" if len(t.shape) > 1
                     else f"{var}_f = {axes}[0]")

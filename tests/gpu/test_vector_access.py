@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tecomp as te
-from gpu_support import needs_nvrtc, needs_opencl
+from gpu_support import needs_cuda_gpu, needs_nvrtc, needs_opencl
 
 
 def vector_kernel(n, lanes, dtype="float32", shift=0, guarded=False):
@@ -139,3 +139,15 @@ def test_vectorized_shared_fill_is_aligned_in_cuda():
     assert "__shared__ __align__(16) float A_shared[64];" in src
     ptx = f.get_source("ptx")
     assert "st.shared.v4.f32" in ptx and "ld.shared.v4.f32" in ptx
+
+
+@needs_cuda_gpu
+@pytest.mark.parametrize("shift", [0, 1])
+def test_vector_accesses_run_on_the_gpu(rng, shift):
+    n = 1024
+    s, args = vector_kernel(n, 4, shift=shift)
+    f = te.build(s, args, target="cuda")
+    a, b = rng.random(n + shift, dtype=np.float32), rng.random(n, dtype=np.float32)
+    c = np.zeros(n, np.float32)
+    f(a, b, c)
+    np.testing.assert_allclose(c, _expected(a, b, shift, n, False), rtol=1e-6)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tecomp as te
-from gpu_support import needs_nvrtc, needs_opencl
+from gpu_support import needs_cuda_gpu, needs_nvrtc, needs_opencl
 from tecomp.errors import LoweringError
 from tecomp.ir import stmt as S
 from tecomp.ir.functor import collect
@@ -162,3 +162,13 @@ def test_vthread_of_symbolic_extent_is_refused():
     s[C].bind(tx, te.thread_axis("threadIdx.x"))
     with pytest.raises(LoweringError, match=r"loop 'vthread' writing 'C' is bound to vthread .*n \+ 31.* not a constant"):
         te.lower(s, [A, C], target="opencl")
+
+
+@needs_cuda_gpu
+def test_vthread_gemm_runs_on_the_gpu(rng):
+    s, args = vthread_gemm(100)
+    f = te.build(s, args, target="cuda")
+    a, b = rng.random((100, 100), dtype=np.float32), rng.random((100, 100), dtype=np.float32)
+    c = np.zeros((100, 100), np.float32)
+    f(a, b, c)
+    np.testing.assert_allclose(c, a @ b, rtol=1e-4)
