@@ -16,6 +16,7 @@ does not read, as TVM's ``InjectDoubleBuffer``::
                                          }
                                          if (n % 2 == 1) R(n - 1, B0)
 
+(the first fill guarded by ``n > 0`` where the trip count is not a positive constant)
 so the next tile is loaded while the current one is used, and
 :mod:`~tecomp.transform.insert_barriers` (which tells buffers apart) needs one
 barrier per iteration instead of two. Several double-buffered stages attached at
@@ -118,8 +119,11 @@ class _Injector(IRMutator):
         j2 = E.Add(j0, two)
         pair = S.seq(*fills(j1, 1), iteration(j0, 0),
                      S.IfThenElse(E.LT(j2, n), S.seq(*fills(j2, 0))), iteration(j1, 1))
+        prologue = S.seq(*fills(E.IntImm(k.dtype, 0), 0))
+        if not (isinstance(n, E.IntImm) and n.value > 0):     # a loop that may not run
+            prologue = S.IfThenElse(E.LT(E.IntImm(k.dtype, 0), n), prologue)
         body = S.seq(
-            *fills(E.IntImm(k.dtype, 0), 0),
+            prologue,
             S.For(k2, E.IntImm(k.dtype, 0), E.FloorDiv(n, two), S.ForKind.SERIAL, pair),
             S.IfThenElse(E.EQ(E.FloorMod(n, two), E.IntImm(k.dtype, 1)),
                          iteration(E.Sub(n, E.IntImm(k.dtype, 1)), 0)))

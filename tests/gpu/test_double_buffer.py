@@ -159,3 +159,26 @@ def test_double_buffered_gemm_runs_on_the_gpu(rng):
     c = np.zeros((100, 100), np.float32)
     f(a, b, c)
     np.testing.assert_allclose(c, a @ b, rtol=1e-4)
+
+
+@needs_opencl
+def test_double_buffered_symbolic_reduction_tails_and_empty(rng):
+    n, m = te.var("n"), te.var("m")
+    A = te.placeholder((m, n), name="A")
+    k = te.reduce_axis((0, n), name="k")
+    B = te.compute((m,), lambda i: te.sum(A[i, k], axis=k), name="B")
+    s = te.create_schedule(B.op)
+    AS = s.cache_read(A, "shared", [B])
+    bx, tx = s[B].split(B.op.axis[0], factor=16)
+    ko, ki = s[B].split(k, factor=16)
+    s[B].bind(bx, te.thread_axis("blockIdx.x"))
+    s[B].bind(tx, te.thread_axis("threadIdx.x"))
+    s[AS].compute_at(s[B], ko)
+    s[AS].bind(s[AS].op.axis[0], te.thread_axis("threadIdx.x"))
+    s[AS].double_buffer()
+    f = te.build(s, [A, B], target="opencl", debug=True)     # bounds-checked accesses
+    for cols in (0, 1, 17, 48):
+        a = rng.random((32, cols), dtype=np.float32)
+        b = np.full(32, 7.0, np.float32)
+        f(a, b)
+        np.testing.assert_allclose(b, a.sum(axis=1), rtol=1e-5)
