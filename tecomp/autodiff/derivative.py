@@ -25,6 +25,7 @@ from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir.functor import Dispatcher, structural_equal, substitute
 from ..ir.op import cast
+from ..ir.share import share_repeated
 
 
 def _c(value, dtype):
@@ -248,4 +249,7 @@ def partial_derivatives(expr):
     """``[(read, d expr / d read)]`` for each distinct float read in ``expr``."""
     walker = _Backprop()
     walker.run(expr, _c(1, expr.dtype) if dt.is_float(expr.dtype) else _c(0, "float32"))
-    return walker.reads
+    # An adjoint is a DAG over the forward values (each max/min level of a shared
+    # chain reads its operand twice): bind its repeated parts once, so no later
+    # pass walks it as an exponentially larger tree.
+    return [(read, share_repeated(acc)) for read, acc in walker.reads]

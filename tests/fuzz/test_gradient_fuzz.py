@@ -58,3 +58,13 @@ def test_gradient_of_a_libm_function_called_by_name():
     T3 = te.compute((3,), lambda i0: (A[i0] + te.tir.call_pure_extern("float64", "exp", te.tanh(A[i0]))), name="T3")
     """,
         "schedule": "", "sizes": {}, "outputs": ['T3'], "seed": 0})
+
+
+def test_gradient_of_a_deep_shared_chain_is_a_dag():
+    """An 8-level chain x -> max(x, x/2) - min(x, x/2) (each level reads its operand
+    twice): the adjoint is a DAG whose tree has ~4^8 times more nodes. It is
+    let-bound, so te.gradient and the build take about a second (not hours) and the
+    result still matches central differences (found by the gradient fuzzer)."""
+    check_gradient_case({"program": 'def _chain(x, levels, dtype):\n    two = te.const(2, dtype)\n    for _ in range(levels):\n        half = x / two if dtype.startswith("float") else x // two\n        x = te.max(x, half) - te.min(x, half)\n    return x\nm = te.var("m")\nn = te.var("n")\nA = te.placeholder((m, n, 2), dtype="float64", name="A")\nB = te.placeholder((m, n), dtype="uint8", name="B")\nT0 = te.compute((m, n), lambda i0, i1: (i1.astype("int32") + te.max((B[i0, i1]).astype("int32"), (B[i0, i1]).astype("int32"))), name="T0")\nT1 = te.compute((m, n, 2), lambda i0, i1, i2: ((A[i0, i1, te.min(te.max(i2 + 2, 0), 2 - 1)]).astype("float64") + (A[i0, i1, i2]).astype("float64")), name="T1")\nk0 = te.reduce_axis((1, m), name="k0")\nk1 = te.reduce_axis((1, n), name="k1")\nT2 = te.compute((2,), lambda i2: te.sum(_chain((te.if_then_else(k0 + 2 < m, A[k0 + 2, k1, i2], te.const(-1, "float64"))).astype("float64"), 8, "float64"), axis=[k0, k1]), name="T2")\n',
+                         "schedule": "", "sizes": {"m": 6, "n": 2}, "outputs": ["T2"],
+                         "seed": 2, "debug": False})
