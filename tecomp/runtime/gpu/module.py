@@ -205,24 +205,6 @@ class GPUModule:
         function, copies included); ``TECOMP_DEBUG`` uses this (:mod:`tecomp.debug`)."""
         self._report = report
 
-    def _run(self, launches, handles, values):
-        """Launch each kernel in order; a host loop (a scan's time loop) runs its
-        launches once per value of its variable."""
-        for launch in launches:
-            if not hasattr(launch, "kernel"):
-                start = evaluate(launch.min, values)
-                for step in range(start, start + evaluate(launch.extent, values)):
-                    self._run(launch.launches, handles, {**values, launch.var: step})
-                continue
-            kernel = launch.kernel
-            grid = tuple(evaluate(e, values) for e in kernel.grid)
-            block = tuple(e.value for e in kernel.block)
-            if 0 in grid:
-                continue
-            kargs = [handles[a] if isinstance(a, Buffer) else
-                     self.scalar_dtype[a].type(values[a]) for a in launch.args]
-            self.device.launch(kernel, grid, block, kargs)
-
     def time(self, *args, number=10, repeat=3):
         """Seconds per call of the first function (see :meth:`GPUFunction.time`)."""
         return self.get_function(self.entry_name).time(*args, number=number, repeat=repeat)
