@@ -35,19 +35,14 @@ from tecomp.ir import IntImm
 from tecomp.ir.expr import IterVarType
 from tecomp.te.tensor import PlaceholderOp
 
-from .schedules import _is_reduction, _readers, _Recorder
+from .schedules import _is_reduction, _readers, start_schedule
 
 THREADS = (1, 2, 3, 8, 16, 32, 64)
 
 
 def draw_gpu_schedule(ns, outputs, choose):
     """Source of a random GPU schedule of the tensors named ``outputs`` in ``ns``."""
-    rec = _Recorder(ns, choose)
-    for key, value in list(ns.items()):
-        if hasattr(value, "op") and hasattr(value, "shape"):
-            rec.names[value.op] = key
-    rec.run(f"s = te.create_schedule([{', '.join(o + '.op' for o in outputs)}])")
-    s = ns["s"]
+    rec, s = start_schedule(ns, outputs, choose)
     stages = [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
     kernels = []
     for st in reversed(stages):

@@ -87,14 +87,20 @@ class _Recorder:
         return name
 
 
-def draw_schedule(ns, outputs, choose):
-    """Source of a random schedule of the tensors named ``outputs`` in ``ns``."""
+def start_schedule(ns, outputs, choose):
+    """A recorder over ``ns`` (knowing each tensor's name) that has created the
+    schedule of the tensors named ``outputs``: ``(recorder, schedule)``."""
     rec = _Recorder(ns, choose)
     for key, value in list(ns.items()):
         if hasattr(value, "op") and hasattr(value, "shape"):
             rec.names[value.op] = key
     rec.run(f"s = te.create_schedule([{', '.join(o + '.op' for o in outputs)}])")
-    s = ns["s"]
+    return rec, ns["s"]
+
+
+def draw_schedule(ns, outputs, choose):
+    """Source of a random schedule of the tensors named ``outputs`` in ``ns``."""
+    rec, s = start_schedule(ns, outputs, choose)
 
     def stages():
         return [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
@@ -204,12 +210,7 @@ def draw_gpu_schedule(ns, outputs, choose):
     """Source of a random GPU schedule: some elementwise stages inlined, every
     other stage one kernel whose data-parallel axes are fused and split into
     ``blockIdx.x`` x ``threadIdx.x`` (a reduction runs serially in its thread)."""
-    rec = _Recorder(ns, choose)
-    for key, value in list(ns.items()):
-        if hasattr(value, "op") and hasattr(value, "shape"):
-            rec.names[value.op] = key
-    rec.run(f"s = te.create_schedule([{', '.join(o + '.op' for o in outputs)}])")
-    s = ns["s"]
+    rec, s = start_schedule(ns, outputs, choose)
     stages = [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
     for st in reversed(stages):
         if not st.is_output and not _is_reduction(st) and choose(0, 1):
