@@ -107,10 +107,14 @@ def aligned(array, alignment=64):
     return out
 
 
-def tvm_call(func, *arrays):
+def tvm_call(func, arrays, expected, rtol):
+    """A call of TVM's ``func`` on copies of ``arrays`` (the last is the output),
+    run once and checked against ``expected`` before it is timed."""
     dev = tvm.cpu()
     wrapped = [tvm.runtime.tensor(a, dev) for a in arrays]
-    return (lambda: func(*wrapped)), wrapped
+    func(*wrapped)
+    np.testing.assert_allclose(wrapped[-1].numpy(), expected, rtol=rtol)
+    return lambda: func(*wrapped)
 
 
 # ------------------------------------------------------------------ GEMM schedules
@@ -235,10 +239,7 @@ def run_gemm(size, step, rounds, rows, target):
     fns = {"tecomp": lambda: f(a, b, c), "numpy": lambda: np.matmul(a, b, out=c)}
     if tvm is not None:
         g = gemm_tvm(size, size, size, step, MR, NR, target)
-        call, wrapped = tvm_call(g, a, b, c)
-        call()
-        np.testing.assert_allclose(wrapped[2].numpy(), expected, rtol=1e-3)
-        fns["tvm"] = call
+        fns["tvm"] = tvm_call(g, (a, b, c), expected, rtol=1e-3)
     seconds = interleaved(fns, rounds)
     flops = 2 * size ** 3
     tile = f" {MR}x{NR}" if step == "goto" else ""
@@ -331,10 +332,7 @@ def run_window(n, rounds, rows, target):
     fns = {"tecomp": lambda: f(a, b), "copy (2 threads)": copy_two_threads}
     if tvm is not None:
         g = window_tvm(n, target)
-        call, wrapped = tvm_call(g, a, b)
-        call()
-        np.testing.assert_allclose(wrapped[1].numpy(), expected, rtol=1e-5)
-        fns["tvm"] = call
+        fns["tvm"] = tvm_call(g, (a, b), expected, rtol=1e-5)
     if hl is not None:
         h = window_halide(n)
         ha, hb = hl.Buffer(a), hl.Buffer(b)
@@ -407,10 +405,7 @@ def run_conv(quick, rounds, rows, target):
     fns = {"tecomp": lambda: f(x, w, y), "numpy": lambda: numpy_conv(x, w)}
     if tvm is not None:
         g = conv_tvm(CI, CO, H, W, VC, XT, target)
-        call, wrapped = tvm_call(g, x, w, y)
-        call()
-        np.testing.assert_allclose(wrapped[2].numpy(), expected, rtol=1e-4)
-        fns["tvm"] = call
+        fns["tvm"] = tvm_call(g, (x, w, y), expected, rtol=1e-4)
     seconds = interleaved(fns, rounds)
     flops = 2 * CO * CI * KH * KW * H * W
     rows.append((f"conv2d {CI}->{CO} {H}x{W} 3x3", {k: flops / t / 1e9 for k, t in seconds.items()},
