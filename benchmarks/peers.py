@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 import tecomp as te
+from tecomp import testing
 from conv2d import KH, KW, numpy_conv, packed_schedule
 from tecomp.target import Target
 
@@ -75,25 +76,18 @@ def tvm_target():
 
 # ------------------------------------------------------------------ timing
 
-def per_call(fn, min_sample=0.05):
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-9)
-    return max(1, int(min_sample / once))
-
-
 def interleaved(fns, rounds):
-    """Median seconds per call of each of ``fns`` (name -> callable), round-robin."""
-    numbers = {name: per_call(fn) for name, fn in fns.items()}
-    times = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            for _ in range(numbers[name]):
-                fn()
-            times[name].append((time.perf_counter() - start) / numbers[name])
-    return {name: float(np.median(t)) for name, t in times.items()}
+    """Median seconds per call of each of ``fns`` (name -> callable), timed by
+    :func:`tecomp.testing.interleaved`: round-robin, with a pause before each sample
+    so that the previous candidate's threads are asleep (TVM's and OpenBLAS's
+    workers spin for milliseconds after a call, on the cores the next candidate
+    wants; tecomp's automatic team size would count them as busy cores). Prints
+    the share of the machine that other processes used meanwhile."""
+    results = testing.interleaved(fns, rounds=rounds, settle_s=0.1, min_sample_s=0.05)
+    busy = next(iter(results.values())).busy
+    if busy is not None:
+        print(f"  (other processes used {busy:.0%} of the CPU during this case)", flush=True)
+    return {name: result.median for name, result in results.items()}
 
 
 def aligned(array, alignment=64):
@@ -108,12 +102,16 @@ def aligned(array, alignment=64):
 
 
 def tvm_call(func, arrays, expected, rtol):
-    """A call of TVM's ``func`` on copies of ``arrays`` (the last is the output),
-    run once and checked against ``expected`` before it is timed."""
-    dev = tvm.cpu()
-    wrapped = [tvm.runtime.tensor(a, dev) for a in arrays]
+    """A call of TVM's ``func`` on ``arrays`` themselves (the last is the output),
+    the very memory tecomp's call uses (a copy would sit at other addresses, with
+    other cache-set and 4 KiB-aliasing conflicts), run once on a NaN-filled output
+    and checked against ``expected`` before it is timed."""
+    for a in arrays:
+        assert a.ctypes.data % 64 == 0, "TVM's kernels assume 64-byte-aligned buffers"
+    wrapped = [tvm.runtime.from_dlpack(a) for a in arrays]
+    arrays[-1][...] = np.nan
     func(*wrapped)
-    np.testing.assert_allclose(wrapped[-1].numpy(), expected, rtol=rtol)
+    np.testing.assert_allclose(arrays[-1], expected, rtol=rtol)
     return lambda: func(*wrapped)
 
 

@@ -1,9 +1,11 @@
 """Parallel loops on libgomp: results independent of the thread count."""
 
+import ctypes
 import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ import pytest
 import tecomp as te
 from codegen.llvm import build
 from codegen.llvm.parallel import loop_work
+from codegen.llvm.team_size import CLOCK_MONOTONIC_COARSE, LOAD_PERIOD_NS
 from codegen.llvm.testing import idx, loop
 from tecomp.ir import (LT, Add, Allocate, AssertStmt, Buffer, Cast, FloatImm, For, LetStmt,
                        Load, Mul, PrimFunc, SeqStmt, Store, Var, collect)
@@ -160,4 +163,42 @@ def test_team_size_reads_the_load_only_without_an_explicit_count():
     a = np.random.default_rng(1).random((40, 64))
     b = np.zeros_like(a)
     f(a, b)
+    np.testing.assert_allclose(b, expected(a))
+
+
+def _load_cache(f):
+    """The module's cached /proc/loadavg reading: (running tasks, stamp in ns)."""
+    addresses = [f._compiled.global_address(name)
+                 for name in ("__tecomp_load_running", "__tecomp_load_stamp")]
+    assert all(addresses), "the module keeps no cached load reading"
+    return tuple(ctypes.c_int64.from_address(address) for address in addresses)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 or os.environ.get("OMP_NUM_THREADS") == "1",
+                    reason="one thread: the team size never looks at the load")
+def test_team_size_reuses_a_fresh_load_reading():
+    """/proc/loadavg costs microseconds to read: a reading younger than
+    LOAD_PERIOD_NS is reused (a sentinel count planted with a fresh stamp survives a
+    call, and makes the loop serial, still right), an old one is read again."""
+    f = build(parallel_func())
+    a = np.random.default_rng(2).random((64, 64))
+    b = np.zeros_like(a)
+    f(a, b)
+    running, stamp = _load_cache(f)
+    assert running.value >= 1 and stamp.value > 0
+    for _ in range(50):            # until one call falls within the period
+        running.value = 777
+        stamp.value = planted = time.clock_gettime_ns(CLOCK_MONOTONIC_COARSE)
+        b[...] = 0
+        f(a, b)
+        within = time.clock_gettime_ns(CLOCK_MONOTONIC_COARSE) - planted < LOAD_PERIOD_NS
+        np.testing.assert_allclose(b, expected(a))
+        if within:
+            assert (running.value, stamp.value) == (777, planted)
+            break
+    else:
+        pytest.skip("no call finished within LOAD_PERIOD_NS of planting the reading")
+    stamp.value = 1                # ancient: read the file again
+    f(a, b)
+    assert stamp.value >= planted and running.value < 777
     np.testing.assert_allclose(b, expected(a))
