@@ -5,7 +5,8 @@
 becomes, in the enclosing function,
 
     closure = {min, extent, error, captured values...}   // an entry-block alloca
-    threads = __tecomp_team_size(extent * work_per_iteration / MIN_WORK)   // team_size.py
+    work = extent * work_per_iteration
+    threads = __tecomp_team_size(work / MIN_WORK, work / LONG_WORK)   // team_size.py
     if (threads > 1) GOMP_parallel(body_fn, &closure, threads, 0);
     else body_fn(&closure);
     if (closure.error) return closure.error;
@@ -33,7 +34,9 @@ and returns from the thread. A parallel loop inside a parallel body runs seriall
 A loop too small to pay for waking and joining threads runs on the calling thread:
 each thread must get at least :data:`MIN_WORK` element operations, estimated by
 :func:`loop_work` from the loop body (on a busy machine a join can wait a whole
-scheduler time slice for a thread that is not running). Idle libgomp threads
+scheduler time slice for a thread that is not running). A loop with at least
+:data:`LONG_WORK` per thread takes its threads whatever the load (see
+:mod:`.team_size`). Idle libgomp threads
 sleep instead of spinning (``OMP_WAIT_POLICY=passive`` unless the user set a
 policy, see :mod:`.jit`), so they do not take the cores that other threads wait for.
 
@@ -146,7 +149,9 @@ class ParallelMixin:
         b = self.builder
         work = b.mul(extent, ir.Constant(T.I64, work_per_iteration))
         useful = b.sdiv(work, ir.Constant(T.I64, min_work()))
-        threads = b.call(team_size_function(self, self._num_threads_function()), [useful])
+        steady = b.sdiv(work, ir.Constant(T.I64, LONG_WORK))
+        threads = b.call(team_size_function(self, self._num_threads_function()),
+                         [useful, steady])
         parallel = b.icmp_signed(">", threads, ir.Constant(T.I64, 1))
         with b.if_else(parallel) as (team, alone):
             with team:
@@ -230,6 +235,17 @@ class ParallelMixin:
 #: and up to a scheduler time slice on a busy one. ``TECOMP_PARALLEL_MIN_WORK``
 #: (read at build time) overrides it; 1 makes every parallel loop use all threads.
 MIN_WORK = 1 << 16
+
+
+#: Estimated element operations per thread from which a loop runs on all the
+#: threads it may use even when the machine looks busy: each thread's share then
+#: outlasts a scheduler time slice (about a millisecond even for a GEMM's
+#: register-tiled FMAs, far more for memory-bound loops), so a core that another
+#: task holds costs at most what running serially would (the scheduler shares it),
+#: while a core that only looks busy, e.g. the worker of another thread pool still
+#: spinning after its last call (OpenBLAS's spins ~0.1 s after each numpy matmul),
+#: no longer turns a long loop serial.
+LONG_WORK = 1 << 28
 
 
 def min_work():

@@ -1,12 +1,15 @@
-"""How many threads a parallel loop gets: ``int64 __tecomp_team_size(int64 useful)``.
+"""How many threads a parallel loop gets: ``int64 __tecomp_team_size(int64 useful,
+int64 steady)``.
 
 ``useful`` is the most threads the loop's work pays for (:func:`.parallel.loop_work`
-divided by :data:`.parallel.MIN_WORK`). A thread count the user asked for
-(``TECOMP_NUM_THREADS``, ``Module.set_num_threads``) is honoured up to ``useful``.
-Otherwise the loop takes at most libgomp's default (``OMP_NUM_THREADS``, else the
-cores it may use) and at most the cores that are idle *now*: the cores less the
-other runnable tasks of the machine, read from ``/proc/loadavg`` (its
-``running/total`` field; where it cannot be read, every core counts as idle). A
+divided by :data:`.parallel.MIN_WORK`), ``steady`` the threads it keeps busy for
+longer than a scheduler time slice (the work divided by :data:`.parallel.LONG_WORK`).
+A thread count the user asked for (``TECOMP_NUM_THREADS``,
+``Module.set_num_threads``) is honoured up to ``useful``. Otherwise the loop takes at
+most libgomp's default (``OMP_NUM_THREADS``, else the cores it may use) and at most
+the cores that are idle *now*: the cores less the other runnable tasks of the
+machine, read from ``/proc/loadavg`` (its ``running/total`` field; where it cannot
+be read, every core counts as idle). A
 parallel region on a core that another process holds waits, at its join, for a
 thread the scheduler may not run for a whole time slice (milliseconds): a vector
 add of 2^22 floats took 8-13x its serial time that way on a 2-core machine with
@@ -16,7 +19,12 @@ in module globals, stamped with ``CLOCK_MONOTONIC_COARSE``): opening, reading an
 parsing it costs 3-6 us, more than half of a 10 us kernel called in a loop (a
 window sum of 2^16 floats ran 30% slower than with a fixed thread count), while
 the load it reports changes on the scale of scheduler time slices. Where the
-clock cannot be read, every call reads the file.
+clock cannot be read, every call reads the file. Nor is it read when ``steady``
+covers the threads wanted: a thread whose share outlasts a time slice loses at
+most the core's share that the scheduler gives the other task, while a core that
+only looks busy (the spinning worker of another thread pool in the same process,
+such as OpenBLAS's for some 0.1 s after each numpy matmul) would otherwise make a
+long loop serial.
 """
 
 import llvmlite.ir as ir
@@ -39,10 +47,10 @@ def team_size_function(cg, num_threads_fn):
     """The module's ``__tecomp_team_size`` (emitted once), for the CodeGenLLVM ``cg``."""
     if _NAME in cg.module.globals:
         return cg.module.globals[_NAME]
-    fn = ir.Function(cg.module, ir.FunctionType(T.I64, [T.I64]), _NAME)
+    fn = ir.Function(cg.module, ir.FunctionType(T.I64, [T.I64, T.I64]), _NAME)
     fn.linkage = "internal"
     fn.attributes.add("nounwind")
-    useful = fn.args[0]
+    useful, steady = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     one = ir.Constant(T.I64, 1)
 
@@ -64,8 +72,13 @@ def team_size_function(cg, num_threads_fn):
     b.position_at_end(automatic)
     default = b.sext(b.call(cg.declare("omp_get_max_threads", T.I32, []), []), T.I64)
     wanted = smin(useful, default)
-    probe = fn.append_basic_block("probe")
-    b.cbranch(b.icmp_signed("<=", wanted, one), serial, probe)
+    probe, check = fn.append_basic_block("probe"), fn.append_basic_block("check")
+    b.cbranch(b.icmp_signed("<=", wanted, one), serial, check)
+    b.position_at_end(check)
+    long, short = fn.append_basic_block("long"), probe
+    b.cbranch(b.icmp_signed(">=", steady, wanted), long, short)
+    b.position_at_end(long)
+    b.ret(wanted)
     b.position_at_end(probe)
     cores = b.sext(b.call(cg.declare("omp_get_num_procs", T.I32, []), []), T.I64)
     others = b.sub(_running_tasks(cg, b, fn), one)        # less the calling thread

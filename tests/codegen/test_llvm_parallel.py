@@ -142,6 +142,66 @@ def test_small_parallel_loops_run_on_the_calling_thread():
     assert after_large > before
 
 
+_BUSY = """
+import os, subprocess, sys, time
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])   # libgomp: 2 cores
+sys.path.insert(0, {root!r})
+import numpy as np
+import tecomp as te
+
+def matmul(n):
+    A = te.placeholder((n, n), name="A")
+    B = te.placeholder((n, n), name="B")
+    k = te.reduce_axis((0, n), name="k")
+    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    i, j = C.op.axis
+    s[C].reorder(i, k, j)
+    s[C].parallel(i)
+    return te.build(s, [A, B, C], name="matmul")
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+def run(f, n):
+    a = np.ones((n, n), "float32")
+    c = np.empty_like(a)
+    f(a, a, c)
+    assert (c == n).all()
+
+short, long = matmul(64), matmul(512)
+spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+try:
+    time.sleep(0.3)
+    before = threads()
+    run(short, 64)
+    after_short = threads()
+    run(long, 512)
+    print(before, after_short, threads())
+finally:
+    for p in spin:
+        p.kill()
+        p.wait()
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or not hasattr(os, "sched_setaffinity")
+                    or len(os.sched_getaffinity(0)) < 2, reason="needs 2 cores and /proc")
+def test_long_parallel_loops_take_their_threads_on_a_busy_machine():
+    """With every core the loop may use held by another process, a loop too short to
+    outlast a time slice runs on the calling thread, and one with LONG_WORK per
+    thread (a 512^3 matmul: 2^29 element operations) still starts a team."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TECOMP_NUM_THREADS", "OMP_NUM_THREADS", "TECOMP_PARALLEL_MIN_WORK")}
+    out = subprocess.run([sys.executable, "-c", _BUSY.format(root=root)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after_short, after_long = map(int, out.stdout.split())
+    assert after_short == before
+    assert after_long > before
+
+
 def test_loop_work_estimate():
     n = 64
     A = te.placeholder((n, n), name="A")

@@ -21,23 +21,24 @@ body:
   store ptr %"B", ptr %".16"
   %".18" = mul i64 %".7", 48
   %".19" = sdiv i64 %".18", 1
-  %".20" = call i64 @"__tecomp_team_size"(i64 %".19")
-  %".21" = icmp sgt i64 %".20", 1
-  br i1 %".21", label %"body.if", label %"body.else"
+  %".20" = sdiv i64 %".18", 268435456
+  %".21" = call i64 @"__tecomp_team_size"(i64 %".19", i64 %".20")
+  %".22" = icmp sgt i64 %".21", 1
+  br i1 %".22", label %"body.if", label %"body.else"
 body.if:
-  %".23" = trunc i64 %".20" to i32
-  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".23", i32 0)
+  %".24" = trunc i64 %".21" to i32
+  call void @"GOMP_parallel"(void (ptr)* @"parallel_parallel_2", ptr %"i_closure", i32 %".24", i32 0)
   br label %"body.endif"
 body.else:
   call void @"parallel_parallel_2"(ptr %"i_closure")
   br label %"body.endif"
 body.endif:
-  %".28" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
-  %".29" = load i32, ptr %".28"
-  %".30" = icmp ne i32 %".29", 0
-  br i1 %".30", label %"body.endif.if", label %"body.endif.endif", !prof !3
+  %".29" = getelementptr inbounds {i64, i64, i32, ptr, ptr}, ptr %"i_closure", i32 0, i32 2
+  %".30" = load i32, ptr %".29"
+  %".31" = icmp ne i32 %".30", 0
+  br i1 %".31", label %"body.endif.if", label %"body.endif.endif", !prof !3
 body.endif.if:
-  ret i32 %".29"
+  ret i32 %".30"
 body.endif.endif:
   ret i32 0
 }
@@ -136,86 +137,91 @@ declare ptr @"getenv"(ptr %".1")
 
 declare i32 @"atoi"(ptr %".1")
 
-define internal i64 @"__tecomp_team_size"(i64 %".1") nounwind
+define internal i64 @"__tecomp_team_size"(i64 %".1", i64 %".2") nounwind
 {
 entry:
   %"loadavg" = alloca [128 x i8]
   %"running" = alloca i32
   %"now" = alloca {i64, i64}
-  %".3" = icmp sle i64 %".1", 1
-  br i1 %".3", label %"serial", label %"ask"
+  %".4" = icmp sle i64 %".1", 1
+  br i1 %".4", label %"serial", label %"ask"
 serial:
   ret i64 1
 ask:
-  %".6" = call i32 @"__tecomp_get_num_threads"()
-  %".7" = sext i32 %".6" to i64
-  %".8" = icmp sgt i64 %".7", 0
-  br i1 %".8", label %"explicit", label %"automatic"
+  %".7" = call i32 @"__tecomp_get_num_threads"()
+  %".8" = sext i32 %".7" to i64
+  %".9" = icmp sgt i64 %".8", 0
+  br i1 %".9", label %"explicit", label %"automatic"
 explicit:
-  %".10" = icmp slt i64 %".1", %".7"
-  %".11" = select  i1 %".10", i64 %".1", i64 %".7"
-  ret i64 %".11"
+  %".11" = icmp slt i64 %".1", %".8"
+  %".12" = select  i1 %".11", i64 %".1", i64 %".8"
+  ret i64 %".12"
 automatic:
-  %".13" = call i32 @"omp_get_max_threads"()
-  %".14" = sext i32 %".13" to i64
-  %".15" = icmp slt i64 %".1", %".14"
-  %".16" = select  i1 %".15", i64 %".1", i64 %".14"
-  %".17" = icmp sle i64 %".16", 1
-  br i1 %".17", label %"serial", label %"probe"
+  %".14" = call i32 @"omp_get_max_threads"()
+  %".15" = sext i32 %".14" to i64
+  %".16" = icmp slt i64 %".1", %".15"
+  %".17" = select  i1 %".16", i64 %".1", i64 %".15"
+  %".18" = icmp sle i64 %".17", 1
+  br i1 %".18", label %"serial", label %"check"
 probe:
-  %".19" = call i32 @"omp_get_num_procs"()
-  %".20" = sext i32 %".19" to i64
-  %".21" = call i32 @"clock_gettime"(i32 6, ptr %"now")
-  %".22" = getelementptr inbounds {i64, i64}, ptr %"now", i32 0, i32 0
-  %".23" = load i64, ptr %".22"
-  %".24" = getelementptr inbounds {i64, i64}, ptr %"now", i32 0, i32 1
-  %".25" = load i64, ptr %".24"
-  %".26" = mul i64 %".23", 1000000000
-  %".27" = add i64 %".26", %".25"
-  %".28" = icmp eq i32 %".21", 0
-  %".29" = select  i1 %".28", i64 %".27", i64 0
-  %".30" = load atomic i64, i64* @"__tecomp_load_stamp" monotonic, align 8
-  %".31" = icmp ne i64 %".29", 0
-  %".32" = icmp ne i64 %".30", 0
-  %".33" = and i1 %".31", %".32"
-  %".34" = sub i64 %".29", %".30"
-  %".35" = icmp ult i64 %".34", 10000000
-  %".36" = and i1 %".33", %".35"
-  br i1 %".36", label %"load_reuse", label %"load_read"
+  %".23" = call i32 @"omp_get_num_procs"()
+  %".24" = sext i32 %".23" to i64
+  %".25" = call i32 @"clock_gettime"(i32 6, ptr %"now")
+  %".26" = getelementptr inbounds {i64, i64}, ptr %"now", i32 0, i32 0
+  %".27" = load i64, ptr %".26"
+  %".28" = getelementptr inbounds {i64, i64}, ptr %"now", i32 0, i32 1
+  %".29" = load i64, ptr %".28"
+  %".30" = mul i64 %".27", 1000000000
+  %".31" = add i64 %".30", %".29"
+  %".32" = icmp eq i32 %".25", 0
+  %".33" = select  i1 %".32", i64 %".31", i64 0
+  %".34" = load atomic i64, i64* @"__tecomp_load_stamp" monotonic, align 8
+  %".35" = icmp ne i64 %".33", 0
+  %".36" = icmp ne i64 %".34", 0
+  %".37" = and i1 %".35", %".36"
+  %".38" = sub i64 %".33", %".34"
+  %".39" = icmp ult i64 %".38", 10000000
+  %".40" = and i1 %".37", %".39"
+  br i1 %".40", label %"load_reuse", label %"load_read"
+check:
+  %".20" = icmp sge i64 %".2", %".17"
+  br i1 %".20", label %"long", label %"probe"
+long:
+  ret i64 %".17"
 load_reuse:
-  %".38" = load atomic i64, i64* @"__tecomp_load_running" monotonic, align 8
+  %".42" = load atomic i64, i64* @"__tecomp_load_running" monotonic, align 8
   br label %"load_known"
 load_read:
   store i32 1, ptr %"running"
-  %".41" = call i32 (ptr, i32, ...) @"open"([14 x i8]* @"__tecomp_loadavg_path", i32 0)
-  %".42" = icmp sge i32 %".41", 0
-  br i1 %".42", label %"opened", label %"done"
+  %".45" = call i32 (ptr, i32, ...) @"open"([14 x i8]* @"__tecomp_loadavg_path", i32 0)
+  %".46" = icmp sge i32 %".45", 0
+  br i1 %".46", label %"opened", label %"done"
 load_known:
-  %".59" = phi  i64 [%".38", %"load_reuse"], [%".55", %"done"]
-  %".60" = sub i64 %".59", 1
-  %".61" = sub i64 %".20", %".60"
-  %".62" = icmp slt i64 %".61", 1
-  %".63" = select  i1 %".62", i64 1, i64 %".61"
-  %".64" = icmp slt i64 %".16", %".63"
-  %".65" = select  i1 %".64", i64 %".16", i64 %".63"
-  ret i64 %".65"
+  %".63" = phi  i64 [%".42", %"load_reuse"], [%".59", %"done"]
+  %".64" = sub i64 %".63", 1
+  %".65" = sub i64 %".24", %".64"
+  %".66" = icmp slt i64 %".65", 1
+  %".67" = select  i1 %".66", i64 1, i64 %".65"
+  %".68" = icmp slt i64 %".17", %".67"
+  %".69" = select  i1 %".68", i64 %".17", i64 %".67"
+  ret i64 %".69"
 opened:
-  %".44" = call i64 @"read"(i32 %".41", ptr %"loadavg", i64 127)
-  %".45" = call i32 @"close"(i32 %".41")
-  %".46" = icmp sgt i64 %".44", 0
-  br i1 %".46", label %"got", label %"done"
+  %".48" = call i64 @"read"(i32 %".45", ptr %"loadavg", i64 127)
+  %".49" = call i32 @"close"(i32 %".45")
+  %".50" = icmp sgt i64 %".48", 0
+  br i1 %".50", label %"got", label %"done"
 done:
-  %".52" = load i32, ptr %"running"
-  %".53" = sext i32 %".52" to i64
-  %".54" = icmp slt i64 %".53", 1
-  %".55" = select  i1 %".54", i64 1, i64 %".53"
-  store atomic i64 %".55", i64* @"__tecomp_load_running" monotonic, align 8
-  store atomic i64 %".29", i64* @"__tecomp_load_stamp" monotonic, align 8
+  %".56" = load i32, ptr %"running"
+  %".57" = sext i32 %".56" to i64
+  %".58" = icmp slt i64 %".57", 1
+  %".59" = select  i1 %".58", i64 1, i64 %".57"
+  store atomic i64 %".59", i64* @"__tecomp_load_running" monotonic, align 8
+  store atomic i64 %".33", i64* @"__tecomp_load_stamp" monotonic, align 8
   br label %"load_known"
 got:
-  %".48" = getelementptr inbounds [128 x i8], ptr %"loadavg", i64 0, i64 %".44"
-  store i8 0, ptr %".48"
-  %".50" = call i32 (ptr, ptr, ...) @"sscanf"(ptr %"loadavg", [15 x i8]* @"__tecomp_loadavg_format", ptr %"running")
+  %".52" = getelementptr inbounds [128 x i8], ptr %"loadavg", i64 0, i64 %".48"
+  store i8 0, ptr %".52"
+  %".54" = call i32 (ptr, ptr, ...) @"sscanf"(ptr %"loadavg", [15 x i8]* @"__tecomp_loadavg_format", ptr %"running")
   br label %"done"
 }
 
