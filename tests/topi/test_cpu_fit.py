@@ -130,3 +130,68 @@ def test_conv2d_register_tile_refuses_a_bad_window():
     s = te.create_schedule(Y.op)
     with pytest.raises(te.errors.ArgumentValueError, match=r"window must order 'rc', 'ry' and 'rx'.*'rc', 'rc'"):
         topi.generic.conv2d_register_tile(s, Y, 8, 1, 4, window=("rc", "rc", "rx"))
+
+
+@pytest.mark.parametrize("spec, tile, n, parts, blocks", [
+    (AVX512, (8, 32), 1024, 2, (64, 256, False)),   # C rows + B slice fit 3/4 of 2 MiB
+    (AVX512, (8, 32), 2048, 2, (1024, 256, True)),  # they do not: A block = half the L2
+    (AVX512, (8, 32), 2048, 4, (512, 256, True)),   # a block of rows per thread
+    (AVX512, (8, 32), 1000, 1, (40, 250, False)),   # divisors, not powers of two
+    (AVX2, (4, 16), 1024, 2, (256, 256, True)),     # 32 KiB L1, 512 KiB L2
+    ("llvm -mcpu=znver3", (4, 16), 2048, 2, (256, 256, True)),
+])
+def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
+    target = Target(spec)
+    mr, nr = tile
+    mc, kc, pack = CpuFit(target).gemm_blocks(mr, nr, n, n, n, parts=parts)
+    assert (mc, kc, pack) == blocks
+    l1, l2 = target.cache_bytes[1], target.cache_bytes[2]
+    assert n % kc == 0 and (mr + nr) * kc * 4 <= l1          # both micro-panels in L1
+    assert n % mc == 0 and mc % mr == 0 and n // mc >= parts
+    if pack:
+        assert mc * kc * 4 <= l2 // 2
+    else:
+        assert (mc * (n + kc) + kc * n) * 4 <= 3 * l2 // 4
+
+
+@pytest.mark.parametrize("spec", ["llvm", AVX2])
+@pytest.mark.parametrize("pack", [False, True])
+def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, pack):
+    """The GotoBLAS schedule of benchmarks/peers.py on gemm_blocks' sizes: packed B;
+    ioo, ko, jo, ioi, ki, ii, ji; ii unrolled, ji vectorized, ioo parallel, C kept
+    in place; A packed per MC x KC block inside the parallel loop, or read directly."""
+    target = Target(spec)
+    M, N, K = 96, 96, 128       # mr (8, or 6 with AVX2) divides M, nr divides N
+    fit = CpuFit(target)
+    mr, nr = fit.gemm_tile(M, N)
+    mc, kc, _ = fit.gemm_blocks(mr, nr, M, N, K, parts=2)
+    A, B = te.placeholder((M, K), name="A"), te.placeholder((K, N), name="B")
+    k = te.reduce_axis((0, K), name="k")
+    packedB = te.compute((N // nr, K, nr), lambda x, y, z: B[y, x * nr + z], name="packedB")
+    packedA = te.compute((M // mr, K, mr), lambda x, y, z: A[x * mr + z, y], name="packedA")
+    left = (lambda i, k: packedA[i // mr, k, i % mr]) if pack else (lambda i, k: A[i, k])
+    C = te.compute((M, N), lambda i, j: te.sum(left(i, k) * packedB[j // nr, k, j % nr], axis=k),
+                   name="C")
+    s = te.create_schedule(C.op)
+    i, j = C.op.axis
+    io, ii = s[C].split(i, factor=mr)
+    ioo, ioi = s[C].split(io, factor=mc // mr)
+    jo, ji = s[C].split(j, factor=nr)
+    ko, ki = s[C].split(k, factor=kc)
+    s[C].reorder(ioo, ko, jo, ioi, ki, ii, ji)
+    s[C].unroll(ii)
+    s[C].vectorize(ji)
+    s[C].parallel(ioo)
+    if pack:
+        s[packedA].compute_at(s[C], ko)
+        x, y, z = s[packedA].op.axis
+        s[packedA].reorder(x, z, y)
+    x, _, z = s[packedB].op.axis
+    s[packedB].vectorize(z)
+    s[packedB].parallel(x)
+    f = te.build(s, [A, B, C], target=target)
+    rng = np.random.default_rng(0)
+    a, b = rng.random((M, K), dtype="float32"), rng.random((K, N), dtype="float32")
+    c = np.full((M, N), np.nan, "float32")
+    f(a, b, c)
+    np.testing.assert_allclose(c, a @ b, rtol=1e-4)

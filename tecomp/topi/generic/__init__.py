@@ -11,7 +11,8 @@ from types import SimpleNamespace
 
 from ...target import Target
 from .. import cuda
-from .cpu import CpuFit, conv2d_register_tile, schedule_cpu  # noqa: F401
+from .cpu import conv2d_register_tile, schedule_cpu  # noqa: F401
+from .cpu_fit import CpuFit  # noqa: F401
 
 
 def _named(name, what):

@@ -39,64 +39,13 @@ from ...target import Target
 from ...te.tensor import ComputeOp
 from ..util import as_list, const_shape, get_const_int
 from .conv2d_wgrad import schedule_conv2d_wgrad
+from .cpu_fit import CpuFit
 
 INJECTIVE = ("elemwise", "broadcast", "injective")
 #: Below this many scalar operations a loop nest runs on one thread.
 PARALLEL_MIN_WORK = 1 << 15
 #: Side of the square tiles of a transposing copy (one 64-byte line of float32).
 TRANSPOSE_TILE = 16
-
-
-class CpuFit:
-    """What the schedules take from the target: ``lanes`` (float32 elements of one
-    vector register), ``widths`` (vector widths tried, widest first),
-    ``row_lanes`` (partial sums per row of a reduction: four vectors, to hide the
-    add's latency), ``registers`` (vector registers), ``accumulators`` (vector
-    registers a GEMM register tile may hold: all but four, left for operands)."""
-
-    def __init__(self, target):
-        self.lanes = target.vector_lanes("float32")
-        self.widths = tuple(w for w in (self.lanes, self.lanes // 2, self.lanes // 4)
-                            if w >= 4) or (4,)
-        self.row_lanes = 4 * self.widths[0]
-        self.registers = target.vector_registers
-        self.accumulators = self.registers - 4
-
-    def vector_width(self, extent):
-        """The widest vector width dividing ``extent`` (None: none does, or symbolic)."""
-        return next((w for w in self.widths if extent is not None and extent % w == 0), None)
-
-    def gemm_tile(self, rows, cols):
-        """``(MR, NR)`` of a GEMM register tile for a ``rows`` x ``cols`` product:
-        NR two vectors wide (one where only one divides ``cols``), MR the most rows
-        whose accumulators, the NR/lanes operand vectors and one broadcast fit the
-        registers (8 at most: more rows gain little and unroll a lot)."""
-        width = self.vector_width(cols)
-        nr = 2 * width if cols % (2 * width) == 0 else width
-        vectors = nr // width
-        mr = max(1, min(8, rows, (self.accumulators + 4 - vectors - 1) // vectors))
-        return mr, nr
-
-    def conv2d_tile(self, width, channels):
-        """``(vector, nvec, ftile)`` of a convolution's register tile for rows of
-        ``width`` output columns and ``channels`` output channels (None: no vector
-        of 4 lanes or more divides ``width``).
-
-        ``vector``: the widest divisor of ``width`` from ``lanes`` down to 4; a
-        register partly used (14 of 16 lanes for 56 columns; LLVM pads the vector)
-        beats a half register fully used (8 of 16), about 1.3x with AVX-512.
-        Accumulators: half the vector registers (16 with AVX-512, 8 with AVX2),
-        the rest for the input vectors and broadcast weights; arranged as two
-        vectors of columns x ``ftile`` channels where two vectors tile the row,
-        else one vector x twice the channels (``ftile`` the largest divisor of
-        ``channels`` that fits)."""
-        vector = next((v for v in range(self.lanes, 3, -1) if width % v == 0), None)
-        if vector is None:
-            return None
-        nvec = 2 if (width // vector) % 2 == 0 else 1
-        ftile = next(t for t in range(max(1, self.registers // 2 // nvec), 0, -1)
-                     if channels % t == 0)
-        return vector, nvec, ftile
 
 
 def schedule_cpu(outs, target=None):

@@ -1,0 +1,92 @@
+"""What a default CPU schedule takes from the target (:class:`CpuFit`): vector
+widths, register tiles and cache blocks sized by the target's vector registers
+and caches, never by the machine a schedule was written on."""
+
+
+class CpuFit:
+    """What the schedules take from the target: ``lanes`` (float32 elements of one
+    vector register), ``widths`` (vector widths tried, widest first),
+    ``row_lanes`` (partial sums per row of a reduction: four vectors, to hide the
+    add's latency), ``registers`` (vector registers), ``accumulators`` (vector
+    registers a GEMM register tile may hold: all but four, left for operands)."""
+
+    def __init__(self, target):
+        self.target = target
+        self.lanes = target.vector_lanes("float32")
+        self.widths = tuple(w for w in (self.lanes, self.lanes // 2, self.lanes // 4)
+                            if w >= 4) or (4,)
+        self.row_lanes = 4 * self.widths[0]
+        self.registers = target.vector_registers
+        self.accumulators = self.registers - 4
+
+    def vector_width(self, extent):
+        """The widest vector width dividing ``extent`` (None: none does, or symbolic)."""
+        return next((w for w in self.widths if extent is not None and extent % w == 0), None)
+
+    def gemm_tile(self, rows, cols):
+        """``(MR, NR)`` of a GEMM register tile for a ``rows`` x ``cols`` product:
+        NR two vectors wide (one where only one divides ``cols``), MR the most rows
+        whose accumulators, the NR/lanes operand vectors and one broadcast fit the
+        registers (8 at most: more rows gain little and unroll a lot)."""
+        width = self.vector_width(cols)
+        nr = 2 * width if cols % (2 * width) == 0 else width
+        vectors = nr // width
+        mr = max(1, min(8, rows, (self.accumulators + 4 - vectors - 1) // vectors))
+        return mr, nr
+
+    def gemm_blocks(self, mr, nr, rows, cols, depth, parts=1, itemsize=4):
+        """``(MC, KC, pack)``: the cache blocks of a GotoBLAS GEMM (loops: blocks of MC
+        rows, slices of KC of k, panels of ``nr`` columns, ``mr`` rows, k) with an
+        ``mr`` x ``nr`` register tile, for a ``rows`` x ``cols`` product (cut into at
+        least ``parts`` blocks of rows where it can: one per thread) with a reduction
+        of length ``depth``, from the target's caches (``itemsize``: bytes of an
+        element), and whether each MC x KC block of the left operand is packed.
+
+        ``KC``: the longest slice of k dividing ``depth`` whose two micro-panels,
+        ``mr`` x KC of the left operand and KC x ``nr`` of the right, fit the L1 data
+        cache together (every micro-panel of the left reuses the right one from L1).
+        ``MC`` (``mr`` times a divisor of ``rows // mr``): the most rows for which what
+        one slice of k sweeps (the MC x ``cols`` block of the product, read and
+        written once per slice, the MC x KC block of the left operand and the KC x
+        ``cols`` slice of the right) takes at most three quarters of the L2, so the
+        product's tiles come back from L2, not from memory; nothing is packed then
+        (a copy per 2 x ``cols`` flops that cost 5% at 1024^3). Where even ``mr``
+        rows do not fit, the most rows whose packed block of the left operand
+        takes half the L2 (fewer passes over the right operand; unpacked, its
+        rows lie ``depth`` elements apart). 1024^3 with AVX-512's 48 KiB L1 and
+        2 MiB L2 (8 x 32 tile): 64 x 256 unpacked; 2048^3 on two threads: 1024 x
+        256 packed; AVX2's 32 KiB and 512 KiB (4 x 16): 256 x 256 packed."""
+        l1, l2 = self.target.cache_bytes[1], self.target.cache_bytes[2]
+        kc = _largest_divisor(depth, l1 // ((mr + nr) * itemsize))
+        units = max(rows // mr, 1)
+        sweep = (3 * l2 // 4 // itemsize - kc * cols) // (mr * (cols + kc))
+        pack = sweep < 1
+        fit = _largest_divisor(units, l2 // 2 // (mr * kc * itemsize) if pack else sweep)
+        split = _largest_divisor(units, units // parts) if units >= parts else fit
+        return mr * min(fit, split), kc, pack
+
+    def conv2d_tile(self, width, channels):
+        """``(vector, nvec, ftile)`` of a convolution's register tile for rows of
+        ``width`` output columns and ``channels`` output channels (None: no vector
+        of 4 lanes or more divides ``width``).
+
+        ``vector``: the widest divisor of ``width`` from ``lanes`` down to 4; a
+        register partly used (14 of 16 lanes for 56 columns; LLVM pads the vector)
+        beats a half register fully used (8 of 16), about 1.3x with AVX-512.
+        Accumulators: half the vector registers (16 with AVX-512, 8 with AVX2),
+        the rest for the input vectors and broadcast weights; arranged as two
+        vectors of columns x ``ftile`` channels where two vectors tile the row,
+        else one vector x twice the channels (``ftile`` the largest divisor of
+        ``channels`` that fits)."""
+        vector = next((v for v in range(self.lanes, 3, -1) if width % v == 0), None)
+        if vector is None:
+            return None
+        nvec = 2 if (width // vector) % 2 == 0 else 1
+        ftile = next(t for t in range(max(1, self.registers // 2 // nvec), 0, -1)
+                     if channels % t == 0)
+        return vector, nvec, ftile
+
+
+def _largest_divisor(extent, limit):
+    """The largest divisor of ``extent`` not above ``limit`` (1 at least)."""
+    return next((d for d in range(min(extent, limit), 1, -1) if extent % d == 0), 1)
