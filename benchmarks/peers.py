@@ -91,12 +91,12 @@ def tvm_target():
 
 def interleaved(fns, rounds):
     """Median seconds per call of each of ``fns`` (name -> callable), timed by
-    :func:`tecomp.testing.interleaved`: round-robin, with a pause before each sample
-    so that the previous candidate's threads are asleep (TVM's and OpenBLAS's
-    workers spin for milliseconds after a call, on the cores the next candidate
-    wants; tecomp's automatic team size would count them as busy cores). Prints
-    the share of the machine that other processes used meanwhile."""
-    results = testing.interleaved(fns, rounds=rounds, settle_s=0.1, min_sample_s=0.05)
+    :func:`tecomp.testing.interleaved`: round-robin, with its pause (0.2 s) before
+    each sample so that the previous candidate's threads are asleep (TVM's pool and
+    OpenBLAS's workers spin after a call, OpenBLAS's ~0.1 s, on the cores the next
+    candidate wants; tecomp's automatic team size would count them as busy cores).
+    Prints the share of the machine that other processes used meanwhile."""
+    results = testing.interleaved(fns, rounds=rounds, min_sample_s=0.05)
     busy = next(iter(results.values())).busy
     if busy is not None:
         print(f"  (other processes used {busy:.0%} of the CPU during this case)", flush=True)
