@@ -95,8 +95,10 @@ def interleaved(fns, rounds):
     each sample so that the previous candidate's threads are asleep (TVM's pool and
     OpenBLAS's workers spin after a call, OpenBLAS's ~0.1 s, on the cores the next
     candidate wants; tecomp's automatic team size would count them as busy cores).
-    Prints the share of the machine that other processes used meanwhile."""
-    results = testing.interleaved(fns, rounds=rounds, min_sample_s=0.05)
+    A sample lasts at least 0.2 s (several calls of the small cases), so that a
+    burst of other work lands in the samples of all candidates more alike. Prints
+    the share of the machine that other processes used meanwhile."""
+    results = testing.interleaved(fns, rounds=rounds, min_sample_s=0.2)
     busy = next(iter(results.values())).busy
     if busy is not None:
         print(f"  (other processes used {busy:.0%} of the CPU during this case)", flush=True)
