@@ -4,7 +4,7 @@ first with tracemalloc off (tracemalloc's own records of live allocations would
 count as growth, ~15 KiB a build); a second round of builds, traced, gives the
 Python heap's share; the rest of the RSS growth is native (LLVM).
 
-TECOMP_CACHE=0 python benchmarks/build_memory.py [--builds 1000]
+TECOMP_CACHE=0 python benchmarks/build_memory.py [--builds 1000] [--quick]
 
 (``TECOMP_CACHE=0``: every build runs LLVM's optimizer and JIT; with the compile
 cache on, a build of a kernel compiled before loads its object code.)
@@ -41,7 +41,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--builds", type=int, default=1000)
-    count = parser.parse_args().builds
+    parser.add_argument("--quick", action="store_true", help="20 builds")
+    args = parser.parse_args()
+    count = 20 if args.quick else args.builds
     for k in range(20):          # warm-up: LLVM's one-time allocations, caches
         _build_and_run(k)
     gc.collect()

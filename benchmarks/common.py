@@ -1,7 +1,10 @@
 """Shared timing for the benchmarks: medians of repeated runs, side by side."""
 
 import argparse
+import importlib.util
 import os
+import pathlib
+import sys
 import time
 
 import numpy as np
@@ -19,6 +22,19 @@ def parse(description):
         if os.environ.get(name):
             print(f"note: {name} is set and may slow numpy; unset it for this command")
     return args
+
+
+def gemm_tutorial():
+    """tutorials/02_optimize_gemm_cpu.py as a module (its schedules), imported with
+    tutorials/ on the path for the ``plots`` module it imports."""
+    tutorials = pathlib.Path(__file__).resolve().parent.parent / "tutorials"
+    if str(tutorials) not in sys.path:
+        sys.path.insert(0, str(tutorials))
+    spec = importlib.util.spec_from_file_location("gemm_tutorial",
+                                                  tutorials / "02_optimize_gemm_cpu.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def median_seconds(fn, repeat, min_sample=0.05):

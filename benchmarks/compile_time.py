@@ -4,7 +4,6 @@ with the compile cache off, and from a filled cache (a temporary directory).
 python benchmarks/compile_time.py [--quick]
 """
 
-import importlib.util
 import os
 import pathlib
 import sys
@@ -14,14 +13,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from common import parse  # noqa: E402
+from common import gemm_tutorial, parse  # noqa: E402
 
 import tecomp as te  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location(
-    "gemm_tutorial", pathlib.Path(__file__).parent.parent / "tutorials" / "02_optimize_gemm_cpu.py")
-_tutorial = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_tutorial)
+_tutorial = gemm_tutorial()
 
 args = parse(__doc__)
 size = 256 if args.quick else 1024

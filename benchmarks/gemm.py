@@ -10,16 +10,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from common import median_seconds, parse, report  # noqa: E402
+from common import gemm_tutorial, median_seconds, parse, report  # noqa: E402
 
 import tecomp as te  # noqa: E402
-import importlib.util  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location(
-    "gemm_tutorial", pathlib.Path(__file__).parent.parent / "tutorials" / "02_optimize_gemm_cpu.py")
-_tutorial = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_tutorial)
-gemm_schedule = _tutorial.micro_kernel_schedule
+gemm_schedule = gemm_tutorial().micro_kernel_schedule
 
 args = parse(__doc__)
 rows = []

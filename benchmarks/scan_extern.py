@@ -8,7 +8,7 @@
 
 Prints the median of each and tecomp / numpy (above 1: tecomp slower).
 
-    python3 benchmarks/scan_extern.py [--rounds 7]
+    python3 benchmarks/scan_extern.py [--rounds 7] [--quick]
 """
 
 import argparse
@@ -56,7 +56,10 @@ def interleaved(pairs, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="one round")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 1
     rng = np.random.default_rng(0)
     m, n = 256, 4096
     x = rng.random((m, n), dtype="float32")
