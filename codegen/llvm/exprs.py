@@ -112,12 +112,11 @@ class ExprMixin:
 
     def broadcast(self, value, lanes):
         if isinstance(value, ir.Constant):
-            return ir.Constant(ir.VectorType(value.type, lanes), [value] * lanes)
+            return T.splat(value, lanes)
         vty = ir.VectorType(value.type, lanes)
-        one = self.builder.insert_element(ir.Constant(vty, ir.Undefined), value,
-                                          ir.Constant(T.I32, 0))
-        mask = ir.Constant(ir.VectorType(T.I32, lanes), [0] * lanes)
-        return self.builder.shuffle_vector(one, ir.Constant(vty, ir.Undefined), mask)
+        one = self.builder.insert_element(T.poison(vty), value, ir.Constant(T.I32, 0))
+        mask = T.zeros(ir.VectorType(T.I32, lanes))
+        return self.builder.shuffle_vector(one, T.poison(vty), mask)
 
     def visit_Broadcast(self, op):
         return self.broadcast(self.visit(op.value), op.lanes)
@@ -148,23 +147,29 @@ class ExprMixin:
         which at half's 11 bits is a visible wrong answer."""
         return () if dt.bits_of(dtype) == 16 else ("contract",)
 
+    def _integer(self, name, a, b):
+        """``a <name> b`` on integers, computed once per basic block (the index
+        arithmetic of neighbouring statements repeats; see Frame.numbered_value)."""
+        return self.frame.numbered_value((name, a, b),
+                                         lambda: getattr(self.builder, name)(a, b))
+
     def visit_Add(self, op):
         a, b, k = self._operands(op)
         if k == "float":
             return self.builder.fadd(a, b, flags=self._contract(op.dtype))
-        return self.builder.add(a, b)
+        return self._integer("add", a, b)
 
     def visit_Sub(self, op):
         a, b, k = self._operands(op)
         if k == "float":
             return self.builder.fsub(a, b, flags=self._contract(op.dtype))
-        return self.builder.sub(a, b)
+        return self._integer("sub", a, b)
 
     def visit_Mul(self, op):
         a, b, k = self._operands(op)
         if k == "float":
             return self.builder.fmul(a, b, flags=self._contract(op.dtype))
-        return self.builder.mul(a, b)
+        return self._integer("mul", a, b)
 
     def visit_Div(self, op):
         a, b, k = self._operands(op)

@@ -88,7 +88,7 @@ class IntrinsicMixin:
         if lanes == 1:
             return self.cast(self.builder.call(fn, [self.cast(value, op.dtype, wide)]),
                              wide, op.dtype)
-        out = ir.Constant(value.type, ir.Undefined)
+        out = T.poison(value.type)
         for i in range(lanes):
             idx = ir.Constant(T.I32, i)
             x = self.cast(self.builder.extract_element(value, idx), dt.element_of(op.dtype), wide)
@@ -134,7 +134,7 @@ class IntrinsicMixin:
         lanes = dt.lanes_of(op.dtype)
         if lanes == 1:
             return self.builder.call(fn, values)
-        out = ir.Constant(T.llvm_type(op.dtype), ir.Undefined)
+        out = T.poison(T.llvm_type(op.dtype))
         for i in range(lanes):
             idx = ir.Constant(T.I32, i)
             lane = [self.builder.extract_element(v, idx) if dt.lanes_of(a.dtype) > 1 else v
@@ -185,7 +185,7 @@ class IntrinsicMixin:
             else_value = _predicate_loads(else_value, Not(cond))
             return self.builder.select(self.visit(cond), self.visit(then_value),
                                        self.visit(else_value))
-        out = ir.Constant(T.llvm_type(op.dtype), ir.Undefined)
+        out = T.poison(T.llvm_type(op.dtype))
         scalar = dt.element_of(op.dtype)
         for i in range(lanes):
             value = self._branchy_select(*(lane_of(self, e, i) for e in op.args), scalar)

@@ -40,8 +40,10 @@ class MemoryMixin:
         return ptr
 
     def element_ptr(self, buf, index_value, element):
-        return self.builder.gep(self.buffer_ptr(buf), [index_value], inbounds=True,
-                                source_etype=T.storage_type(element))
+        ptr, ty = self.buffer_ptr(buf), T.storage_type(element)
+        return self.frame.numbered_value(
+            ("gep", ptr, index_value, ty),
+            lambda: self.builder.gep(ptr, [index_value], inbounds=True, source_etype=ty))
 
     # ------------------------------------------------------------ scalar access
 
@@ -98,9 +100,9 @@ class MemoryMixin:
             fn = self.declare(f"llvm.masked.load.{T.intrinsic_suffix(op.dtype)}.p0", ty,
                               [ptr.type, T.I32, pred.type, ty])
             return self.builder.call(fn, [ptr, ir.Constant(T.I32, T.elem_bytes(element)), pred,
-                                          ir.Constant(ty, None)])
+                                          T.zeros(ty)])
         index = self.visit(op.index)
-        out = ir.Constant(T.llvm_type(op.dtype), None)
+        out = T.zeros(T.llvm_type(op.dtype))
         for i in range(lanes):
             lane = ir.Constant(T.I32, i)
             idx = self.builder.extract_element(index, lane)

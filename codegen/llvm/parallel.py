@@ -59,7 +59,7 @@ from tecomp.ir import dtype as dt
 from . import types as T
 from .frame import Frame
 from .streaming_stores import stores_to
-from .team_size import team_size_function
+from .team_size import team_size_function, unoptimized
 
 
 class ParallelMixin:
@@ -133,6 +133,9 @@ class ParallelMixin:
         fn = ir.Function(self.module, ir.FunctionType(T.VOID, [T.PTR]), name)
         fn.linkage = "internal"
         fn.attributes.add("nounwind")
+        # Not inlined into the serial path (a team of one calls it directly): a copy
+        # there doubled the optimizer's and instruction selection's work on the body.
+        fn.attributes.add("noinline")
         self.frame = Frame(fn, outer.func_name, None)
         data = fn.args[0]
         loaded = [self.builder.load(self._field(data, closure_ty, 3 + i), typ=v.type)
@@ -168,6 +171,7 @@ class ParallelMixin:
         fn = ir.Function(self.module, ir.FunctionType(T.I32, []), "__tecomp_get_num_threads")
         fn.linkage = "internal"
         fn.attributes.add("nounwind")
+        unoptimized(fn)
         self._num_threads_fn = fn
         b = ir.IRBuilder(fn.append_basic_block("entry"))
         init, done = fn.append_basic_block("init"), fn.append_basic_block("done")

@@ -43,6 +43,16 @@ LOAD_PERIOD_NS = 10_000_000
 CLOCK_MONOTONIC_COARSE = 6
 
 
+def unoptimized(fn):
+    """Mark a runtime helper of the generated code (``fn``, internal) ``optnone
+    noinline``: it runs once per parallel region, a few system calls, so LLVM's
+    optimizer and instruction selection would spend more on it (about 5 ms a module,
+    a tenth of a GEMM's build) than they could save at run time."""
+    fn.attributes.add("noinline")
+    fn.attributes.add("optnone")
+    return fn
+
+
 def team_size_function(cg, num_threads_fn):
     """The module's ``__tecomp_team_size`` (emitted once), for the CodeGenLLVM ``cg``."""
     if _NAME in cg.module.globals:
@@ -50,6 +60,7 @@ def team_size_function(cg, num_threads_fn):
     fn = ir.Function(cg.module, ir.FunctionType(T.I64, [T.I64, T.I64]), _NAME)
     fn.linkage = "internal"
     fn.attributes.add("nounwind")
+    unoptimized(fn)
     useful, steady = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     one = ir.Constant(T.I64, 1)

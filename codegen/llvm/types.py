@@ -62,11 +62,42 @@ def elem_bytes(dtype):
     return max(1, bits // 8)
 
 
+class _Literal(ir.Constant):
+    """A constant written as LLVM text (``poison``, ``splat (float 1.0)``): one
+    short token where llvmlite would print every lane of a vector (a 32-lane
+    broadcast printed, parsed and folded 32 times). ``lanes``: the per-lane
+    constants, for llvmlite's checks (a shufflevector's mask)."""
+
+    def __init__(self, ty, text, lanes=None):   # noqa: Constant's would wrap ``text``
+        self.type, self.text = ty, text
+        self.constant = text if lanes is None else lanes
+
+    def _get_reference(self):
+        return self.text
+
+
+def splat(value, lanes):
+    """The vector constant of ``lanes`` copies of the scalar constant ``value``."""
+    return _Literal(ir.VectorType(value.type, lanes), f"splat ({value})")
+
+
+def zeros(ty):
+    """The all-zero constant of ``ty`` (llvmlite would print each lane of a vector)."""
+    lanes = [ir.Constant(ty.element, 0)] * ty.count if isinstance(ty, ir.VectorType) else None
+    return _Literal(ty, "zeroinitializer", lanes)
+
+
+def poison(ty):
+    """A value of type ``ty`` with no defined lanes, the start of a vector that
+    ``insertelement`` fills."""
+    return _Literal(ty, "poison")
+
+
 def const(dtype, value):
     """An LLVM constant of ``dtype`` (vectors broadcast ``value``)."""
     ty = llvm_type(dtype)
     if dt.lanes_of(dtype) > 1:
-        return ir.Constant(ty, [const(dt.element_of(dtype), value)] * dt.lanes_of(dtype))
+        return splat(const(dt.element_of(dtype), value), dt.lanes_of(dtype))
     if dt.is_float(dtype):
         return ir.Constant(ty, float(value))
     bits = dt.bits_of(dtype)

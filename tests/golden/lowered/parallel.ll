@@ -68,7 +68,7 @@ body:
   %".23" = select  i1 %".22", i64 %".21", i64 %".10"
   br label %"for_i"
 for_i:
-  %"i" = phi  i64 [%".20", %"body"], [%".38", %"for_i_body"]
+  %"i" = phi  i64 [%".20", %"body"], [%".35", %"for_i_body"]
   %".25" = icmp slt i64 %"i", %".23"
   br i1 %".25", label %"for_i_body", label %"for_i_end"
 for_i_body:
@@ -76,14 +76,11 @@ for_i_body:
   %".28" = mul i64 %".27", 16
   %".29" = getelementptr inbounds float, ptr %"A", i64 %".28"
   %".30" = load <16 x float>, ptr %".29", align 4
-  %".31" = mul i64 %".27", 16
-  %".32" = getelementptr inbounds float, ptr %"A", i64 %".31"
-  %".33" = load <16 x float>, ptr %".32", align 4
-  %".34" = fmul contract <16 x float> %".30", %".33"
-  %".35" = mul i64 %".27", 16
-  %".36" = getelementptr inbounds float, ptr %"B", i64 %".35"
-  store <16 x float> %".34", ptr %".36", align 4
-  %".38" = add nsw i64 %"i", 1
+  %".31" = load <16 x float>, ptr %".29", align 4
+  %".32" = fmul contract <16 x float> %".30", %".31"
+  %".33" = getelementptr inbounds float, ptr %"B", i64 %".28"
+  store <16 x float> %".32", ptr %".33", align 4
+  %".35" = add nsw i64 %"i", 1
   br label %"for_i", !llvm.loop !2
 for_i_end:
   ret void
@@ -93,7 +90,7 @@ declare i32 @"omp_get_thread_num"()
 
 declare i32 @"omp_get_num_threads"()
 
-define internal void @"parallel_parallel_2"(ptr %".1") nounwind
+define internal void @"parallel_parallel_2"(ptr %".1") noinline nounwind
 {
 entry:
   br label %"body"
@@ -106,7 +103,7 @@ body:
   ret void
 }
 
-define internal i32 @"__tecomp_get_num_threads"() nounwind
+define internal i32 @"__tecomp_get_num_threads"() noinline nounwind optnone
 {
 entry:
   %".2" = load atomic i32, i32* @"__tecomp_num_threads" monotonic, align 4
@@ -137,7 +134,7 @@ declare ptr @"getenv"(ptr %".1")
 
 declare i32 @"atoi"(ptr %".1")
 
-define internal i64 @"__tecomp_team_size"(i64 %".1", i64 %".2") nounwind
+define internal i64 @"__tecomp_team_size"(i64 %".1", i64 %".2") noinline nounwind optnone
 {
 entry:
   %"loadavg" = alloca [128 x i8]
