@@ -2,20 +2,22 @@
 analysis and code generator: a handler is the method ``<prefix><NodeClass>``
 (``visit_Add``, ``expr_Add``, ``b_Add``...), looked up once per class."""
 
-import weakref
-
-# dispatching class -> {(prefix, node class): function or None}; weak, since
-# passes define small visitor classes inside functions.
-_DISPATCH = weakref.WeakKeyDictionary()
+#: The attribute of a dispatching class holding its table {(prefix, node class):
+#: function or None}; kept in the class itself (its own ``__dict__``, never a base
+#: class's), so a visitor class defined inside a function goes with its table. A
+#: global weak-keyed table cost a WeakKeyDictionary lookup per visited node, a
+#: tenth of lowering a GEMM.
+_TABLE = "_tecomp_dispatch_table"
 
 
 def dispatch(obj, node, prefix="visit_"):
     """The function ``<prefix><NodeClass>`` of ``obj``'s class (unbound), or None;
     looked up once per (class, prefix, node class)."""
     cls = obj.__class__
-    table = _DISPATCH.get(cls)
+    table = cls.__dict__.get(_TABLE)
     if table is None:
-        table = _DISPATCH[cls] = {}
+        table = {}
+        setattr(cls, _TABLE, table)
     key = (prefix, node.__class__)
     try:
         return table[key]

@@ -111,18 +111,28 @@ def substitute(node, mapping):
     return _Substituter(mapping).visit(node)
 
 
-class _PostOrder(IRVisitor):
-    def __init__(self, fn):
-        self.fn = fn
-
-    def visit(self, node):
-        super().visit(node)
-        self.fn(node)
-
-
 def post_order_visit(node, fn):
-    """Call ``fn`` on every node below and including ``node``, children first."""
-    _PostOrder(fn).visit(node)
+    """Call ``fn`` on every node below and including ``node``, children first.
+
+    A plain recursive walk over each class's child fields (what IRVisitor's
+    generic_visit does, without the per-node dispatch): whole-function walks run
+    several times per build (captures, written buffers, scope checks)."""
+    if not _is_node(node):
+        raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
+    child_fields, node_types = _child_fields, _NODE_TYPES
+
+    def walk(n):
+        for name in child_fields(type(n)):
+            value = getattr(n, name)
+            if isinstance(value, node_types):
+                walk(value)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, node_types):
+                        walk(item)
+        fn(n)
+
+    walk(node)
 
 
 def collect(node, predicate):
