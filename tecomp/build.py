@@ -2,7 +2,9 @@
 ``load_module``: a library written by ``export_library``, back as a Module.
 
 ``build`` reads: :func:`~tecomp.lower.lower` -> :func:`~tecomp.lower.lower_for_target`
--> a backend of :data:`BACKENDS` emits code -> a runtime module.
+-> a backend of :data:`BACKENDS` emits code -> a runtime module. For a CPU that is
+this host, the compile cache is asked first, by a key taken before lowering
+(:func:`codegen.llvm.cache.source_key`): a hit skips lowering and LLVM.
 """
 
 import functools
@@ -26,19 +28,20 @@ from .target import Target
 
 # codegen imports tecomp (this package) too, so the backends are looked up when
 # called, not when this module is imported.
-def _emit_llvm(lowered, target):
-    return codegen.llvm.build(lowered.funcs, target)
+def _emit_llvm(lowered, target, source_key=None):
+    return codegen.llvm.build(lowered.funcs, target, source_key)
 
 
-def _emit_cuda(lowered, target):
+def _emit_cuda(lowered, target, source_key=None):
     return codegen.cuda.build(lowered, target)
 
 
-def _emit_opencl(lowered, target):
+def _emit_opencl(lowered, target, source_key=None):
     return codegen.opencl.build(lowered, target)
 
 
-#: Target kind -> backend ``(TargetFuncs, Target) -> module``.
+#: Target kind -> backend ``(TargetFuncs, Target, source_key) -> module``; only the
+#: CPU backend caches by the source key.
 BACKENDS = {"llvm": _emit_llvm, "cuda": _emit_cuda, "opencl": _emit_opencl}
 
 
@@ -55,13 +58,39 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
     ``TECOMP_DEBUG=1..4`` reports what was built (:mod:`tecomp.debug`)."""
     start = time.perf_counter()
     target = Target(target) if not isinstance(target, Target) else target
-    funcs = _lowered_functions(inputs, args, name)
     backend = BACKENDS.get(target.kind)
     if backend is None:
         raise BuildError(f"build: no backend for target kind '{target.kind}'; "
                          f"available: {', '.join(BACKENDS)}")
-    module = backend(lower_for_target(funcs, _with_device_limits(target), debug), target)
+    key = _source_key(inputs, args, name, target, debug)
+    module = codegen.llvm.load_cached(key, target) if key else None
+    if module is None:
+        funcs = _lowered_functions(inputs, args, name)
+        module = backend(lower_for_target(funcs, _with_device_limits(target), debug), target,
+                         key)
+    else:   # signatures: TECOMP_DEBUG=1 names them (from level 2 the cache is not asked)
+        funcs = module.funcs
     return debug_levels.built(module, funcs, target, time.perf_counter() - start)
+
+
+def _source_key(inputs, args, name, target, debug):
+    """The compile cache's key of a CPU build of schedules, taken before lowering
+    from everything lowering reads (:func:`codegen.llvm.cache.source_key`); ``None``
+    for lowered functions, other targets, a CPU that is not this host, or a schedule
+    that cannot be digested."""
+    if target.kind != "llvm" or target.host_mismatch() is not None:
+        return None
+    if isinstance(inputs, Schedule):
+        check_function_name(name, BuildError)
+        if args is None:
+            return None
+        graph = (name, inputs, args)
+    elif isinstance(inputs, dict) and inputs and not any(
+            isinstance(item, PrimFunc) for item in inputs.values()):
+        graph = inputs
+    else:
+        return None
+    return codegen.llvm.cache.source_key(graph, target, debug)
 
 
 def _with_device_limits(target):

@@ -11,14 +11,17 @@ string or :class:`tecomp.target.Target` of kind ``llvm``. Every function becomes
 ``int32 name(T0 *noalias p0, ..., int64 v0, ...)`` (see :mod:`tecomp.abi`);
 the module is verified, optimized at O3 for the target CPU and JIT-compiled.
 Code that runs on this host is kept in a persistent compile cache (:mod:`.cache`):
-a later build of the same lowered functions for the same target loads it.
+a later build of the same lowered functions for the same target loads it, and
+:func:`load_cached` gives the module stored under a key taken before lowering
+(``te.build`` of a schedule passes that key as ``build``'s ``source_key``).
 :func:`codegen_module` stops before compilation (an ``llvmlite.ir.Module``).
 :mod:`.fastcall` emits the native CPython call entries the runtime loads.
 """
 
 from tecomp.errors import BuildError
-from tecomp.ir import For, ForKind, PrimFunc, collect
+from tecomp.ir import Call, For, ForKind, PrimFunc, collect
 from tecomp.runtime import Module
+from tecomp.runtime.signature import Signature
 from tecomp.target import Target
 
 from . import cache
@@ -51,8 +54,10 @@ def codegen_module(funcs, name="tecomp", num_threads=0, stream_min_bytes=None):
     return cg.module, cg.assert_messages
 
 
-def build(funcs, target="llvm"):
-    """Compile lowered PrimFuncs for the CPU; returns a :class:`tecomp.runtime.Module`."""
+def build(funcs, target="llvm", source_key=None):
+    """Compile lowered PrimFuncs for the CPU; returns a :class:`tecomp.runtime.Module`.
+    ``source_key`` (a :class:`.cache.SourceKey`, taken before lowering) also stores
+    the code under that key, for :func:`load_cached`."""
     target = Target.create(target)
     if target.kind != "llvm":
         raise BuildError(f"codegen.llvm builds for target kind 'llvm', got {target.kind!r}")
@@ -62,10 +67,11 @@ def build(funcs, target="llvm"):
     key = cache.cache_key(funcs, target) if runs_here and cache.cache_dir() else None
     entry = cache.load(key)
     if entry is not None:
-        compiled = CompiledModule.from_object(entry.object_code, target, entry.uses_parallel,
-                                              entry.source)
-        compiled.assert_messages = entry.assert_messages
-        return Module(funcs, compiled, target)
+        if source_key is not None:      # the same code, lowered from another graph
+            cache.store(None, entry.object_code, entry.assert_messages, entry.uses_parallel,
+                        entry.source("ll"), entry.source("ll-unopt"), source_key.key,
+                        _signatures(funcs, entry.assert_messages, source_key))
+        return Module(funcs, _from_entry(entry, target), target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
                                       target.num_threads, stream_min_bytes(target))
     parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
@@ -73,8 +79,46 @@ def build(funcs, target="llvm"):
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
     cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_ll,
-                compiled.unoptimized_ll)
+                compiled.unoptimized_ll, source_key.key if source_key and runs_here else None,
+                _signatures(funcs, messages, source_key) if source_key and runs_here else None)
     return Module(funcs, compiled, target)
 
 
-__all__ = ["build", "codegen_module", "fast_entries", "CodeGenLLVM", "CompiledModule"]
+def load_cached(source_key, target):
+    """The module the compile cache holds under ``source_key`` (taken before
+    lowering, :func:`.cache.source_key`) for ``target``, or ``None``. Its functions
+    are :class:`~tecomp.runtime.signature.Signature` objects whose size variables
+    are the user's own (those of the schedule's tensors)."""
+    entry = cache.load(source_key.key)
+    if entry is None or entry.functions is None:
+        return None
+    try:
+        sigs = [Signature.from_json(f, source_key.objects) for f in entry.functions]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+    return Module(sigs, _from_entry(entry, target), target)
+
+
+def _from_entry(entry, target):
+    compiled = CompiledModule.from_object(entry.object_code, target, entry.uses_parallel,
+                                          entry.source)
+    compiled.assert_messages = entry.assert_messages
+    return compiled
+
+
+def _signatures(funcs, messages, source_key):
+    """The functions' signatures as JSON, for an entry under ``source_key``, naming
+    the variables of the user's graph by their numbers in it; ``None``
+    when a function calls packed functions (their call sites must be registered
+    from the lowered code) or has a signature the JSON cannot describe."""
+    if any(collect(f.body, lambda n: isinstance(n, Call) and n.op == "call_packed")
+           for f in funcs):
+        return None
+    try:
+        numbers = source_key.numbers()
+        return [Signature.from_func(f, messages[f.name]).to_json(numbers) for f in funcs]
+    except BuildError:
+        return None
+
+
+__all__ = ["build", "load_cached", "codegen_module", "fast_entries", "CodeGenLLVM", "CompiledModule"]

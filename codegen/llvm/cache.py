@@ -1,11 +1,29 @@
 """A persistent cache of compiled CPU code, shared by the processes of one user.
 
-A build whose lowered functions, target and compiler are those of an earlier build
-loads that build's machine code instead of running LLVM again: a second process
-building the same kernel skips LLVM's optimizer and code generator (milliseconds
-instead of a tenth of a second for a blocked GEMM).
+A build whose kernel, target and compiler are those of an earlier build loads that
+build's machine code instead of running LLVM again. Two keys lead to an entry:
 
-Key: a SHA-256 over
+* the **source key** (:func:`source_key`), taken before lowering from the schedule
+  graph, so that a second process building the same kernel skips lowering too
+  (``te.build`` of a schedule: a few milliseconds instead of a tenth of a second);
+* the **lowered key** (:func:`cache_key`), taken from the lowered functions, for
+  lowered PrimFuncs given to ``build`` and for schedules whose graph cannot be
+  digested (then two schedules that lower alike still share machine code).
+
+Source key: a SHA-256 over
+
+* the digest of everything that lowering reads (:func:`.graph_digest.graph_digest`
+  of the schedules, argument lists and function names, walked generically: every
+  stage, relation, iteration-variable attribute, attachment, scope, pragma, tensor
+  intrinsic, operation and expression, objects numbered by identity), or no key
+  when the graph holds something it cannot digest (a Python callable, an object
+  of another library), when an intrinsic lowering rule was registered
+  (``register_intrin_rule``: a function lowering would call), or when the user
+  asked to see lowering (``TECOMP_PRINT_IR``, ``TECOMP_DEBUG`` >= 2);
+* the ``debug`` flag of ``build``, and what the lowered key holds besides the
+  functions (below).
+
+Lowered key: a SHA-256 over
 
 * the lowered functions, serialized structurally (every node, dtype, constant,
   buffer and variable; variables numbered by identity, so two functions that print
@@ -15,14 +33,20 @@ Key: a SHA-256 over
   :func:`.streaming_stores.stream_min_bytes`;
 * the tecomp version, llvmlite's and LLVM's versions, and the size and modification
   time of every source file of ``tecomp`` and ``codegen`` (an edited compiler
-  never reuses stale code).
+  never reuses stale code; a compiler patched in memory, as a test may do, must
+  turn the cache off).
 
 Entry: one file ``<key>.tco`` holding the object code that MCJIT produced (for this
 process's JIT: it is only ever loaded into a JIT, never exported), the assert
 messages, whether it uses parallel loops, and the optimized and unoptimized LLVM
-IR (compressed; ``get_source`` and ``export_library`` use them). Files are written
-to a temporary name and renamed, so concurrent processes never see half an entry;
-an entry that does not parse is ignored and rebuilt.
+IR (compressed; ``get_source`` and ``export_library`` use them). An entry stored
+under a source key also holds each function's calling signature
+(:class:`tecomp.runtime.signature.Signature`, as JSON), which is all the runtime
+module needs without the lowered functions; kernels that call packed functions
+(``te.extern``) are not stored under a source key (their call sites are looked up
+in the lowered code). Files are written to a temporary name and renamed, so
+concurrent processes never see half an entry; an entry that does not parse is
+ignored and rebuilt.
 
 Where: ``$TECOMP_CACHE_DIR``, else ``$XDG_CACHE_HOME/tecomp``, else
 ``~/.cache/tecomp``. ``TECOMP_CACHE=0`` turns the cache off. Only code that runs on
@@ -45,12 +69,15 @@ import llvmlite
 import llvmlite.binding as llvm
 
 import tecomp
+from tecomp import debug as debug_levels
 from tecomp.ir import Buffer, Var
+from tecomp.ir.intrin_rules import RULES
 
+from .graph_digest import graph_digest
 from .parallel import min_work
 from .streaming_stores import stream_min_bytes
 
-_MAGIC = b"TECOMP-OBJ-1\n"
+_MAGIC = b"TECOMP-OBJ-2\n"
 _SUFFIX = ".tco"
 
 
@@ -74,11 +101,16 @@ def _compiler_stamp():
     if _SOURCES is None:
         h = hashlib.sha256()
         h.update(f"{tecomp.__version__} {llvmlite.__version__} {llvm.llvm_version_info}".encode())
-        here = pathlib.Path(__file__).resolve()
-        for root in (pathlib.Path(tecomp.__file__).resolve().parent, here.parent.parent):
-            for path in sorted(root.rglob("*.py")):
-                st = path.stat()
-                h.update(f"{path.relative_to(root)} {st.st_size} {st.st_mtime_ns}\n".encode())
+        here = os.path.dirname(os.path.realpath(__file__))
+        for root in (os.path.dirname(os.path.realpath(tecomp.__file__)), os.path.dirname(here)):
+            lines = []      # os.walk and plain strings: a second process pays this once
+            for folder, _, files in os.walk(root):
+                for name in files:
+                    if name.endswith(".py"):
+                        path = os.path.join(folder, name)
+                        st = os.stat(path)
+                        lines.append(f"{path[len(root):]} {st.st_size} {st.st_mtime_ns}\n")
+            h.update("".join(sorted(lines)).encode())
         _SOURCES = h.hexdigest()
     return _SOURCES
 
@@ -119,11 +151,16 @@ def _serialize(node, out, ids):
         raise _Uncacheable(type(node).__name__)
 
 
+def _build_facts(target):
+    """What the code depends on besides the kernel: compiler, target, settings."""
+    return [_compiler_stamp(), str(target), target.cpu, target.features, target.triple,
+            str(min_work()), str(stream_min_bytes(target))]
+
+
 def cache_key(funcs, target):
-    """The key of lowered ``funcs`` built for ``target``, or ``None`` if some node
-    cannot be serialized (then the build is not cached)."""
-    out = [_compiler_stamp(), str(target), target.cpu, target.features, target.triple,
-           str(min_work()), str(stream_min_bytes(target))]
+    """The lowered key of lowered ``funcs`` built for ``target``, or ``None`` if some
+    node cannot be serialized (then the build is not cached)."""
+    out = _build_facts(target)
     try:
         _serialize(list(funcs), out, {})
     except _Uncacheable:
@@ -131,12 +168,41 @@ def cache_key(funcs, target):
     return hashlib.sha256("\x00".join(out).encode()).hexdigest()
 
 
+class SourceKey:
+    """A key taken before lowering (``key``, hex), with the digested graph's objects
+    in visit order (``objects``): an entry names a user's variable by its number."""
+
+    def __init__(self, key, objects):
+        self.key, self.objects = key, objects
+
+    def numbers(self):
+        """``id(object) -> number`` of the graph's objects."""
+        return {id(obj): n for n, obj in enumerate(self.objects)}
+
+
+def source_key(inputs, target, debug):
+    """The :class:`SourceKey` of a build before lowering: ``inputs`` holds everything
+    lowering reads of the user's objects (the schedules with their argument lists and
+    function names); ``debug`` is ``build``'s flag. ``None`` when the cache is off or
+    the build must not be looked up by it (see the module doc)."""
+    if cache_dir() is None or RULES or os.environ.get("TECOMP_PRINT_IR") \
+            or debug_levels.level() >= 2:
+        return None
+    digested = graph_digest(inputs)
+    if digested is None:
+        return None
+    digest, objects = digested
+    out = ["source", *_build_facts(target), repr(bool(debug)), digest]
+    return SourceKey(hashlib.sha256("\x00".join(out).encode()).hexdigest(), objects)
+
+
 class Entry:
     """What a cache file holds (see the module doc)."""
 
     def __init__(self, object_code, assert_messages, uses_parallel, optimized_ll,
-                 unoptimized_ll):
+                 unoptimized_ll, functions=None):
         self.object_code = object_code
+        self.functions = functions      # signatures as JSON (source-key entries)
         self.assert_messages = assert_messages
         self.uses_parallel = uses_parallel
         self._ll = {"ll": optimized_ll, "ll-unopt": unoptimized_ll}
@@ -175,23 +241,33 @@ def load(key):
         if pos != len(data):
             return None
         obj, opt, unopt = blobs
-        return Entry(obj, header["assert_messages"], header["uses_parallel"], opt, unopt)
+        return Entry(obj, header["assert_messages"], header["uses_parallel"], opt, unopt,
+                     header.get("functions"))
     except (ValueError, KeyError, TypeError, struct.error):
         return None
 
 
-def store(key, object_code, assert_messages, uses_parallel, optimized_ll, unoptimized_ll):
-    """Write an entry; a cache that cannot be written is silently skipped (the
-    build itself has succeeded)."""
+def store(key, object_code, assert_messages, uses_parallel, optimized_ll, unoptimized_ll,
+          source=None, functions=None):
+    """Write an entry under the lowered ``key``, and under the ``source`` key when
+    given with the ``functions``' signatures (JSON); a cache that cannot be written
+    is silently skipped (the build itself has succeeded)."""
     root = cache_dir()
-    if root is None or key is None or not object_code:
+    if root is None or not object_code:
         return
     blobs = [object_code, zlib.compress(optimized_ll.encode(), 1),
              zlib.compress(unoptimized_ll.encode(), 1)]
-    header = json.dumps({"key": key, "assert_messages": assert_messages,
-                         "uses_parallel": uses_parallel,
-                         "sizes": [len(b) for b in blobs]}).encode()
-    data = b"".join([_MAGIC, struct.pack("<Q", len(header)), header] + blobs)
+    entries = [(key, None)] if key is not None else []
+    if source is not None and functions is not None:
+        entries.append((source, functions))
+    for name, sigs in entries:
+        header = json.dumps({"key": name, "assert_messages": assert_messages,
+                             "uses_parallel": uses_parallel, "functions": sigs,
+                             "sizes": [len(b) for b in blobs]}).encode()
+        _write(root, name, b"".join([_MAGIC, struct.pack("<Q", len(header)), header] + blobs))
+
+
+def _write(root, key, data):
     try:
         root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=_SUFFIX)

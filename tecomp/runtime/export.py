@@ -33,6 +33,7 @@ from tecomp.abi import extent_text, passes_as_double, size_var
 
 from .c_syntax import C_KEYWORDS, IDENT, c_name, c_type, comment
 from .checked_entry import checked_parameters, checked_entries_source
+from .signature import Signature
 
 #: Version of the library layout (symbols, metadata, calling convention).
 #: :func:`tecomp.load_module` refuses libraries with a newer version.
@@ -218,6 +219,8 @@ def _exportable(module, what):
         raise BuildError(f"{what}: this module has no compiled LLVM code to write (a module "
                          "loaded from a library cannot be exported again; copy the .so)")
     for func in getattr(module, "funcs", ()):
+        if isinstance(func, Signature):    # from the compile cache, which holds no packed calls
+            continue
         calls = collect(func.body, lambda n: isinstance(n, Call) and n.op == "call_packed")
         if calls:
             raise BuildError(f"{what}: function '{func.name}' calls packed function "

@@ -52,7 +52,10 @@ class Signature:
 
     # ------------------------------------------------------------ JSON
 
-    def to_json(self):
+    def to_json(self, numbers=None):
+        """The JSON form; ``numbers`` (``id(var) -> int``, optional) adds under
+        ``"objects"`` the number of each variable that has one (the compile cache
+        names the user's variables so)."""
         variables = []
 
         def var_index(v):
@@ -83,16 +86,31 @@ class Signature:
                                "written": p in self.written})
             else:
                 params.append({"var": var_index(p)})
-        return {"name": self.name, "params": params,
-                "vars": [{"name": v.name, "dtype": v.dtype} for v in variables],
-                "abi_vars": [var_index(v) for v in self.abi_vars],
-                "messages": list(self.messages),
-                "aliases": [[self.params.index(o), self.params.index(i)]
-                            for o, i in self.aliases]}
+        out = {"name": self.name, "params": params,
+               "vars": [{"name": v.name, "dtype": v.dtype} for v in variables],
+               "abi_vars": [var_index(v) for v in self.abi_vars],
+               "messages": list(self.messages),
+               "aliases": [[self.params.index(o), self.params.index(i)]
+                           for o, i in self.aliases]}
+        if numbers is not None:
+            out["objects"] = [numbers.get(id(v)) for v in variables]
+        return out
 
     @staticmethod
-    def from_json(data):
-        variables = [Var(v["name"], v["dtype"]) for v in data["vars"]]
+    def from_json(data, objects=None):
+        """The Signature of ``data`` (:meth:`to_json`); with ``objects``, a variable
+        numbered in ``data["objects"]`` is ``objects[number]`` (when that is a
+        variable of the same name and dtype), else a new one."""
+        numbered = data.get("objects") if objects is not None else None
+
+        def variable(i, v):
+            n = numbered[i] if numbered else None
+            known = objects[n] if isinstance(n, int) and 0 <= n < len(objects) else None
+            if isinstance(known, Var) and known.name == v["name"] and known.dtype == v["dtype"]:
+                return known
+            return Var(v["name"], v["dtype"])
+
+        variables = [variable(i, v) for i, v in enumerate(data["vars"])]
 
         def extent(e):
             kind = e[0]

@@ -108,6 +108,7 @@ def test_verify_reports_bounds_violation():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(build_module, "lower_function", buggy_lower)
+        mp.setenv("TECOMP_CACHE", "0")      # a compiler patched in memory: cache nothing
         with pytest.raises(VerificationError, match=r"the scheduled program failed at run time "
                                                     r".*out-of-bounds load from buffer 'A'"):
             te.verify(s, [A, B])

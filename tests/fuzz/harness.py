@@ -28,6 +28,8 @@ import textwrap
 import numpy as np
 
 import tecomp as te
+from codegen.llvm import cache
+from tecomp.runtime.signature import Signature
 from tecomp.schedule import loop_nest_text
 from tecomp.te.tensor import PlaceholderOp, post_order
 
@@ -127,7 +129,41 @@ def check_case(case):
     for t, got in zip(outputs, results):
         want = expected[t]
         _compare(t, got, want, case)
+    if case.get("target", "llvm") == "llvm" and cache.cache_dir() is not None:
+        _check_cached(case, {t.name: a for t, a in arrays.items()},
+                      {t.name: e for t, e in expected.items()})
     return case["outputs"]
+
+
+def _check_cached(case, arrays, expected):
+    """Declare and schedule the program again (new objects, the same graph): the
+    build must come from the compile cache by the key taken before lowering
+    (codegen/llvm/cache.py), unless the graph has no such key, and compute the
+    same outputs."""
+    ns = {"te": te}
+    exec(textwrap.dedent(case["program"]), ns)
+    exec(textwrap.dedent(case["schedule"]), ns)
+    outputs = [ns[o] for o in case["outputs"]]
+    variables = sorted({v for v in ns.values() if isinstance(v, te.Var)}, key=lambda v: v.name)
+    sizes = {v: case["sizes"][v.name] for v in variables}
+    inputs = _inputs_of(outputs)
+    args = inputs + outputs + variables
+    debug = case.get("debug", True)
+    try:
+        with _streaming(case.get("stream", False)):
+            keyed = cache.source_key(("fuzz", ns["s"], args), te.Target("llvm"), debug)
+            f = te.build(ns["s"], args, debug=debug, name="fuzz")
+    except Exception as exc:  # noqa: BLE001
+        raise FuzzFailure("crash", f"the cached build raised {type(exc).__name__}: {exc}",
+                          case) from exc
+    if keyed is not None and not isinstance(f.funcs[0], Signature):
+        raise FuzzFailure("crash", "the second build of the same schedule did not come from "
+                          "the compile cache (is the key taken before lowering stable?)", case)
+    results = [np.empty(_shape(t, sizes), t.dtype) for t in outputs]
+    call = [arrays[t.name].copy() for t in inputs] + results + [sizes[v] for v in variables]
+    f(*call)
+    for t, got in zip(outputs, results):
+        _compare(t, got, expected[t.name], case)
 
 
 @contextlib.contextmanager
