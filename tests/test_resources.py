@@ -54,8 +54,9 @@ _MEASURE = """
 import gc, os, sys
 sys.path.insert(0, {tests!r})
 from test_resources import _build_and_run, _rss_mib
-for k in range(20):             # warm-up: caches, LLVM's one-time allocations
-    _build_and_run(k)
+for k in range(100):    # warm-up: caches, LLVM's one-time allocations, and the heap's
+    _build_and_run(k)   # first steps (after 20 builds a ~1.4 MiB step came within the
+                        # next 400 or not depending on what else was imported)
 gc.collect()
 before = _rss_mib()
 for k in range({count}):
