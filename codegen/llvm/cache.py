@@ -104,7 +104,8 @@ def _compiler_stamp():
         here = os.path.dirname(os.path.realpath(__file__))
         for root in (os.path.dirname(os.path.realpath(tecomp.__file__)), os.path.dirname(here)):
             lines = []      # os.walk and plain strings: a second process pays this once
-            for folder, _, files in os.walk(root):
+            for folder, subfolders, files in os.walk(root):
+                subfolders[:] = [d for d in subfolders if d != "__pycache__"]
                 for name in files:
                     if name.endswith(".py"):
                         path = os.path.join(folder, name)

@@ -97,6 +97,18 @@ def test_second_build_comes_from_the_cache(cache_dir, no_llvm, no_lowering):
         second(np.zeros(63, "float32"), np.zeros(64, "float32"))
 
 
+def test_a_dict_of_schedules_comes_from_the_cache(cache_dir, no_llvm, no_lowering):
+    def kernels():
+        return {"k": _schedule(), "k2": _schedule(scale=3)}
+    te.build(kernels())
+    no_llvm()
+    no_lowering()
+    mod = te.build(kernels())
+    assert mod.function_names == ["k", "k2"]
+    _check(mod["k"])
+    _check(mod["k2"], scale=3)
+
+
 def test_lowered_functions_still_use_the_lowered_key(cache_dir, no_llvm):
     s, args = _schedule()
     func = te.lower(s, args, name="k")
