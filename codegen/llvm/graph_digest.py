@@ -59,21 +59,23 @@ def graph_digest(root):
     return hashlib.sha256(text).hexdigest(), [obj for _, obj in walker.numbers.values()]
 
 
-_ATTRIBUTES = {}    # class -> names of its dataclass fields and slots
+_ATTRIBUTES = {}    # class -> (names of its dataclass fields and slots, names to skip)
 
 
-def _attribute_names(cls):
-    names = _ATTRIBUTES.get(cls)
-    if names is None:
+def _attributes(cls):
+    known = _ATTRIBUTES.get(cls)
+    if known is None:
         found = []
         if dataclasses.is_dataclass(cls):
             found += [f.name for f in dataclasses.fields(cls)]
+        skip = {"__weakref__", "__dict__"}
         for klass in cls.__mro__:
             slots = klass.__dict__.get("__slots__", ())
             found += [slots] if isinstance(slots, str) else list(slots)
-        skip = set(DERIVED.get(cls.__name__, ())) | {"__weakref__", "__dict__"}
-        names = _ATTRIBUTES[cls] = tuple(dict.fromkeys(n for n in found if n not in skip))
-    return names
+            skip.update(DERIVED.get(klass.__name__, ()))
+        names = tuple(dict.fromkeys(n for n in found if n not in skip))
+        known = _ATTRIBUTES[cls] = (names, frozenset(skip))
+    return known
 
 
 def _ours(cls):
@@ -124,10 +126,9 @@ class _Walker:
         number = len(self.numbers)
         self.numbers[id(x)] = (number, x)
         self.out.append(f"@{number}:{cls.__module__}.{cls.__qualname__}")
-        names = _attribute_names(cls)
+        names, skip = _attributes(cls)
         extra = getattr(x, "__dict__", None)
         if extra:
-            skip = DERIVED.get(cls.__name__, ())
             names = names + tuple(sorted(n for n in extra if n not in names and n not in skip))
         for name in names:
             try:
