@@ -25,6 +25,23 @@ from .linear import poly_add, poly_const
 __all__ = ["Simplifier", "is_int_scalar"]
 
 
+_FIELDWISE = frozenset((E.Load, E.Ramp, E.Broadcast))
+_FLOAT_ARITH = frozenset((E.Add, E.Sub, E.Mul, E.Div, E.Min, E.Max))
+
+
+def _rebuilt_fieldwise(e):
+    """Whether simplifying ``e`` gives ``e`` itself when its children come back
+    unchanged, else ``e`` rebuilt around new children or a node of another
+    structure (a child, a constant): Load, Ramp, Broadcast, and float arithmetic
+    (outside the integer canonical form). A child comes back as itself when
+    structurally unchanged (the rule in ``visit``), so such a result differs from
+    ``e`` in structure, and ``visit`` need not compare their keys: that walked each
+    Load's index twice, most of simplifying an unrolled vector body (the rule only
+    keeps node identity; a structurally equal new node would be as correct)."""
+    t = type(e)
+    return t in _FIELDWISE or (t in _FLOAT_ARITH and dt.is_float(e.dtype))
+
+
 def _is_const(e):
     return type(e) is E.IntImm or type(e) is E.FloatImm
 
@@ -69,7 +86,8 @@ class Simplifier(CanonicalForm, DivModRules, IRMutator):
         t = type(e)
         method = self.handler(e) or self.generic_visit
         result = method(e)
-        if result is not e and type(result) is t and self.atoms.key(result) == self.atoms.key(e):
+        if result is not e and type(result) is t and not _rebuilt_fieldwise(e) \
+                and self.atoms.key(result) == self.atoms.key(e):
             result = e
         self.memo[id(e)] = (e, result)
         return result
