@@ -11,7 +11,8 @@ no write cache; MC and KC from the target's L2 and L1, and where the rows of C, 
 and B one slice of k sweeps overflow the L2, each MC x KC block of A packed at ko by
 its thread: CpuFit.gemm_blocks) with the micro-tile that fits the
 target's vector registers, the tutorial's GEMM steps, the window sum
-beside the machine's copy bandwidth (two threads of numpy copies) and on Halide
+beside the machine's copy bandwidth (two threads of numpy copies; one for the
+small --quick size, where starting a thread outlasts the copy) and on Halide
 (``halide`` from pip, the same loops), and conv2d (benchmarks/conv2d.py's packed
 schedule) beside numpy's im2col + matmul.
 
@@ -92,16 +93,19 @@ def tvm_target():
 def interleaved(fns, rounds):
     """Median seconds per call of each of ``fns`` (name -> callable), timed by
     :func:`tecomp.testing.interleaved`: round-robin, with its pause (0.2 s) before
-    each sample so that the previous candidate's threads are asleep (TVM's pool and
-    OpenBLAS's workers spin after a call, OpenBLAS's ~0.1 s, on the cores the next
-    candidate wants; tecomp's automatic team size would count them as busy cores).
-    A sample lasts at least 0.2 s (several calls of the small cases), so that a
-    burst of other work lands in the samples of all candidates more alike. Prints
-    the share of the machine that other processes used meanwhile."""
+    each sample so that the previous candidate's threads are asleep (OpenBLAS's
+    workers spin ~0.1 s after a numpy call, on the cores the next candidate wants;
+    tecomp's automatic team size would count them as busy cores). A sample lasts at
+    least 0.2 s (several calls of the small cases), so that a burst of other work
+    lands in the samples of all candidates more alike. Prints the share of the
+    machine that other processes used meanwhile and the spread of each candidate's
+    samples (relative interquartile range): a ratio closer to 1 than the spreads
+    is a tie."""
     results = testing.interleaved(fns, rounds=rounds, min_sample_s=0.2)
     busy = next(iter(results.values())).busy
-    if busy is not None:
-        print(f"  (other processes used {busy:.0%} of the CPU during this case)", flush=True)
+    load = f"other processes used {busy:.0%} of the CPU; " if busy is not None else ""
+    spreads = ", ".join(f"{name.split()[0]} {r.spread:.0%}" for name, r in results.items())
+    print(f"  ({load}spread {spreads})", flush=True)
     return {name: result.median for name, result in results.items()}
 
 
@@ -363,6 +367,10 @@ def window_halide(n):
     return call
 
 
+#: Floats from which the copy bound of the window sum is two threads' copy.
+COPY_THREADS_FROM = 1 << 20
+
+
 def run_window(n, rounds, rows, target):
     a = aligned(np.random.default_rng(0).random(n + WIDTH - 1, dtype="float32"))
     b = aligned(np.empty(n, "float32"))
@@ -379,7 +387,11 @@ def run_window(n, rounds, rows, target):
         np.copyto(dst[half:], src[half:])
         t.join()
 
-    fns = {"tecomp": lambda: f(a, b), "copy (2 threads)": copy_two_threads}
+    fns = {"tecomp": lambda: f(a, b)}
+    if n >= COPY_THREADS_FROM:
+        fns["copy (2 threads)"] = copy_two_threads
+    else:        # starting a thread takes longer than the whole copy
+        fns["copy (1 thread)"] = lambda: np.copyto(dst, src)
     if tvm is not None:
         g = window_tvm(n, target)
         fns["tvm"] = tvm_call(g, (a, b), expected, rtol=1e-5)
@@ -468,7 +480,7 @@ def report(rows):
     for name, values, unit, note in rows:
         line = f"{name:<28} " + "  ".join(f"{k} {v:7.1f}" for k, v in values.items())
         ratios = []
-        for ref in ("tvm", "halide", "numpy", "copy (2 threads)"):
+        for ref in ("tvm", "halide", "numpy", "copy (2 threads)", "copy (1 thread)"):
             if ref in values:
                 ratios.append(f"tecomp/{ref.split()[0]} {values['tecomp'] / values[ref]:.2f}x")
         print(f"{line}  {unit}  |  {', '.join(ratios)}  {note}", flush=True)
