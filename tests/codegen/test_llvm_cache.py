@@ -109,6 +109,21 @@ def test_a_dict_of_schedules_comes_from_the_cache(cache_dir, no_llvm, no_lowerin
     _check(mod["k2"], scale=3)
 
 
+def test_a_graph_that_lowers_alike_reuses_the_code_and_gets_its_own_key(cache_dir, no_llvm,
+                                                                        no_lowering):
+    def tagged():
+        A = te.placeholder((64,), name="A")
+        B = te.compute((64,), lambda i: A[i] * 2 + 1, name="B", tag="elemwise")
+        return te.create_schedule(B.op), [A, B]
+    _check(_kernel())
+    assert _source_key(*tagged()) != _source_key(*_schedule())
+    no_llvm()
+    _check(te.build(*tagged(), name="k"))      # lowered, then the lowered key's code
+    assert len(_entries(cache_dir)) == 3
+    no_lowering()
+    _check(te.build(*tagged(), name="k"))
+
+
 def test_lowered_functions_still_use_the_lowered_key(cache_dir, no_llvm):
     s, args = _schedule()
     func = te.lower(s, args, name="k")
