@@ -134,11 +134,11 @@ def test_conv2d_register_tile_refuses_a_bad_window():
 
 @pytest.mark.parametrize("spec, tile, n, parts, blocks", [
     (AVX512, (8, 32), 1024, 2, (64, 256, False)),   # C rows + B slice fit 3/4 of 2 MiB
-    (AVX512, (8, 32), 2048, 2, (1024, 256, True)),  # they do not: A block = half the L2
-    (AVX512, (8, 32), 2048, 4, (512, 256, True)),   # a block of rows per thread
+    (AVX512, (8, 32), 2048, 2, (512, 1024, True)),  # they do not: long slices, A packed
+    (AVX512, (8, 32), 2048, 8, (256, 1024, True)),  # a block of rows per thread
     (AVX512, (8, 32), 1000, 1, (40, 250, False)),   # divisors, not powers of two
-    (AVX2, (4, 16), 1024, 2, (256, 256, True)),     # 32 KiB L1, 512 KiB L2
-    ("llvm -mcpu=znver3", (4, 16), 2048, 2, (256, 256, True)),
+    (AVX2, (4, 16), 1024, 2, (128, 1024, True)),    # 32 KiB L1, 512 KiB L2
+    ("llvm -mcpu=znver3", (4, 16), 256, 2, (64, 256, False)),
 ])
 def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
     target = Target(spec)
@@ -146,11 +146,11 @@ def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
     mc, kc, pack = CpuFit(target).gemm_blocks(mr, nr, n, n, n, parts=parts)
     assert (mc, kc, pack) == blocks
     l1, l2 = target.cache_bytes[1], target.cache_bytes[2]
-    assert n % kc == 0 and (mr + nr) * kc * 4 <= l1          # both micro-panels in L1
-    assert n % mc == 0 and mc % mr == 0 and n // mc >= parts
-    if pack:
-        assert mc * kc * 4 <= l2 // 2
-    else:
+    assert n % kc == 0 and n % mc == 0 and mc % mr == 0 and n // mc >= parts
+    if pack:        # the left micro-panel in L1, the packed block of A in L2
+        assert mr * kc * 4 <= l1 and mc * kc * 4 <= l2
+    else:           # both micro-panels in L1; C rows, A block and B slice in L2
+        assert (mr + nr) * kc * 4 <= l1
         assert (mc * (n + kc) + kc * n) * 4 <= 3 * l2 // 4
 
 

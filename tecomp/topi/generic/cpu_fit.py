@@ -42,28 +42,36 @@ class CpuFit:
         of length ``depth``, from the target's caches (``itemsize``: bytes of an
         element), and whether each MC x KC block of the left operand is packed.
 
-        ``KC``: the longest slice of k dividing ``depth`` whose two micro-panels,
-        ``mr`` x KC of the left operand and KC x ``nr`` of the right, fit the L1 data
-        cache together (every micro-panel of the left reuses the right one from L1).
-        ``MC`` (``mr`` times a divisor of ``rows // mr``): the most rows for which what
-        one slice of k sweeps (the MC x ``cols`` block of the product, read and
-        written once per slice, the MC x KC block of the left operand and the KC x
-        ``cols`` slice of the right) takes at most three quarters of the L2, so the
-        product's tiles come back from L2, not from memory; nothing is packed then
-        (a copy per 2 x ``cols`` flops that cost 5% at 1024^3). Where even ``mr``
-        rows do not fit, the most rows whose packed block of the left operand
-        takes half the L2 (fewer passes over the right operand; unpacked, its
-        rows lie ``depth`` elements apart). 1024^3 with AVX-512's 48 KiB L1 and
-        2 MiB L2 (8 x 32 tile): 64 x 256 unpacked; 2048^3 on two threads: 1024 x
-        256 packed; AVX2's 32 KiB and 512 KiB (4 x 16): 256 x 256 packed."""
+        Each slice of k loads and stores every ``mr`` x ``nr`` tile of the product
+        once; those rows lie a row of the product apart, which no prefetcher follows,
+        so the tiles must come from L2 or the slices be long. Two regimes:
+
+        - What one slice sweeps fits three quarters of the L2 (the MC x ``cols``
+          rows of the product, the MC x KC block of the left operand, the KC x
+          ``cols`` slice of the right) with KC the longest slice dividing ``depth``
+          whose two micro-panels (``mr`` x KC and KC x ``nr``) fit the L1 data cache:
+          MC the most rows that fit (``mr`` times a divisor of ``rows // mr``), the
+          left operand read in place (packing costs a copy per 2 x ``cols`` flops,
+          5% at 1024^3 with AVX-512, for nothing).
+        - Otherwise the tiles come from further away: KC the longest slice whose
+          ``mr`` x KC micro-panel of the left operand fits the L1 (the right
+          operand's KC x ``nr`` micro-panel, reused by the next micro-panel of the
+          left, streams from L2), MC the most rows whose MC x KC block of the left
+          operand, packed (``mr`` rows side by side) where its thread uses it, fits
+          the L2, where every panel of the right operand reuses it.
+
+        With AVX-512's 48 KiB L1 and 2 MiB L2 (8 x 32 tile), two threads: 64 x 256
+        in place at 1024^3, 512 x 1024 packed at 2048^3; AVX2's 32 KiB and 512 KiB
+        (4 x 16): 128 x 1024 packed at 1024^3."""
         l1, l2 = self.target.cache_bytes[1], self.target.cache_bytes[2]
-        kc = _largest_divisor(depth, l1 // ((mr + nr) * itemsize))
         units = max(rows // mr, 1)
+        split = _largest_divisor(units, units // parts) if units >= parts else units
+        kc = _largest_divisor(depth, l1 // ((mr + nr) * itemsize))
         sweep = (3 * l2 // 4 // itemsize - kc * cols) // (mr * (cols + kc))
-        pack = sweep < 1
-        fit = _largest_divisor(units, l2 // 2 // (mr * kc * itemsize) if pack else sweep)
-        split = _largest_divisor(units, units // parts) if units >= parts else fit
-        return mr * min(fit, split), kc, pack
+        if sweep >= 1:
+            return mr * min(_largest_divisor(units, sweep), split), kc, False
+        kc = _largest_divisor(depth, l1 // (mr * itemsize))
+        return mr * _largest_divisor(units, min(split, l2 // (mr * kc * itemsize))), kc, True
 
     def conv2d_tile(self, width, channels):
         """``(vector, nvec, ftile)`` of a convolution's register tile for rows of
