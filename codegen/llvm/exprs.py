@@ -16,6 +16,7 @@ from tecomp.errors import InternalError
 from tecomp.ir import dtype as dt
 
 from . import types as T
+from .byte_division import constant_byte_divisor, divide_bytes
 
 _CMP = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
@@ -171,20 +172,32 @@ class ExprMixin:
             return self.builder.fmul(a, b, flags=self._contract(op.dtype))
         return self._integer("mul", a, b)
 
+    def _byte_division(self, op, a):
+        """(quotient, remainder) of an 8-bit ``op.a`` by a constant ``op.b`` without
+        LLVM's i8 division (:mod:`.byte_division`: a miscompile), else ``None``."""
+        divisor = constant_byte_divisor(op.dtype, op.b)
+        return None if divisor is None else divide_bytes(self.builder, a, divisor, op.dtype)
+
     def visit_Div(self, op):
         a, b, k = self._operands(op)
+        by_bytes = self._byte_division(op, a)
+        if by_bytes:
+            return by_bytes[0]
         return {"float": self.builder.fdiv, "int": self.builder.sdiv,
                 "uint": self.builder.udiv}[k](a, b)
 
     def visit_Mod(self, op):
         a, b, k = self._operands(op)
+        by_bytes = self._byte_division(op, a)
+        if by_bytes:
+            return by_bytes[1]
         return {"float": self.builder.frem, "int": self.builder.srem,
                 "uint": self.builder.urem}[k](a, b)
 
-    def _floor_fixup(self, a, b, dtype):
+    def _floor_fixup(self, op, a, b):
         """(truncated quotient, truncated remainder, needs-adjust) for signed a / b."""
-        bld = self.builder
-        q, r = bld.sdiv(a, b), bld.srem(a, b)
+        bld, dtype = self.builder, op.dtype
+        q, r = self._byte_division(op, a) or (bld.sdiv(a, b), bld.srem(a, b))
         zero = T.const(dtype, 0)
         signs_differ = bld.icmp_signed("!=", bld.icmp_signed("<", r, zero),
                                        bld.icmp_signed("<", b, zero))
@@ -196,22 +209,24 @@ class ExprMixin:
         if k == "float":
             return self.call_llvm_intrinsic("floor", op.dtype, [self.builder.fdiv(a, b)])
         if k == "uint":
-            return self.builder.udiv(a, b)
-        q, _, adjust = self._floor_fixup(a, b, op.dtype)
+            by_bytes = self._byte_division(op, a)
+            return by_bytes[0] if by_bytes else self.builder.udiv(a, b)
+        q, _, adjust = self._floor_fixup(op, a, b)
         return self.builder.select(adjust, self.builder.sub(q, T.const(op.dtype, 1)), q)
 
     def visit_FloorMod(self, op):
         a, b, k = self._operands(op)
         bld = self.builder
         if k == "uint":
-            return bld.urem(a, b)
+            by_bytes = self._byte_division(op, a)
+            return by_bytes[1] if by_bytes else bld.urem(a, b)
         if k == "float":
             r, zero = bld.frem(a, b), T.const(op.dtype, 0.0)
             signs_differ = bld.icmp_unsigned("!=", bld.fcmp_ordered("<", r, zero),
                                              bld.fcmp_ordered("<", b, zero))
             adjust = bld.and_(bld.fcmp_ordered("!=", r, zero), signs_differ)
             return bld.select(adjust, bld.fadd(r, b), r)
-        _, r, adjust = self._floor_fixup(a, b, op.dtype)
+        _, r, adjust = self._floor_fixup(op, a, b)
         return bld.select(adjust, bld.add(r, b), r)
 
     def _min_max(self, op, pred):

@@ -169,3 +169,26 @@ def test_fuzz_vector_bounds_check_keeps_lane_invariant_lets():
             s[T0].vectorize(s[T0].leaf_iter_vars[1])
             """,
         "sizes": {}, "outputs": ["T0"], "seed": 5})
+
+
+# Was (campaign seed 5, this session): eight of ten uint8 products came out 0.
+# The row of ten is unrolled and SLP-vectorized; LLVM 22 miscompiles an <8 x i8>
+# remainder by a constant that is then reversed and multiplied (see
+# codegen/llvm/byte_division.py, which now divides bytes by a multiply and shift).
+def test_fuzz_reversed_byte_remainder_times_bytes():
+    check_case({
+        "program": """\
+            def _chain(x, levels, dtype):
+                two = te.const(2, dtype)
+                for _ in range(levels):
+                    half = x / two if dtype.startswith("float") else x // two
+                    x = te.max(x, half) - te.min(x, half)
+                return x
+            A = te.placeholder((10,), dtype="int8", name="A")
+            B = te.placeholder((10,), dtype="int16", name="B")
+            T0 = te.compute((10,), lambda i0: _chain((te.truncmod((A[10 - 1 - i0]).astype("uint8"), te.const(5, "uint8")) * te.abs((B[i0]).astype("uint8"))), 8, "uint8"), name="T0")
+            """,
+        "schedule": """\
+            s = te.create_schedule([T0.op])
+            """,
+        "sizes": {}, "outputs": ["T0"], "seed": 1034})
