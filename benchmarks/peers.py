@@ -7,9 +7,8 @@ machine slows all alike; medians and the ratios tecomp/TVM and tecomp/numpy are
 printed. Every implementation gets the same 64-byte-aligned arrays (TVM's tensors
 are aligned so; numpy's large arrays are not). Cases: the GotoBLAS-style GEMM
 (packed B; ioo, ko, jo, ioi, ki, ii, ji; ii unrolled, ji vectorized, ioo parallel;
-no write cache; MC and KC from the target's L2 and L1, and where the rows of C, A
-and B one slice of k sweeps overflow the L2, each MC x KC block of A packed at ko by
-its thread: CpuFit.gemm_blocks) with the micro-tile that fits the
+no write cache; each MC x KC block of A packed at ko by its thread; MC and KC from
+the target's L2 and L1: CpuFit.gemm_blocks) with the micro-tile that fits the
 target's vector registers, the tutorial's GEMM steps, the window sum
 beside the machine's copy bandwidth (two threads of numpy copies; one for the
 small --quick size, where starting a thread outlasts the copy) and on Halide
@@ -68,13 +67,13 @@ def micro_tile(target=None):
     return target.vector_registers // 4, 2 * target.vector_lanes("float32")
 
 
-def goto_blocks(M, N, K, MR, NR):
-    """(MC, KC, pack A) of the GotoBLAS GEMM from the host target's caches
+def goto_blocks(M, K, MR, NR):
+    """(MC, KC) of the GotoBLAS GEMM from the host target's caches
     (CpuFit.gemm_blocks), with at least one block of rows per thread tecomp runs."""
     threads = os.environ.get("TECOMP_NUM_THREADS", "")
     threads = int(threads) if threads.isdigit() and int(threads) > 0 else \
         len(os.sched_getaffinity(0))
-    return CpuFit(Target("llvm")).gemm_blocks(MR, NR, M, N, K, parts=threads)
+    return CpuFit(Target("llvm")).gemm_blocks(MR, NR, M, K, parts=threads)
 
 
 def tvm_target():
@@ -137,22 +136,17 @@ def tvm_call(func, arrays, expected, rtol):
 # ------------------------------------------------------------------ GEMM schedules
 
 def gemm_tecomp(M, N, K, step, MR, NR, blocks=None, BN=32):
-    """The GEMM of ``step``; for "goto", ``blocks`` = (MC, KC, pack A), by default
-    from the target (goto_blocks)."""
+    """The GEMM of ``step``; for "goto", ``blocks`` = (MC, KC), by default from the
+    target (goto_blocks)."""
     A = te.placeholder((M, K), name="A")
     B = te.placeholder((K, N), name="B")
     k = te.reduce_axis((0, K), name="k")
     if step == "goto":
-        MC, KC, pack = blocks or goto_blocks(M, N, K, MR, NR)
+        MC, KC = blocks or goto_blocks(M, K, MR, NR)
         packedB = te.compute((N // NR, K, NR), lambda x, y, z: B[y, x * NR + z], name="packedB")
-        if pack:
-            packedA = te.compute((M // MR, K, MR), lambda x, y, z: A[x * MR + z, y],
-                                 name="packedA")
-            left = lambda i, k: packedA[i // MR, k, i % MR]   # noqa: E731
-        else:
-            left = lambda i, k: A[i, k]                       # noqa: E731
+        packedA = te.compute((M // MR, K, MR), lambda x, y, z: A[x * MR + z, y], name="packedA")
         C = te.compute((M, N), lambda i, j: te.sum(
-            left(i, k) * packedB[j // NR, k, j % NR], axis=k), name="C")
+            packedA[i // MR, k, i % MR] * packedB[j // NR, k, j % NR], axis=k), name="C")
     elif step in ("packing", "parallel"):
         packedB = te.compute((N // BN, K, BN), lambda x, y, z: B[y, x * BN + z], name="packedB")
         C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * packedB[j // BN, k, j % BN], axis=k),
@@ -170,10 +164,9 @@ def gemm_tecomp(M, N, K, step, MR, NR, blocks=None, BN=32):
         s[C].unroll(ii)
         s[C].vectorize(ji)
         s[C].parallel(ioo)
-        if pack:
-            s[packedA].compute_at(s[C], ko)    # each thread packs its MC x KC block of A
-            x, y, z = s[packedA].op.axis
-            s[packedA].reorder(x, z, y)        # rows of A read contiguously
+        s[packedA].compute_at(s[C], ko)        # each thread packs its MC x KC block of A
+        x, y, z = s[packedA].op.axis
+        s[packedA].reorder(x, z, y)            # rows of A read contiguously
     elif step == "parallel":       # tutorial step 7: write cache + parallel
         CC = s.cache_write(C, "local")
         io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], BN, BN)
@@ -205,17 +198,13 @@ def gemm_tvm(M, N, K, step, MR, NR, target, blocks=None, BN=32):
     k = tvm_te.reduce_axis((0, K), name="k")
     packed = step in ("goto", "packing", "parallel")
     if step == "goto":
-        MC, KC, pack = blocks or goto_blocks(M, N, K, MR, NR)
+        MC, KC = blocks or goto_blocks(M, K, MR, NR)
         packedB = tvm_te.compute((N // NR, K, NR), lambda x, y, z: B[y, x * NR + z],
                                  name="packedB")
-        if pack:
-            packedA = tvm_te.compute((M // MR, K, MR), lambda x, y, z: A[x * MR + z, y],
-                                     name="packedA")
-            left = lambda i, k: packedA[i // MR, k, i % MR]   # noqa: E731
-        else:
-            left = lambda i, k: A[i, k]                       # noqa: E731
+        packedA = tvm_te.compute((M // MR, K, MR), lambda x, y, z: A[x * MR + z, y],
+                                 name="packedA")
         C = tvm_te.compute((M, N), lambda i, j: tvm_te.sum(
-            left(i, k) * packedB[j // NR, k, j % NR], axis=k), name="C")
+            packedA[i // MR, k, i % MR] * packedB[j // NR, k, j % NR], axis=k), name="C")
     elif packed:
         packedB = tvm_te.compute((N // BN, K, BN), lambda x, y, z: B[y, x * BN + z],
                                  name="packedB")
@@ -234,11 +223,10 @@ def gemm_tvm(M, N, K, step, MR, NR, target, blocks=None, BN=32):
         sch.unroll(ii)
         sch.vectorize(ji)
         sch.parallel(ioo)
-        if pack:
-            pa = sch.get_sblock("packedA")
-            sch.compute_at(pa, ko)
-            x, y, z = sch.get_loops(pa)[-3:]
-            sch.reorder(x, z, y)
+        pa = sch.get_sblock("packedA")
+        sch.compute_at(pa, ko)
+        x, y, z = sch.get_loops(pa)[-3:]
+        sch.reorder(x, z, y)
         init = sch.decompose_reduction(blk, ko)
         sch.vectorize(sch.get_loops(init)[-1])
     elif step == "parallel":
@@ -295,8 +283,8 @@ def run_gemm(size, step, rounds, rows, target):
     tile = f" {MR}x{NR}" if step == "goto" else ""
     note = f"compile {compile_s:.3f}s"
     if step == "goto":
-        MC, KC, pack = goto_blocks(size, size, size, MR, NR)
-        note += f"  MC {MC} KC {KC}{' A packed' if pack else ''}"
+        MC, KC = goto_blocks(size, size, MR, NR)
+        note += f"  MC {MC} KC {KC}"
     rows.append((f"gemm {step}{tile} {size}^3", {n: flops / t / 1e9 for n, t in seconds.items()},
                  "GFLOP/s", note))
 

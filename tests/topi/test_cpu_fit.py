@@ -133,25 +133,21 @@ def test_conv2d_register_tile_refuses_a_bad_window():
 
 
 @pytest.mark.parametrize("spec, tile, n, parts, blocks", [
-    (AVX512, (8, 32), 1024, 2, (64, 256, False)),   # C rows + B slice fit 3/4 of 2 MiB
-    (AVX512, (8, 32), 2048, 2, (512, 1024, True)),  # they do not: long slices, A packed
-    (AVX512, (8, 32), 2048, 8, (256, 1024, True)),  # a block of rows per thread
-    (AVX512, (8, 32), 1000, 1, (40, 250, False)),   # divisors, not powers of two
-    (AVX2, (4, 16), 1024, 2, (128, 1024, True)),    # 32 KiB L1, 512 KiB L2
-    ("llvm -mcpu=znver3", (4, 16), 256, 2, (64, 256, False)),
+    (AVX512, (8, 32), 1024, 2, (512, 1024)),   # 8 x 1024 of A in 48 KiB, 512 x 1024 in 2 MiB
+    (AVX512, (8, 32), 2048, 2, (512, 1024)),
+    (AVX512, (8, 32), 1024, 8, (128, 1024)),   # a block of rows per thread
+    (AVX512, (8, 32), 1000, 1, (200, 1000)),   # divisors, not powers of two
+    (AVX2, (4, 16), 2048, 2, (64, 2048)),      # 32 KiB L1, 512 KiB L2
+    ("llvm -mcpu=znver3", (4, 16), 256, 2, (128, 256)),
 ])
 def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
     target = Target(spec)
     mr, nr = tile
-    mc, kc, pack = CpuFit(target).gemm_blocks(mr, nr, n, n, n, parts=parts)
-    assert (mc, kc, pack) == blocks
+    mc, kc = CpuFit(target).gemm_blocks(mr, nr, n, n, parts=parts)
+    assert (mc, kc) == blocks
     l1, l2 = target.cache_bytes[1], target.cache_bytes[2]
     assert n % kc == 0 and n % mc == 0 and mc % mr == 0 and n // mc >= parts
-    if pack:        # the left micro-panel in L1, the packed block of A in L2
-        assert mr * kc * 4 <= l1 and mc * kc * 4 <= l2
-    else:           # both micro-panels in L1; C rows, A block and B slice in L2
-        assert (mr + nr) * kc * 4 <= l1
-        assert (mc * (n + kc) + kc * n) * 4 <= 3 * l2 // 4
+    assert mr * kc * 4 <= l1 and mc * kc * 4 <= l2    # A's micro-panel in L1, its block in L2
 
 
 @pytest.mark.parametrize("spec", ["llvm", AVX2])
@@ -164,7 +160,7 @@ def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, pack):
     M, N, K = 96, 96, 128       # mr (8, or 6 with AVX2) divides M, nr divides N
     fit = CpuFit(target)
     mr, nr = fit.gemm_tile(M, N)
-    mc, kc, _ = fit.gemm_blocks(mr, nr, M, N, K, parts=2)
+    mc, kc = fit.gemm_blocks(mr, nr, M, K, parts=2)
     A, B = te.placeholder((M, K), name="A"), te.placeholder((K, N), name="B")
     k = te.reduce_axis((0, K), name="k")
     packedB = te.compute((N // nr, K, nr), lambda x, y, z: B[y, x * nr + z], name="packedB")

@@ -34,44 +34,30 @@ class CpuFit:
         mr = max(1, min(8, rows, (self.accumulators + 4 - vectors - 1) // vectors))
         return mr, nr
 
-    def gemm_blocks(self, mr, nr, rows, cols, depth, parts=1, itemsize=4):
-        """``(MC, KC, pack)``: the cache blocks of a GotoBLAS GEMM (loops: blocks of MC
-        rows, slices of KC of k, panels of ``nr`` columns, ``mr`` rows, k) with an
-        ``mr`` x ``nr`` register tile, for a ``rows`` x ``cols`` product (cut into at
-        least ``parts`` blocks of rows where it can: one per thread) with a reduction
-        of length ``depth``, from the target's caches (``itemsize``: bytes of an
-        element), and whether each MC x KC block of the left operand is packed.
+    def gemm_blocks(self, mr, nr, rows, depth, parts=1, itemsize=4):
+        """``(MC, KC)``: the cache blocks of a GotoBLAS GEMM (loops: blocks of MC rows,
+        slices of KC of k, panels of ``nr`` columns, ``mr`` rows, k; each MC x KC
+        block of the left operand packed, ``mr`` rows side by side, where its thread
+        uses it) with an ``mr`` x ``nr`` register tile, for ``rows`` rows of the
+        product (cut into at least ``parts`` blocks where it can: one per thread)
+        and a reduction of length ``depth``, from the target's caches
+        (``itemsize``: bytes of an element).
 
         Each slice of k loads and stores every ``mr`` x ``nr`` tile of the product
-        once; those rows lie a row of the product apart, which no prefetcher follows,
-        so the tiles must come from L2 or the slices be long. Two regimes:
-
-        - What one slice sweeps fits three quarters of the L2 (the MC x ``cols``
-          rows of the product, the MC x KC block of the left operand, the KC x
-          ``cols`` slice of the right) with KC the longest slice dividing ``depth``
-          whose two micro-panels (``mr`` x KC and KC x ``nr``) fit the L1 data cache:
-          MC the most rows that fit (``mr`` times a divisor of ``rows // mr``), the
-          left operand read in place (packing costs a copy per 2 x ``cols`` flops,
-          5% at 1024^3 with AVX-512, for nothing).
-        - Otherwise the tiles come from further away: KC the longest slice whose
-          ``mr`` x KC micro-panel of the left operand fits the L1 (the right
-          operand's KC x ``nr`` micro-panel, reused by the next micro-panel of the
-          left, streams from L2), MC the most rows whose MC x KC block of the left
-          operand, packed (``mr`` rows side by side) where its thread uses it, fits
-          the L2, where every panel of the right operand reuses it.
-
-        With AVX-512's 48 KiB L1 and 2 MiB L2 (8 x 32 tile), two threads: 64 x 256
-        in place at 1024^3, 512 x 1024 packed at 2048^3; AVX2's 32 KiB and 512 KiB
-        (4 x 16): 128 x 1024 packed at 1024^3."""
+        once, and those rows lie a row of the product apart, which no prefetcher
+        follows: slices are long. ``KC``: the longest slice dividing ``depth`` whose
+        ``mr`` x KC micro-panel of the left operand fits the L1 data cache (the
+        right operand's KC x ``nr`` micro-panel, which the next micro-panel of the
+        left reuses, streams from L2). ``MC`` (``mr`` times a divisor of ``rows //
+        mr``): the most rows whose packed block fits the L2, where every panel of
+        the right operand reuses it. With AVX-512's 48 KiB L1 and 2 MiB L2 (8 x 32
+        tile): 512 x 1024 for 1024^3 and 2048^3; AVX2's 32 KiB and 512 KiB (4 x 16):
+        64 x 2048 at 2048^3."""
         l1, l2 = self.target.cache_bytes[1], self.target.cache_bytes[2]
         units = max(rows // mr, 1)
         split = _largest_divisor(units, units // parts) if units >= parts else units
-        kc = _largest_divisor(depth, l1 // ((mr + nr) * itemsize))
-        sweep = (3 * l2 // 4 // itemsize - kc * cols) // (mr * (cols + kc))
-        if sweep >= 1:
-            return mr * min(_largest_divisor(units, sweep), split), kc, False
         kc = _largest_divisor(depth, l1 // (mr * itemsize))
-        return mr * _largest_divisor(units, min(split, l2 // (mr * kc * itemsize))), kc, True
+        return mr * _largest_divisor(units, min(split, l2 // (mr * kc * itemsize))), kc
 
     def conv2d_tile(self, width, channels):
         """``(vector, nvec, ftile)`` of a convolution's register tile for rows of
