@@ -127,17 +127,23 @@ print(before, after_small, threads())
 """
 
 
+def _thread_counts(script, env):
+    """The thread counts that ``script`` (a template with ``{root}``, the repository)
+    prints, run in a fresh interpreter with ``env``."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", script.format(root=root)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return map(int, out.stdout.split())
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
 def test_small_parallel_loops_run_on_the_calling_thread():
     """A loop with too little work per thread wakes no thread (libgomp starts its
     pool at the first parallel region, so a new thread shows a team ran)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, TECOMP_NUM_THREADS="2")
     env.pop("TECOMP_PARALLEL_MIN_WORK", None)
-    out = subprocess.run([sys.executable, "-c", _THREADS.format(root=root)], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    before, after_small, after_large = map(int, out.stdout.split())
+    before, after_small, after_large = _thread_counts(_THREADS, env)
     assert after_small == before
     assert after_large > before
 
@@ -191,13 +197,9 @@ def test_long_parallel_loops_take_their_threads_on_a_busy_machine():
     """With every core the loop may use held by another process, a loop too short to
     outlast a time slice runs on the calling thread, and one with LONG_WORK per
     thread (a 512^3 matmul: 2^29 element operations) still starts a team."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {k: v for k, v in os.environ.items()
            if k not in ("TECOMP_NUM_THREADS", "OMP_NUM_THREADS", "TECOMP_PARALLEL_MIN_WORK")}
-    out = subprocess.run([sys.executable, "-c", _BUSY.format(root=root)], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    before, after_short, after_long = map(int, out.stdout.split())
+    before, after_short, after_long = _thread_counts(_BUSY, env)
     assert after_short == before
     assert after_long > before
 
