@@ -65,7 +65,7 @@ def build(inputs, args=None, target="llvm", target_host=None, name="default_func
     key = _source_key(inputs, args, name, target, debug)
     module = codegen.llvm.load_cached(key, target) if key else None
     if module is None:
-        funcs = _lowered_functions(inputs, args, name)
+        funcs = _lowered_functions(inputs, args, name, debug)
         module = backend(lower_for_target(funcs, _with_device_limits(target), debug), target,
                          key)
     else:   # signatures: TECOMP_DEBUG=1 names them (from level 2 the cache is not asked)
@@ -121,12 +121,12 @@ def load_module(path):
     return runtime.load_module(path, entry_compiler=codegen.llvm.fastcall.fast_entries)
 
 
-def _lowered_functions(inputs, args, name):
+def _lowered_functions(inputs, args, name, debug):
     if isinstance(inputs, Schedule):
         check_function_name(name, BuildError)
         if args is None:
             raise BuildError("build: a schedule needs its argument list, build(s, [A, B, C])")
-        return [lower_function(inputs, args, name=name)]
+        return [lower_function(inputs, args, name=name, debug=debug)]
     if isinstance(inputs, PrimFunc):
         return [inputs]
     if isinstance(inputs, dict):
@@ -141,7 +141,7 @@ def _lowered_functions(inputs, args, name):
                 raise BuildError(f"build: entry '{fname}' must be (schedule, args) or a "
                                  "lowered function") from None
             check_function_name(fname, BuildError)
-            funcs.append(lower_function(sch, fargs, name=fname))
+            funcs.append(lower_function(sch, fargs, name=fname, debug=debug))
         return funcs
     if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(f, PrimFunc) for f in inputs):
         return list(inputs)

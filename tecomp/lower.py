@@ -23,8 +23,9 @@ from .schedule.graph import ScheduleGraph
 from .schedule.inplace import pointwise_aliases
 from .schedule.schedule_ops import schedule_ops
 from .target import Target
-from .te.tensor import PlaceholderOp, Tensor
+from .te.tensor import ComputeOp, PlaceholderOp, Tensor
 from .transform.bounds_check import bounds_check
+from .transform.check_domains import check_domains
 from .transform.can_narrow_index import can_narrow_index
 from .transform.inject_double_buffer import inject_double_buffer
 from .transform.inject_virtual_thread import inject_virtual_thread
@@ -62,9 +63,10 @@ def lower(sch, args, name="main", simple_mode=True, binds=None, target=None):
     return lowered.funcs[0] if lowered.programs is None else lowered.programs[0]
 
 
-def lower_function(sch, args, name="main", binds=None, append_outputs=False):
+def lower_function(sch, args, name="main", binds=None, append_outputs=False, debug=False):
     """:func:`lower` for ``build``: outputs missing from ``args`` are an error unless
-    ``append_outputs``."""
+    ``append_outputs``. ``debug``: every read of a computed tensor asserts its
+    indices lie in the tensor's declared shape (:mod:`tecomp.transform.check_domains`)."""
     if not isinstance(sch, Schedule):
         raise LoweringError(f"lower: first argument must be a schedule (te.create_schedule), got {sch!r}")
     check_function_name(name, LoweringError)
@@ -86,6 +88,10 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False):
     if graph.scan_body:      # a scan's time loop runs on the host around GPU kernels
         attrs["host_loops"] = tuple(s.leaf_iter_vars[0].var for s in graph.scan_body)
     func = log.check(PrimFunc(name, params, body, attrs))
+    if debug:
+        computed = [t for stage in graph.stages if isinstance(stage.op, ComputeOp)
+                    for t in stage.op.outputs]
+        func = log.run("check_domains", lambda f: check_domains(f, computed), func)
     log.flattened = True
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
     func = log.run("inject_double_buffer", inject_double_buffer, func)

@@ -36,7 +36,7 @@ from ..ir.op import mul
 def bounds_check(func):
     """``func`` with an assertion of every buffer access's index before the
     statement that performs it. Returns a new PrimFunc (``func`` is unchanged)."""
-    checker = _BoundsChecker()
+    checker = AccessChecker()
     for param in func.params:
         if isinstance(param, Buffer):
             checker.sizes[param] = _product(param.shape)
@@ -84,7 +84,7 @@ def _lazy_and(a, b):
     return _lazy_if(a, b, _FALSE)
 
 
-def _implies(guard, cond):
+def implies(guard, cond):
     """``!guard || cond``, evaluating ``cond`` only where ``guard`` holds."""
     if guard is None or guard is _TRUE:
         return cond
@@ -118,6 +118,14 @@ class _Collector(IRVisitor):
         self.found.append(_Access("load from", op.buffer, op.index, op.predicate,
                                   self.guard, self.lets))
 
+    def visit_TensorRead(self, op):
+        # before storage flattening (tecomp.transform.check_domains): the tensor and
+        # its logical indices
+        for index in op.indices:
+            self.visit(index)
+        self.found.append(_Access("read of", op.tensor, op.indices, None,
+                                  self.guard, self.lets))
+
     def visit_Let(self, op):
         self.visit(op.value)
         saved = self.lets
@@ -131,14 +139,14 @@ class _Collector(IRVisitor):
         cond, then_value, else_value = op.args
         self.visit(cond)
         saved = self.guard
-        self.guard = _lazy_and(saved, _lets_around(self.lets, cond))
+        self.guard = _lazy_and(saved, lets_around(self.lets, cond))
         self.visit(then_value)
-        self.guard = _lazy_and(saved, _lets_around(self.lets, E.Not(cond)))
+        self.guard = _lazy_and(saved, lets_around(self.lets, E.Not(cond)))
         self.visit(else_value)
         self.guard = saved
 
 
-def _lets_around(lets, expr):
+def lets_around(lets, expr):
     for var, value in reversed(lets):
         expr = E.Let(var, value, expr)
     return expr
@@ -196,7 +204,12 @@ class _Unsupported(Exception):
     pass
 
 
-class _BoundsChecker(IRMutator):
+class AccessChecker(IRMutator):
+    """Puts the assertions of :meth:`_checks` before every statement, for each
+    access it performs (guarded as the module docstring says);
+    :mod:`tecomp.transform.check_domains` overrides :meth:`_checks` to check
+    reads of tensors before storage flattening."""
+
     def __init__(self):
         self.sizes = {}          # Buffer -> element count (int64 expression)
         self.loops = []          # enclosing For loops, outermost first
@@ -229,6 +242,9 @@ class _BoundsChecker(IRMutator):
     def visit_Store(self, op):
         return self._guarded(op, (op.value, op.index, op.predicate),
                              store=(op.buffer, op.index, op.predicate))
+
+    def visit_Provide(self, op):
+        return self._guarded(op, (op.value,) + tuple(op.indices))
 
     def visit_Evaluate(self, op):
         return self._guarded(op, (op.value,))
@@ -272,17 +288,19 @@ class _BoundsChecker(IRMutator):
     # ------------------------------------------------------------ conditions
 
     def _checks(self, access):
+        """``[(condition, message)]`` asserting ``access`` (an :class:`_Access`)."""
         size = self.sizes.get(access.buffer)
-        if size is None:     # not ours to judge (e.g. a buffer of another scope)
+        if size is None or access.kind == "read of":   # not ours to judge (e.g. a buffer
+            # of another scope)
             self.unchecked.append(access)
             return []
         lanes = dt.lanes_of(access.index.dtype)
         message = self._message(access, size)
         if lanes == 1:
-            cond = _in_range(access.index, size)
+            cond = in_range(access.index, size)
             if access.predicate is not None:
-                cond = _implies(access.predicate, cond)
-            cond = _implies(access.guard, _lets_around(access.lets, cond))
+                cond = implies(access.predicate, cond)
+            cond = implies(access.guard, lets_around(access.lets, cond))
             return [(cond, message)]
         scalar_guard = access.guard is None or dt.lanes_of(access.guard.dtype) == 1
         if isinstance(access.index, E.Ramp) and access.predicate is None and scalar_guard:
@@ -293,13 +311,13 @@ class _BoundsChecker(IRMutator):
         try:
             for k in lane_ids:
                 lane = _Lane(k, self.vector_lets)
-                body = lane.visit(_lets_around(access.lets, _in_range_vector(access, size)))
+                body = lane.visit(lets_around(access.lets, _in_range_vector(access, size)))
                 cond = body
                 if access.predicate is not None:
-                    cond = _implies(_Lane(k, self.vector_lets).visit(
-                        _lets_around(access.lets, access.predicate)), cond)
+                    cond = implies(_Lane(k, self.vector_lets).visit(
+                        lets_around(access.lets, access.predicate)), cond)
                 if access.guard is not None:
-                    cond = _implies(_Lane(k, self.vector_lets).visit(access.guard), cond)
+                    cond = implies(_Lane(k, self.vector_lets).visit(access.guard), cond)
                 checks.append((cond, f"{message} (lane {k})"))
         except _Unsupported:
             self.unchecked.append(access)
@@ -308,19 +326,19 @@ class _BoundsChecker(IRMutator):
 
     def _message(self, access, size):
         buf = access.buffer
-        loops = ", ".join(_loop_text(loop) for loop in self.loops) or "none"
+        loops = ", ".join(loop_text(loop) for loop in self.loops) or "none"
         return (f"out-of-bounds {access.kind} buffer '{buf.name}': index `{access.index}` "
                 f"is outside [0, {size}), the buffer's elements; enclosing loops: {loops}")
 
 
-def _loop_text(loop):
+def loop_text(loop):
     name = loop.loop_var.name
     if E.is_const_int(loop.min, 0):
         return f"{name} in [0, {loop.extent})"
     return f"{name} in [{loop.min}, {loop.min} + {loop.extent})"
 
 
-def _in_range(index, size):
+def in_range(index, size):
     index = _as_index(index)
     zero = E.IntImm(dt.INDEX, 0)
     return E.And(E.GE(index, zero), E.LT(index, size))
