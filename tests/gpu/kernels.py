@@ -123,3 +123,32 @@ def _register_tile(s, C, CL, caches, tx, threads, k_tile):
         s[cache].bind(t_y, te.thread_axis("threadIdx.y"))
         s[cache].bind(t_x, te.thread_axis("threadIdx.x"))
         s[cache].unroll(rest)
+
+
+def shared_gemm(n, tile=16, local_chain=False, double=(False, False)):
+    """C = A @ B in tiles of ``tile`` x ``tile`` threads, A's and B's tiles read into
+    shared memory at each step of k (``double``: which of the two is double
+    buffered), and with ``local_chain`` from shared into registers at each k."""
+    A = te.placeholder((n, n), name="A")
+    B = te.placeholder((n, n), name="B")
+    k = te.reduce_axis((0, n), name="k")
+    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
+    s = te.create_schedule(C.op)
+    caches = [s.cache_read(A, "shared", [C]), s.cache_read(B, "shared", [C])]
+    if local_chain:
+        locals_ = [s.cache_read(T, "local", [C]) for T in caches]
+    bi, bj, ti, tj = s[C].tile(C.op.axis[0], C.op.axis[1], tile, tile)
+    ko, ki = s[C].split(k, factor=tile)
+    s[C].reorder(bi, bj, ko, ti, tj, ki)
+    _bind(s[C], bi, bj, ti, tj)
+    for T, db in zip(caches, double):
+        s[T].compute_at(s[C], ko)
+        a0, a1 = s[T].op.axis
+        s[T].bind(a0, te.thread_axis("threadIdx.y"))
+        s[T].bind(a1, te.thread_axis("threadIdx.x"))
+        if db:
+            s[T].double_buffer()
+    if local_chain:
+        for L in locals_:
+            s[L].compute_at(s[C], ki)
+    return s, [A, B, C]

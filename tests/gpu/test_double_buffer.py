@@ -7,33 +7,14 @@ import pytest
 
 import tecomp as te
 from gpu_support import needs_cuda_gpu, needs_nvrtc, needs_opencl
+from kernels import shared_gemm
 from tecomp.ir import stmt as S
 from tecomp.ir.functor import collect
 from tecomp.transform.insert_barriers import is_barrier
 
 
-def double_buffered_gemm(n, tile=16, double=(True, True)):
-    A = te.placeholder((n, n), name="A")
-    B = te.placeholder((n, n), name="B")
-    k = te.reduce_axis((0, n), name="k")
-    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
-    s = te.create_schedule(C.op)
-    caches = [s.cache_read(A, "shared", [C]), s.cache_read(B, "shared", [C])]
-    bi, bj, ti, tj = s[C].tile(C.op.axis[0], C.op.axis[1], tile, tile)
-    ko, ki = s[C].split(k, factor=tile)
-    s[C].reorder(bi, bj, ko, ti, tj, ki)
-    s[C].bind(bi, te.thread_axis("blockIdx.y"))
-    s[C].bind(bj, te.thread_axis("blockIdx.x"))
-    s[C].bind(ti, te.thread_axis("threadIdx.y"))
-    s[C].bind(tj, te.thread_axis("threadIdx.x"))
-    for T, db in zip(caches, double):
-        s[T].compute_at(s[C], ko)
-        a0, a1 = s[T].op.axis
-        s[T].bind(a0, te.thread_axis("threadIdx.y"))
-        s[T].bind(a1, te.thread_axis("threadIdx.x"))
-        if db:
-            s[T].double_buffer()
-    return s, [A, B, C]
+#: both of the tiled GEMM's shared tiles double buffered (kernels.shared_gemm)
+BOTH = (True, True)
 
 
 @needs_opencl
@@ -41,7 +22,7 @@ def double_buffered_gemm(n, tile=16, double=(True, True)):
                                       (100, (True, True)), (16, (True, True)),
                                       (80, (True, False))])
 def test_double_buffered_gemm_on_opencl(rng, n, double):
-    s, args = double_buffered_gemm(n, double=double)
+    s, args = shared_gemm(n, double=double)
     f = te.build(s, args, target="opencl")
     src = f.get_source()
     assert ("A_shared_1[256]" in src) and (("B_shared_1[256]" in src) == double[1])
@@ -53,7 +34,7 @@ def test_double_buffered_gemm_on_opencl(rng, n, double):
 
 def test_one_barrier_per_iteration():
     n = te.var("n")
-    s, args = double_buffered_gemm(n)
+    s, args = shared_gemm(n, double=BOTH)
     (kernel,) = te.lower(s, args, target="opencl").kernels
     loops = [x for x in collect(kernel.func.body, lambda x: isinstance(x, S.For))
              if x.loop_var.name == "k.outer.db"]          # (loop partition may copy it)
@@ -65,7 +46,7 @@ def test_one_barrier_per_iteration():
 
 def test_without_double_buffer_two_barriers_per_iteration():
     n = te.var("n")
-    s, args = double_buffered_gemm(n, double=(False, False))
+    s, args = shared_gemm(n)
     (kernel,) = te.lower(s, args, target="opencl").kernels
     loops = [x for x in collect(kernel.func.body, lambda x: isinstance(x, S.For))
              if x.loop_var.name == "k.outer"]
@@ -75,7 +56,7 @@ def test_without_double_buffer_two_barriers_per_iteration():
 @needs_opencl
 def test_double_buffered_gemm_symbolic_size_on_opencl(rng):
     n = te.var("n")
-    s, args = double_buffered_gemm(n)
+    s, args = shared_gemm(n, double=BOTH)
     f = te.build(s, args, target="opencl")
     for size in (48, 33):
         a = rng.random((size, size), dtype=np.float32)
@@ -87,7 +68,7 @@ def test_double_buffered_gemm_symbolic_size_on_opencl(rng):
 
 @needs_nvrtc
 def test_double_buffered_gemm_compiles_to_ptx():
-    s, args = double_buffered_gemm(128)
+    s, args = shared_gemm(128, double=BOTH)
     f = te.build(s, args, target="cuda -arch=sm_80")
     assert "__shared__ float A_shared_1[256];" in f.imported_modules[0].get_source()
     assert ".entry default_function_kernel0" in f.get_source("ptx")
@@ -153,7 +134,7 @@ def test_double_buffer_of_an_output_is_refused():
 
 @needs_cuda_gpu
 def test_double_buffered_gemm_runs_on_the_gpu(rng):
-    s, args = double_buffered_gemm(100)
+    s, args = shared_gemm(100, double=BOTH)
     f = te.build(s, args, target="cuda")
     a, b = rng.random((100, 100), dtype=np.float32), rng.random((100, 100), dtype=np.float32)
     c = np.zeros((100, 100), np.float32)

@@ -8,36 +8,7 @@ import pytest
 
 import tecomp as te
 from gpu_support import needs_nvrtc, needs_opencl
-
-
-def shared_gemm(n, tile=16, local_chain=False):
-    A = te.placeholder((n, n), name="A")
-    B = te.placeholder((n, n), name="B")
-    k = te.reduce_axis((0, n), name="k")
-    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
-    s = te.create_schedule(C.op)
-    AS = s.cache_read(A, "shared", [C])
-    BS = s.cache_read(B, "shared", [C])
-    caches = [AS, BS]
-    if local_chain:
-        AL = s.cache_read(AS, "local", [C])
-        BL = s.cache_read(BS, "local", [C])
-    bi, bj, ti, tj = s[C].tile(C.op.axis[0], C.op.axis[1], tile, tile)
-    ko, ki = s[C].split(k, factor=tile)
-    s[C].reorder(bi, bj, ko, ti, tj, ki)
-    s[C].bind(bi, te.thread_axis("blockIdx.y"))
-    s[C].bind(bj, te.thread_axis("blockIdx.x"))
-    s[C].bind(ti, te.thread_axis("threadIdx.y"))
-    s[C].bind(tj, te.thread_axis("threadIdx.x"))
-    for T in caches:
-        s[T].compute_at(s[C], ko)
-        a0, a1 = s[T].op.axis
-        s[T].bind(a0, te.thread_axis("threadIdx.y"))
-        s[T].bind(a1, te.thread_axis("threadIdx.x"))
-    if local_chain:
-        s[AL].compute_at(s[C], ki)
-        s[BL].compute_at(s[C], ki)
-    return s, [A, B, C]
+from kernels import shared_gemm
 
 
 @needs_opencl
