@@ -300,8 +300,7 @@ class AccessChecker(IRMutator):
             cond = in_range(access.index, size)
             if access.predicate is not None:
                 cond = implies(access.predicate, cond)
-            cond = implies(access.guard, lets_around(access.lets, cond))
-            return [(cond, message)]
+            return [(self._where_executed(access, cond), message)]
         scalar_guard = access.guard is None or dt.lanes_of(access.guard.dtype) == 1
         if isinstance(access.index, E.Ramp) and access.predicate is None and scalar_guard:
             lane_ids = (0, lanes - 1)       # a ramp is monotone: its ends bound it
@@ -324,11 +323,21 @@ class AccessChecker(IRMutator):
             return []
         return checks
 
+    @staticmethod
+    def _where_executed(access, cond):
+        """``cond`` of a scalar ``access``, required only where the access runs: under
+        its guard, inside its lets."""
+        return implies(access.guard, lets_around(access.lets, cond))
+
+    def _loops_text(self):
+        """The enclosing loops and their ranges, for a message."""
+        return ", ".join(loop_text(loop) for loop in self.loops) or "none"
+
     def _message(self, access, size):
         buf = access.buffer
-        loops = ", ".join(loop_text(loop) for loop in self.loops) or "none"
         return (f"out-of-bounds {access.kind} buffer '{buf.name}': index `{access.index}` "
-                f"is outside [0, {size}), the buffer's elements; enclosing loops: {loops}")
+                f"is outside [0, {size}), the buffer's elements; enclosing loops: "
+                f"{self._loops_text()}")
 
 
 def loop_text(loop):

@@ -30,7 +30,7 @@ loop whose assertion depends on the lane runs serially under ``debug``.
 """
 
 from ..ir import expr as E
-from .bounds_check import AccessChecker, implies, in_range, lets_around, loop_text
+from .bounds_check import AccessChecker, in_range
 
 
 def check_domains(func, tensors):
@@ -54,12 +54,11 @@ class _DomainChecker(AccessChecker):
         shape = tuple(E.const_index(extent) for extent in tensor.shape)
         indices = ", ".join(str(i) for i in access.index)
         shape_text = "(" + ", ".join(str(x) for x in shape) + ("," if len(shape) == 1 else "") + ")"
-        loops = ", ".join(loop_text(loop) for loop in self.loops) or "none"
+        loops = self._loops_text()
         checks = []
         for dim, (index, extent) in enumerate(zip(access.index, shape)):
-            cond = implies(access.guard, lets_around(access.lets, in_range(index, extent)))
             message = (f"read of tensor '{tensor.name}' outside its shape {shape_text}: index "
                        f"[{indices}], dimension {dim} `{index}` is outside [0, {extent}); the "
                        f"stage computes only its shape; enclosing loops: {loops}")
-            checks.append((cond, message))
+            checks.append((self._where_executed(access, in_range(index, extent)), message))
         return checks
