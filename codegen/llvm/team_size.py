@@ -83,11 +83,10 @@ def team_size_function(cg, num_threads_fn):
     b.position_at_end(automatic)
     default = b.sext(b.call(cg.declare("omp_get_max_threads", T.I32, []), []), T.I64)
     wanted = smin(useful, default)
-    probe, check = fn.append_basic_block("probe"), fn.append_basic_block("check")
+    probe, check, long = (fn.append_basic_block(n) for n in ("probe", "check", "long"))
     b.cbranch(b.icmp_signed("<=", wanted, one), serial, check)
     b.position_at_end(check)
-    long, short = fn.append_basic_block("long"), probe
-    b.cbranch(b.icmp_signed(">=", steady, wanted), long, short)
+    b.cbranch(b.icmp_signed(">=", steady, wanted), long, probe)
     b.position_at_end(long)
     b.ret(wanted)
     b.position_at_end(probe)
@@ -112,10 +111,7 @@ def _running_tasks(cg, b, fn):
     reading younger than :data:`LOAD_PERIOD_NS` is reused."""
     count, stamp = _global(cg, "__tecomp_load_running"), _global(cg, "__tecomp_load_stamp")
     clock_ty = ir.LiteralStructType([T.I64, T.I64])           # struct timespec
-    entry = ir.IRBuilder(fn.entry_basic_block)
-    entry.position_at_start(fn.entry_basic_block)
-    clock = entry.alloca(clock_ty, name="now")
-    clock.type = T.PTR
+    clock = _entry_alloca(fn, clock_ty, "now")
     failed = b.call(cg.declare("clock_gettime", ir.IntType(32), [ir.IntType(32), T.PTR]),
                     [ir.Constant(ir.IntType(32), CLOCK_MONOTONIC_COARSE), clock])
     seconds, nanoseconds = (
@@ -146,6 +142,16 @@ def _running_tasks(cg, b, fn):
     return running
 
 
+def _entry_alloca(fn, ty, name):
+    """A slot of ``ty`` allocated at the start of ``fn``'s entry block, typed as an
+    opaque pointer as elsewhere in codegen (llvmlite types allocas as typed ones)."""
+    entry = ir.IRBuilder(fn.entry_basic_block)
+    entry.position_at_start(fn.entry_basic_block)
+    slot = entry.alloca(ty, name=name)
+    slot.type = T.PTR
+    return slot
+
+
 def _global(cg, name):
     """An internal ``i64`` module global, 0 at load time."""
     g = ir.GlobalVariable(cg.module, T.I64, name)
@@ -159,11 +165,8 @@ def _read_running_tasks(cg, b, fn):
     unreadable."""
     path = _constant_string(cg, "__tecomp_loadavg_path", b"/proc/loadavg\0")
     fmt = _constant_string(cg, "__tecomp_loadavg_format", _FORMAT)
-    entry = ir.IRBuilder(fn.entry_basic_block)
-    entry.position_at_start(fn.entry_basic_block)
-    text = entry.alloca(ir.ArrayType(T.I8, 128), name="loadavg")
-    running = entry.alloca(ir.IntType(32), name="running")
-    text.type = running.type = T.PTR   # opaque pointers, as elsewhere in codegen
+    running = _entry_alloca(fn, ir.IntType(32), "running")
+    text = _entry_alloca(fn, ir.ArrayType(T.I8, 128), "loadavg")
     b.store(ir.Constant(ir.IntType(32), 1), running)
     fd = b.call(cg.declare("open", ir.IntType(32), [T.PTR, ir.IntType(32)], var_arg=True),
                 [path, ir.Constant(ir.IntType(32), 0)])
