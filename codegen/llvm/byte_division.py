@@ -38,7 +38,7 @@ def constant_byte_divisor(dtype, divisor):
     """The divisor's value when ``divisor`` (an expression of the 8-bit integer
     type ``dtype``) is a nonzero constant, else ``None`` (LLVM's instruction then
     serves: a divisor it cannot see does not take the miscompiled path)."""
-    if dt.is_float(dtype) or dt.bits_of(dtype) != 8 or dtype.startswith("bool"):
+    if dt.is_float(dtype) or dt.bits_of(dtype) != 8:     # bool has 1 bit
         return None
     if isinstance(divisor, Broadcast):
         divisor = divisor.value
