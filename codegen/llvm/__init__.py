@@ -64,13 +64,15 @@ def build(funcs, target="llvm", source_key=None):
     funcs = _as_list(funcs)
     register_packed_symbols(funcs)
     runs_here = target.host_mismatch() is None
+    if not runs_here:       # only code that runs on this host is cached
+        source_key = None
     key = cache.cache_key(funcs, target) if runs_here and cache.cache_dir() else None
     entry = cache.load(key)
     if entry is not None:
         if source_key is not None:      # the same code, lowered from another graph
             cache.store(None, entry.object_code, entry.assert_messages, entry.uses_parallel,
-                        entry.source("ll"), entry.source("ll-unopt"), source_key.key,
-                        _signatures(funcs, entry.assert_messages, source_key))
+                        entry.source("ll"), entry.source("ll-unopt"),
+                        *_source_entry(funcs, entry.assert_messages, source_key))
         return Module(funcs, _from_entry(entry, target), target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
                                       target.num_threads, stream_min_bytes(target))
@@ -79,8 +81,7 @@ def build(funcs, target="llvm", source_key=None):
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
     cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_ll,
-                compiled.unoptimized_ll, source_key.key if source_key and runs_here else None,
-                _signatures(funcs, messages, source_key) if source_key and runs_here else None)
+                compiled.unoptimized_ll, *_source_entry(funcs, messages, source_key))
     return Module(funcs, compiled, target)
 
 
@@ -106,19 +107,24 @@ def _from_entry(entry, target):
     return compiled
 
 
-def _signatures(funcs, messages, source_key):
-    """The functions' signatures as JSON, for an entry under ``source_key``, naming
-    the variables of the user's graph by their numbers in it; ``None``
-    when a function calls packed functions (their call sites must be registered
-    from the lowered code) or has a signature the JSON cannot describe."""
+def _source_entry(funcs, messages, source_key):
+    """``(key, signatures)`` of the entry under ``source_key`` (``cache.store``'s
+    ``source`` and ``functions``): the functions' signatures as JSON, naming the
+    variables of the user's graph by their numbers in it. No signatures (so no such
+    entry) without a source key, when a function calls packed functions (their call
+    sites must be registered from the lowered code) or has a signature the JSON
+    cannot describe."""
+    if source_key is None:
+        return None, None
     if any(collect(f.body, lambda n: isinstance(n, Call) and n.op == "call_packed")
            for f in funcs):
-        return None
+        return source_key.key, None
     try:
         numbers = source_key.numbers()
-        return [Signature.from_func(f, messages[f.name]).to_json(numbers) for f in funcs]
+        return source_key.key, [Signature.from_func(f, messages[f.name]).to_json(numbers)
+                                for f in funcs]
     except BuildError:
-        return None
+        return source_key.key, None
 
 
 __all__ = ["build", "load_cached", "codegen_module", "fast_entries", "CodeGenLLVM", "CompiledModule"]
