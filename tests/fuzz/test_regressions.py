@@ -192,3 +192,36 @@ def test_fuzz_reversed_byte_remainder_times_bytes():
             s = te.create_schedule([T0.op])
             """,
         "sizes": {}, "outputs": ["T0"], "seed": 1034})
+
+
+# Was a false mismatch: a float16 sum that rfactor reassociates rounds differently
+# from numpy's order (one float16 ulp), and the float64 output downstream was
+# compared at float64's tolerance. Outputs are now compared at the tolerance of
+# the least precise float type they are computed from (harness._tolerance).
+def test_fuzz_float16_reduction_reassociated_by_rfactor():
+    check_case({
+        "program": """\
+    m = te.var("m")
+    A = te.placeholder((3,), dtype="float32", name="A")
+    k0 = te.reduce_axis((0, 3), name="k0")
+    k1 = te.reduce_axis((0, m), name="k1")
+    T0 = te.compute((4,), lambda i2: te.sum((i2.astype("float16") / (te.abs(i2.astype("float16")) + 1)), axis=[k0, k1], where=k0 % 2 == 0), name="T0")
+    k0 = te.reduce_axis((0, 3), name="k0")
+    T1 = te.compute((m, 4), lambda i1, i2: te.sum((T0[i2]).astype("float64"), axis=k0, where=k0 % 2 == 0), name="T1")
+    """,
+        "schedule": """\
+    s = te.create_schedule([T1.op])
+    s[T0].split(s[T0].leaf_iter_vars[1], factor=1)
+    T0_rf = s.rfactor(T0, s[T0].leaf_iter_vars[2], factor_axis=0)
+    T0_rf_r = s.cache_read(T0_rf, "local", [T0])
+    s[T0_rf].split(s[T0_rf].leaf_iter_vars[0], factor=3)
+    s[T0_rf_r].fuse(s[T0_rf_r].leaf_iter_vars[0], s[T0_rf_r].leaf_iter_vars[1])
+    s[T0_rf_r].split(s[T0_rf_r].leaf_iter_vars[0], factor=1)
+    s[T0_rf_r].split(s[T0_rf_r].leaf_iter_vars[1], factor=1)
+    s[T0].compute_root()
+    s[T0_rf].unroll(s[T0_rf].leaf_iter_vars[0])
+    s[T0_rf].parallel(s[T0_rf].leaf_iter_vars[0])
+    s[T0_rf_r].parallel(s[T0_rf_r].leaf_iter_vars[0])
+    s[T1].parallel(s[T1].leaf_iter_vars[0])
+    """,
+        "sizes": {'m': 5}, "outputs": ['T1'], "seed": 9, "debug": False, "stream": True, "offset": 4})
