@@ -25,7 +25,7 @@ from tecomp.runtime.signature import Signature
 from tecomp.target import Target
 
 from . import cache
-from .codegen import CodeGenLLVM
+from .codegen import CodeGenLLVM, release_module
 from .fastcall import fast_entries
 from .jit import CompiledModule
 from .packed import register_packed_symbols
@@ -80,6 +80,7 @@ def build(funcs, target="llvm", source_key=None):
                    for f in funcs)
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
+    release_module(module)
     cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_ll,
                 compiled.unoptimized_ll, *_source_entry(funcs, messages, source_key))
     return Module(funcs, compiled, target)

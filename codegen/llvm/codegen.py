@@ -51,6 +51,28 @@ def is_reserved_name(name):
     return any(hasattr(lib, name) for lib in _runtime_libraries())
 
 
+def release_module(module):
+    """Break the reference cycles of an ``llvmlite.ir.Module`` once its text is
+    taken: functions, blocks and instructions point at each other (``parent``,
+    ``terminator``), so a dropped module (hundreds of objects a kernel) waited for
+    the cycle collector, and each build brought the next full collection nearer.
+    The module is empty afterwards."""
+    for fn in module.functions:
+        for block in fn.blocks:
+            for instruction in block.instructions:
+                instruction.operands = []      # a loop's phi and increment use each other
+                if isinstance(instruction, ir.PhiInstr):
+                    instruction.incomings = []
+            block.instructions = []
+            block.terminator = None
+        fn.blocks = []
+        fn.args = ()
+        fn.return_value = None
+    module.globals.clear()
+    module.metadata.clear()
+    module._metadatacache.clear()
+
+
 class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, PackedCallMixin, ParallelMixin,
                   Dispatcher):
     """Emits PrimFuncs into one module; :attr:`assert_messages` maps each function

@@ -10,6 +10,7 @@ Answers are memoized per analyzer while the bindings stay the same, so one
 analyzer per pass invocation is the intended use.
 """
 
+import weakref
 from contextlib import contextmanager
 from math import inf
 
@@ -33,9 +34,14 @@ class Analyzer:
         self._facts = []           # (poly d, lo, hi): lo <= d <= hi is known (see assume)
         self._var_facts = {}       # Var -> [(lo, hi)] constant bounds implied by facts
         self.atoms = AtomTable()
-        self.overflow = OverflowModel(self)
-        self._int_bound = ConstIntBound(self)
-        self._simplifier = Simplifier(self)
+        # The parts ask the analyzer back through a weak proxy: strong references
+        # both ways made every analyzer, with its memo tables full of expressions,
+        # a reference cycle that only the cycle collector freed (thousands of
+        # objects per lowering, and the full collections they bring on).
+        owner = weakref.proxy(self)
+        self.overflow = OverflowModel(owner)
+        self._int_bound = ConstIntBound(owner)
+        self._simplifier = Simplifier(owner)
 
     # ------------------------------------------------------------ knowledge
     def _binding(self, var):

@@ -9,6 +9,10 @@ analysis and code generator: a handler is the method ``<prefix><NodeClass>``
 #: tenth of lowering a GEMM.
 _TABLE = "_tecomp_dispatch_table"
 
+#: The same for the prefix ``visit_`` alone, keyed by the node class only: the table
+#: that ``IRVisitor.visit``/``IRMutator.visit`` consult once per visited node.
+_VISIT_TABLE = "_tecomp_visit_table"
+
 
 def dispatch(obj, node, prefix="visit_"):
     """The function ``<prefix><NodeClass>`` of ``obj``'s class (unbound), or None;
@@ -24,6 +28,18 @@ def dispatch(obj, node, prefix="visit_"):
     except KeyError:
         fn = table[key] = getattr(cls, prefix + node.__class__.__name__, None)
         return fn
+
+
+def visit_table(obj):
+    """The ``{node class: visit_<NodeClass> function or None}`` table of ``obj``'s
+    class (its own ``__dict__``), created empty if it has none; filled by the caller
+    from :func:`dispatch`."""
+    cls = obj.__class__
+    table = cls.__dict__.get(_VISIT_TABLE)
+    if table is None:
+        table = {}
+        setattr(cls, _VISIT_TABLE, table)
+    return table
 
 
 class Dispatcher:

@@ -10,7 +10,7 @@ whether they did anything.
 from dataclasses import fields
 
 from ..errors import InternalError
-from .dispatch import Dispatcher, dispatch
+from .dispatch import _VISIT_TABLE, Dispatcher, dispatch, visit_table
 from .expr import CommReducer, IterVar, PrimExpr, Range, Var
 from .stmt import Stmt
 
@@ -46,9 +46,24 @@ def _is_node(value):
     return isinstance(value, _NODE_TYPES)
 
 
+def _node_children(node):
+    """:func:`_child_fields` of ``node``'s class, refusing what is not an IR node."""
+    if not isinstance(node, _NODE_TYPES):
+        raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
+    return _child_fields(node.__class__)
+
+
 class _Dispatcher(Dispatcher):
     def visit(self, node):
-        fn = dispatch(self, node)
+        # dispatch(self, node), inlined: this runs once per node of every walk
+        table = self.__class__.__dict__.get(_VISIT_TABLE)
+        if table is None:
+            table = visit_table(self)
+        try:
+            fn = table[node.__class__]
+        except KeyError:
+            fn = dispatch(self, node)
+            table[node.__class__] = fn
         if fn is None:
             return self.generic_visit(node)
         return fn(self, node)
@@ -59,41 +74,56 @@ class IRVisitor(_Dispatcher):
     (or visit children yourself) to continue below."""
 
     def generic_visit(self, node):
-        if not _is_node(node):
-            raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
-        for name in _child_fields(type(node)):
+        children = _CHILD_FIELDS.get(node.__class__)
+        if children is None:
+            children = _node_children(node)
+        visit = self.visit
+        for name in children:
             value = getattr(node, name)
-            if _is_node(value):
-                self.visit(value)
+            if isinstance(value, _NODE_TYPES):
+                visit(value)
             elif isinstance(value, tuple):
                 for item in value:
-                    if _is_node(item):
-                        self.visit(item)
+                    if isinstance(item, _NODE_TYPES):
+                        visit(item)
 
 
 class IRMutator(_Dispatcher):
     """Rebuilds a tree bottom-up. ``visit_<Class>`` returns the replacement."""
 
     def generic_visit(self, node):
-        if not _is_node(node):
-            raise InternalError(f"IRMutator: no handler for {type(node).__name__}")
-        changed = {}
-        for name in _child_fields(type(node)):
+        cls = node.__class__
+        children = _CHILD_FIELDS.get(cls)
+        if children is None:
+            children = _node_children(node)
+        visit = self.visit
+        changed = None
+        for name in children:
             value = getattr(node, name)
-            if _is_node(value):
-                new = self.visit(value)
-            elif isinstance(value, tuple) and value and any(_is_node(v) for v in value):
-                new = tuple(self.visit(v) if _is_node(v) else v for v in value)
-                if all(x is y for x, y in zip(new, value)):
-                    new = value
+            if isinstance(value, _NODE_TYPES):
+                new = visit(value)
+            elif isinstance(value, tuple) and value:
+                new = value
+                for i, item in enumerate(value):
+                    if isinstance(item, _NODE_TYPES):
+                        result = visit(item)
+                        if result is not item:
+                            if new is value:
+                                new = list(value)
+                            new[i] = result
+                if new is value:
+                    continue
+                new = tuple(new)
             else:
                 continue
             if new is not value:
+                if changed is None:
+                    changed = {}
                 changed[name] = new
-        if not changed:
+        if changed is None:
             return node
-        kwargs = {name: changed.get(name, getattr(node, name)) for name in _init_fields(type(node))}
-        return type(node)(**kwargs)
+        return cls(**{name: changed[name] if name in changed else getattr(node, name)
+                      for name in _init_fields(cls)})
 
 
 class _Substituter(IRMutator):
@@ -112,7 +142,10 @@ def substitute(node, mapping):
 
 
 def _post_order(node, fn):
-    for name in _child_fields(type(node)):
+    children = _CHILD_FIELDS.get(node.__class__)
+    if children is None:
+        children = _child_fields(node.__class__)
+    for name in children:
         value = getattr(node, name)
         if isinstance(value, _NODE_TYPES):
             _post_order(value, fn)
@@ -149,18 +182,21 @@ def free_vars(node):
     return {n for n in collect(node, lambda n: isinstance(n, Var))}
 
 
+class _UsesVar(IRVisitor):
+    def __init__(self, variables):
+        self.variables = variables
+        self.found = False
+
+    def visit_Var(self, var):
+        if var in self.variables:
+            self.found = True
+
+
 def uses_var(node, variables):
     """Whether any variable of the set ``variables`` appears in ``node``."""
-    found = False
-
-    class Finder(IRVisitor):
-        def visit_Var(self, var):
-            nonlocal found
-            if var in variables:
-                found = True
-
-    Finder().visit(node)
-    return found
+    finder = _UsesVar(variables)
+    finder.visit(node)
+    return finder.found
 
 
 def structural_equal(a, b):

@@ -44,23 +44,28 @@ def schedule_ops(graph, ranges, param_tensors):
 
 def _check_parallel_nesting(program, loop_owner):
     """libgomp runs one level of parallel loops; a nested one is a schedule error."""
+    _ParallelNesting(loop_owner).visit(program)
 
-    class Check(IRVisitor):
-        outer = None
 
-        def visit_For(self, loop):
-            if loop.kind != ForKind.PARALLEL:
-                return self.generic_visit(loop)
-            if self.outer is not None:
-                raise ScheduleError(
-                    f"parallel({loop_owner.get(loop.loop_var, '?')}): loop '{loop.loop_var.name}' "
-                    f"is nested inside parallel loop '{self.outer.loop_var.name}'; only the "
-                    "outermost loop of a nest can run in parallel (fuse the loops instead)")
-            self.outer = loop
-            self.generic_visit(loop)
-            self.outer = None
+class _ParallelNesting(IRVisitor):
+    # a module-level class: one defined per call is a reference cycle (a class and
+    # its MRO) left for the cycle collector on every lowering
+    def __init__(self, loop_owner):
+        self.loop_owner = loop_owner
+        self.outer = None
 
-    Check().visit(program)
+    def visit_For(self, loop):
+        if loop.kind != ForKind.PARALLEL:
+            return self.generic_visit(loop)
+        if self.outer is not None:
+            raise ScheduleError(
+                f"parallel({self.loop_owner.get(loop.loop_var, '?')}): loop "
+                f"'{loop.loop_var.name}' is nested inside parallel loop "
+                f"'{self.outer.loop_var.name}'; only the outermost loop of a nest can run in "
+                "parallel (fuse the loops instead)")
+        self.outer = loop
+        self.generic_visit(loop)
+        self.outer = None
 
 
 class _Builder:

@@ -120,6 +120,18 @@ class PlaceholderOp(Operation):
         self.reduce_axis = ()
 
 
+class _TensorReads(IRVisitor):
+    """The tensors read by the expressions visited, first-read order."""
+
+    def __init__(self):
+        self.found = []
+
+    def visit_TensorRead(self, read):
+        if read.tensor not in self.found:
+            self.found.append(read.tensor)
+        self.generic_visit(read)
+
+
 class ComputeOp(Operation):
     """``output[axis] = body`` for every point of ``axis``' domain.
 
@@ -141,17 +153,10 @@ class ComputeOp(Operation):
     @property
     def input_tensors(self):
         if self._inputs is None:
-            found = []
-
-            class Reads(IRVisitor):
-                def visit_TensorRead(self, read):
-                    if read.tensor not in found:
-                        found.append(read.tensor)
-                    self.generic_visit(read)
-
+            reads = _TensorReads()
             for b in self.body:
-                Reads().visit(b)
-            self._inputs = tuple(found)
+                reads.visit(b)
+            self._inputs = tuple(reads.found)
         return self._inputs
 
     @property
