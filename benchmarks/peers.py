@@ -6,10 +6,12 @@ against numpy, then timed round-robin (tecomp, TVM, numpy, ...) so that a busy
 machine slows all alike; medians and the ratios tecomp/TVM and tecomp/numpy are
 printed. Every implementation gets the same 64-byte-aligned arrays (TVM's tensors
 are aligned so; numpy's large arrays are not). Cases: the GotoBLAS-style GEMM
-(packed B; ioo, ko, jo, ioi, ki, ii, ji; ii unrolled, ji vectorized, ioo parallel;
-no write cache; each MC x KC block of A packed at ko by its thread; MC and KC from
-the target's L2 and L1: CpuFit.gemm_blocks) with the micro-tile that fits the
-target's vector registers, the tutorial's GEMM steps, the window sum
+(tecomp.topi.generic.gotoblas_gemm: packed B; ioo, ko, jo, ioi, ki (unrolled by
+8 inside), ii, ji; ii unrolled, ji vectorized, ioo parallel; no write cache; each
+MC x KC block of A packed at ko by its thread; MC and KC from the target's L2 and
+L1: CpuFit.gemm_blocks; the next tile of C prefetched at ioi, which TVM 0.27's
+s_tir schedule cannot express, so its side has everything but that) with the
+micro-tile that fits the target's vector registers, the tutorial's GEMM steps, the window sum
 beside the machine's copy bandwidth (two threads of numpy copies; one for the
 small --quick size, where starting a thread outlasts the copy) and on Halide
 (``halide`` from pip, the same loops), and conv2d (benchmarks/conv2d.py's packed
@@ -33,7 +35,8 @@ import tecomp as te
 from tecomp import testing
 from conv2d import KH, KW, numpy_conv, packed_schedule
 from tecomp.target import Target
-from tecomp.topi.generic import CpuFit
+from tecomp.topi.generic import CpuFit, gotoblas_gemm, gotoblas_tile
+from tecomp.topi.generic.gotoblas import default_threads
 
 try:
     import tvm
@@ -60,20 +63,15 @@ def cpu_flags():
 
 
 def micro_tile(target=None):
-    """(MR, NR) of the GotoBLAS GEMM for ``target`` (the host's by default): NR two
-    vectors wide; MR rows so that the MR x 2 accumulators take half the vector
-    registers: 8x32 with AVX-512 (32 registers of 16 floats), 4x16 with AVX2."""
-    target = target or Target("llvm")
-    return target.vector_registers // 4, 2 * target.vector_lanes("float32")
+    """(MR, NR) of the GotoBLAS GEMM for ``target`` (the host's by default):
+    :func:`tecomp.topi.generic.gotoblas_tile`, 8x32 with AVX-512, 4x16 with AVX2."""
+    return gotoblas_tile(target or Target("llvm"))
 
 
 def goto_blocks(M, K, MR, NR):
     """(MC, KC) of the GotoBLAS GEMM from the host target's caches
     (CpuFit.gemm_blocks), with at least one block of rows per thread tecomp runs."""
-    threads = os.environ.get("TECOMP_NUM_THREADS", "")
-    threads = int(threads) if threads.isdigit() and int(threads) > 0 else \
-        len(os.sched_getaffinity(0))
-    return CpuFit(Target("llvm")).gemm_blocks(MR, NR, M, K, parts=threads)
+    return CpuFit(Target("llvm")).gemm_blocks(MR, NR, M, K, parts=default_threads())
 
 
 def tvm_target():
@@ -135,39 +133,28 @@ def tvm_call(func, arrays, expected, rtol):
 
 # ------------------------------------------------------------------ GEMM schedules
 
+#: the GotoBLAS schedule's k unroll (gotoblas_gemm's k_unroll), on both sides
+GOTO_K_UNROLL = 8
+
+
 def gemm_tecomp(M, N, K, step, MR, NR, blocks=None, BN=32):
-    """The GEMM of ``step``; for "goto", ``blocks`` = (MC, KC), by default from the
-    target (goto_blocks)."""
+    """The GEMM of ``step``; for "goto", tecomp.topi.generic.gotoblas_gemm with the
+    (MR, NR) tile and ``blocks`` = (MC, KC), by default from the target (goto_blocks)."""
+    if step == "goto":
+        s, args = gotoblas_gemm(M, N, K, tile=(MR, NR), blocks=blocks or goto_blocks(M, K, MR, NR),
+                                k_unroll=GOTO_K_UNROLL)
+        return te.build(s, args, name="gemm")
     A = te.placeholder((M, K), name="A")
     B = te.placeholder((K, N), name="B")
     k = te.reduce_axis((0, K), name="k")
-    if step == "goto":
-        MC, KC = blocks or goto_blocks(M, K, MR, NR)
-        packedB = te.compute((N // NR, K, NR), lambda x, y, z: B[y, x * NR + z], name="packedB")
-        packedA = te.compute((M // MR, K, MR), lambda x, y, z: A[x * MR + z, y], name="packedA")
-        C = te.compute((M, N), lambda i, j: te.sum(
-            packedA[i // MR, k, i % MR] * packedB[j // NR, k, j % NR], axis=k), name="C")
-    elif step in ("packing", "parallel"):
+    if step in ("packing", "parallel"):
         packedB = te.compute((N // BN, K, BN), lambda x, y, z: B[y, x * BN + z], name="packedB")
         C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * packedB[j // BN, k, j % BN], axis=k),
                        name="C")
     else:
         C = te.compute((M, N), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
     s = te.create_schedule(C.op)
-    if step == "goto":
-        i, j = s[C].op.axis
-        io, ii = s[C].split(i, factor=MR)
-        ioo, ioi = s[C].split(io, factor=MC // MR)
-        jo, ji = s[C].split(j, factor=NR)
-        ko, ki = s[C].split(k, factor=KC)
-        s[C].reorder(ioo, ko, jo, ioi, ki, ii, ji)
-        s[C].unroll(ii)
-        s[C].vectorize(ji)
-        s[C].parallel(ioo)
-        s[packedA].compute_at(s[C], ko)        # each thread packs its MC x KC block of A
-        x, y, z = s[packedA].op.axis
-        s[packedA].reorder(x, z, y)            # rows of A read contiguously
-    elif step == "parallel":       # tutorial step 7: write cache + parallel
+    if step == "parallel":       # tutorial step 7: write cache + parallel
         CC = s.cache_write(C, "local")
         io, jo, ii, ji = s[C].tile(C.op.axis[0], C.op.axis[1], BN, BN)
         s[CC].compute_at(s[C], jo)
@@ -185,7 +172,7 @@ def gemm_tecomp(M, N, K, step, MR, NR, blocks=None, BN=32):
         else:
             s[C].reorder(io, jo, ko, ii, ki, ji)
         s[C].vectorize(ji)
-    if step in ("goto", "packing", "parallel"):
+    if step in ("packing", "parallel"):
         x, y, z = s[packedB].op.axis
         s[packedB].vectorize(z)
         s[packedB].parallel(x)
@@ -218,8 +205,9 @@ def gemm_tvm(M, N, K, step, MR, NR, target, blocks=None, BN=32):
     if step == "goto":
         ioo, ioi, ii = sch.split(i, [None, MC // MR, MR])
         jo, ji = sch.split(j, [None, NR])
-        ko, ki = sch.split(kk, [None, KC])
-        sch.reorder(ioo, ko, jo, ioi, ki, ii, ji)
+        ko, kio, kii = sch.split(kk, [None, KC // GOTO_K_UNROLL, GOTO_K_UNROLL])
+        sch.reorder(ioo, ko, jo, ioi, kio, kii, ii, ji)
+        sch.unroll(kii)
         sch.unroll(ii)
         sch.vectorize(ji)
         sch.parallel(ioo)
@@ -284,7 +272,8 @@ def run_gemm(size, step, rounds, rows, target):
     note = f"compile {compile_s:.3f}s"
     if step == "goto":
         MC, KC = goto_blocks(size, size, MR, NR)
-        note += f"  MC {MC} KC {KC}"
+        note += (f"  MC {MC} KC {KC} k unroll {GOTO_K_UNROLL}; tecomp prefetches the next C "
+                 "tile, TVM's s_tir schedule has no prefetch")
     rows.append((f"gemm {step}{tile} {size}^3", {n: flops / t / 1e9 for n, t in seconds.items()},
                  "GFLOP/s", note))
 

@@ -28,10 +28,12 @@ from .transform.bounds_check import bounds_check
 from .transform.check_domains import check_domains
 from .transform.can_narrow_index import can_narrow_index
 from .transform.inject_double_buffer import inject_double_buffer
+from .transform.inject_prefetch import inject_prefetch
 from .transform.inject_virtual_thread import inject_virtual_thread
 from .transform.insert_barriers import insert_barriers
 from .transform.loop_partition import loop_partition
 from .transform.lower_intrinsics import lower_intrinsics
+from .transform.lower_prefetch import lower_prefetch
 from .transform.lower_thread_allreduce import lower_thread_allreduce
 from .transform.lower_thread_binding import lower_thread_binding
 from .transform.simplify import simplify
@@ -92,6 +94,7 @@ def lower_function(sch, args, name="main", binds=None, append_outputs=False, deb
         computed = [t for stage in graph.stages if isinstance(stage.op, ComputeOp)
                     for t in stage.op.outputs]
         func = log.run("check_domains", lambda f: check_domains(f, computed), func)
+    func = log.run("inject_prefetch", inject_prefetch, func)
     log.flattened = True
     func = log.run("storage_flatten", lambda f: storage_flatten(f, buffers, graph.align), func)
     func = log.run("inject_double_buffer", inject_double_buffer, func)
@@ -134,6 +137,7 @@ def lower_for_target(funcs, target, debug=False):
         for func in funcs:
             log = _PassLog(func.name, flattened=True)
             func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
+            func = log.run("lower_prefetch", lambda f: lower_prefetch(f, target), func)
             if debug:
                 func = log.run("bounds_check", bounds_check, func)
             out.append(log.run("verify_cpu_scopes", verify_cpu_scopes, func, show=False))
@@ -144,6 +148,7 @@ def lower_for_target(funcs, target, debug=False):
         _refuse_packed_calls(func, target)
         log = _PassLog(func.name, flattened=True)
         func = log.run("lower_intrinsics", lambda f: lower_intrinsics(f, target), func)
+        func = log.run("lower_prefetch", lambda f: lower_prefetch(f, target), func)
         if debug:
             func = log.run("bounds_check", bounds_check, func)
         func = log.run("inject_virtual_thread", inject_virtual_thread, func)

@@ -283,6 +283,12 @@ class Target:
         target, typical sizes otherwise)."""
         return target_cpu.cache_bytes(self)
 
+    @property
+    def cache_line_bytes(self):
+        """Bytes of a cache line (the host's for a host target; 64, or 128 on Apple
+        cores, otherwise): the step of prefetches (``Stage.prefetch``)."""
+        return target_cpu.cache_line_bytes(self)
+
     # ------------------------------------------------------------ gpu facts
 
     @property

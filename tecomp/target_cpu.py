@@ -105,6 +105,26 @@ def cache_bytes(target):
     return {1: l1, 2: l2, 3: l3}
 
 
+def cache_line_bytes(target):
+    """Bytes of a cache line: the host's for a host target, else 128 on Apple's
+    aarch64 cores and 64 elsewhere (x86-64, other aarch64)."""
+    if target.features_complete:
+        host = _host_line()
+        if host:
+            return host
+    return 128 if (target.cpu or "").startswith("apple") else 64
+
+
+@functools.lru_cache(maxsize=None)
+def _host_line():
+    try:
+        with open("/sys/devices/system/cpu/cpu0/cache/index0/coherency_line_size") as f:
+            size = int(f.read())
+    except (OSError, ValueError):
+        return None
+    return size if size > 0 and size & (size - 1) == 0 else None
+
+
 @functools.lru_cache(maxsize=None)
 def _host_caches():
     found = {}

@@ -154,6 +154,14 @@ class IntrinsicMixin:
         fn = self.declare(name, T.llvm_type(op.dtype), [T.llvm_type(a.dtype) for a in args])
         return self.builder.call(fn, [self.visit(a) for a in args])
 
+    def intrin_prefetch(self, op):
+        """``prefetch(address, write, locality, cache type)`` (TVM's builtin, one per
+        cache line: :mod:`tecomp.transform.lower_prefetch`): ``llvm.prefetch``."""
+        address, *flags = op.args
+        fn = self.declare("llvm.prefetch.p0", T.VOID, [T.PTR, T.I32, T.I32, T.I32])
+        self.builder.call(fn, [self.visit(address)] + [ir.Constant(T.I32, f.value) for f in flags])
+        return ir.Constant(T.I32, 0)
+
     def intrin_likely(self, op):
         return self.visit(op.args[0])
 

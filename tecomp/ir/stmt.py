@@ -56,6 +56,10 @@ class LetStmt(Stmt):
 
 #: AttrStmt key around the body of a double-buffered stage's Realize (its node the tensor)
 DOUBLE_BUFFER_SCOPE = "double_buffer_scope"
+#: AttrStmt key at the top of a loop's body (its node a tensor, its value an
+#: offset of iterations): prefetch what iteration ``loop_var + offset`` of the
+#: body reads of the tensor (``Stage.prefetch``; consumed by ``inject_prefetch``)
+PREFETCH_SCOPE = "prefetch_scope"
 
 
 @node

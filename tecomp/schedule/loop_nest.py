@@ -2,7 +2,7 @@
 
 Reads only the schedule's record and bound inference (no loop-nest IR, no
 code): each lowered stage's leaf loops in order with their kind and extent,
-stages attached with ``compute_at`` at the top of their loop, each buffer the
+stages attached with ``compute_at`` and prefetches at the top of their loop, each buffer the
 program allocates with its scope, threads bound to loops, and the statement at
 the bottom of each nest in terms of the stage's own axes. Reductions show
 their initialization just outside the first reduction loop, as lowering
@@ -93,6 +93,10 @@ class _NestPrinter:
             return
         iv = leaves[position]
         self.line(depth, self.loop(stage, iv))
+        attr = stage.iter_var_attrs.get(iv)
+        for tensor, offset in attr.prefetch if attr else ():
+            self.line(depth + 1, f"prefetch {tensor.name}    // what iteration "
+                                 f"{iv.var.name} + {offset} reads")
         for child in self.graph.attached.get((stage, iv), ()):
             self.stage(child, depth + 1, (stage, iv))
         self.nest(stage, leaves, position + 1, first_reduce, depth + 1)

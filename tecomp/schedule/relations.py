@@ -35,9 +35,12 @@ class Fuse:
 @dataclass(eq=False)
 class IterVarAttr:
     """How a leaf iter var becomes a loop: its kind, a bound thread axis, the tensor
-    intrinsic that replaces it and the loops inside it (``tensorize``), and pragmas
-    that annotate its loop (``(key, value)``, e.g. ``("import_llvm", ir_text)``)."""
+    intrinsic that replaces it and the loops inside it (``tensorize``), pragmas
+    that annotate its loop (``(key, value)``, e.g. ``("import_llvm", ir_text)``), and
+    the tensors prefetched at the top of each iteration (``(tensor, offset)``,
+    ``Stage.prefetch``)."""
     kind: str = "serial"
     bind_thread: Optional[IterVar] = None
     tensor_intrin: Optional[object] = None
     pragmas: tuple = ()
+    prefetch: tuple = ()

@@ -270,6 +270,40 @@ class Stage:
                                            f"{attr.bind_thread.thread_tag}")
         attr.tensor_intrin = tensor_intrin
 
+    def prefetch(self, tensor, var, offset):
+        """TVM's ``prefetch``: at the top of each iteration of ``var``'s loop, ask the
+        CPU to fetch into its caches the region of ``tensor`` that iteration
+        ``var + offset`` reads (``offset`` an integer, usually 1: the next
+        iteration). The region is the one the loop's body reads, cut to the
+        tensor's storage, and is fetched one cache line at a time
+        (:mod:`tecomp.transform.inject_prefetch`, then
+        :mod:`tecomp.transform.lower_prefetch` with the target's line size); a
+        tensor the loop body also writes (a reduction's own output) is fetched
+        for writing. A hint only: results are the same with or without it, and
+        GPU code ignores it.
+
+        Before: ``for ioi: for k: for ii: C[ioi*8 + ii, j] += ...``; after
+        ``prefetch(C, ioi, 1)``: ``for ioi: prefetch(&C[(ioi + 1)*8 + r, j]) for each
+        row r and line; for k: ...``."""
+        var = self._check_leaf("prefetch", var)
+        if not isinstance(tensor, Tensor):
+            raise self._error("prefetch", f"first argument must be a tensor, got {tensor!r}")
+        reads = list(self.op.input_tensors)
+        reads += [t for t in dataflow.stage_reads(self.schedule, self) if t not in reads]
+        if self.reduce_axes:         # a reduction's update reads its own output
+            reads += [t for t in self.op.outputs if t not in reads]
+        if tensor not in reads:
+            read = ", ".join(t.name for t in reads) or "none"
+            raise self._error("prefetch", f"stage '{self.op.name}' does not read tensor "
+                                          f"'{tensor.name}' (it reads: {read}); prefetch a "
+                                          "tensor the stage reads")
+        if isinstance(offset, bool) or not isinstance(offset, (int, E.PrimExpr)) or \
+                (isinstance(offset, E.PrimExpr) and not dt.is_integer(offset.dtype)):
+            raise self._error("prefetch", f"offset must be an integer (iterations of "
+                                          f"'{var.var.name}' ahead), got {offset!r}")
+        attr = self.iter_var_attrs.setdefault(var, IterVarAttr())
+        attr.prefetch = attr.prefetch + ((tensor, E.const_index(offset)),)
+
     def set_store_predicate(self, predicate):
         """Store the stage's results only where ``predicate`` holds (TVM
         ``set_store_predicate``), e.g. ``tx.var.equal(0)`` so that one thread of a

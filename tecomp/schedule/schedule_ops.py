@@ -17,7 +17,7 @@ from ..ir import stmt as S
 from ..ir.expr import IterVarType
 from ..ir.functor import IRVisitor, substitute, uses_var
 from ..ir.op import logical_and
-from ..ir.stmt import DOUBLE_BUFFER_SCOPE, ForKind
+from ..ir.stmt import DOUBLE_BUFFER_SCOPE, PREFETCH_SCOPE, ForKind
 from .cross_thread_reduction import cross_thread_nest, store_predicate, thread_reduce_leaves
 from ..te.extern import ExternOp
 from ..te.scan import ScanOp
@@ -177,9 +177,13 @@ class _Builder:
         return nest
 
     def attached_and_loop(self, stage, iv, var, body):
-        """``iv``'s loop around the stages attached at it, then ``body``."""
+        """``iv``'s loop around the stages attached at it, then ``body``; the
+        prefetches of ``iv`` (``Stage.prefetch``) mark all of it."""
         for child in reversed(self.graph.attached.get((stage, iv), ())):
             body = self.realize(child, S.seq(self.stage_nest(child), body))
+        attr = stage.iter_var_attrs.get(iv)
+        for tensor, offset in reversed(attr.prefetch if attr else ()):
+            body = S.AttrStmt(tensor, PREFETCH_SCOPE, offset, body)
         return self.loop(stage, iv, var, body)
 
     def update(self, reduce, outputs, indices, var_values):

@@ -124,9 +124,11 @@ class _Tensorize:
             attr = self.stage.iter_var_attrs.get(iv)
             if attr is None:
                 continue
-            if attr.bind_thread is not None or attr.kind != ForKind.SERIAL or attr.pragmas:
+            if attr.bind_thread is not None or attr.kind != ForKind.SERIAL or attr.pragmas \
+                    or attr.prefetch:
                 what = attr.bind_thread.thread_tag if attr.bind_thread is not None else \
-                    (attr.pragmas[0][0] if attr.pragmas else attr.kind)
+                    attr.pragmas[0][0] if attr.pragmas else \
+                    f"prefetch({attr.prefetch[0][0].name})" if attr.prefetch else attr.kind
                 raise self.fail(f"loop '{iv.var.name}' is inside the tensorized region but is "
                                 f"annotated ({what}); annotate only loops outside it")
         for iv in inner:

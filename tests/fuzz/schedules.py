@@ -17,7 +17,9 @@ compute_at only into the single reader of a stage, and only when that reader
 has loops (is not inlined); inlining only of non-reductions; vectorize only the
 innermost leaf (data-parallel or a reduce axis) of constant extent at most 16; unroll only a leaf
 of constant extent at most 8; parallel only the outermost data-parallel leaf of a
-stage computed at the root (no nested parallelism).
+stage computed at the root (no nested parallelism); prefetch only of a tensor
+that exists before the stage's loops start (an input, a stage computed at the
+root, the stage's own output if it is a reduction) at a loop not vectorized.
 """
 
 from tecomp import ScheduleError
@@ -203,7 +205,30 @@ def draw_schedule(ns, outputs, choose):
         if choose(0, 4) == 0 and st.attach_type == "root" and leaves \
                 and leaves[0].iter_type == IterVarType.DATA_PAR:
             rec.run(f"s[{name}].parallel({leaf(st, 0)})")
+        if hasattr(st, "prefetch") and choose(0, 3) == 0:
+            tensors = [t for t in _prefetchable(s, st) if t.op in rec.names]
+            loops = [k for k, iv in enumerate(leaves) if not _vectorized(st, iv)]
+            if tensors and loops:
+                tensor = rec.pick(tensors)
+                rec.run(f"s[{name}].prefetch({rec.name(tensor.op)}, {leaf(st, rec.pick(loops))}, "
+                        f"{choose(0, 2)})")
     return "\n".join(rec.lines) + "\n", rec.rejected
+
+
+def _prefetchable(s, st):
+    """Tensors ``st`` reads that exist before any of its loops starts (inputs and
+    stages computed at the root), and its own output if it is a reduction (its
+    update reads it): what ``prefetch`` at any of its loops may fetch."""
+    found = [t for t in stage_reads(s, st) if t.value_index == 0
+             and (isinstance(t.op, PlaceholderOp) or s[t.op].attach_type == "root")]
+    if _is_reduction(st) and st.op.outputs[0] not in found:
+        found.append(st.op.outputs[0])
+    return found
+
+
+def _vectorized(st, iv):
+    attr = st.iter_var_attrs.get(iv)
+    return attr is not None and attr.kind == "vectorized"
 
 
 def draw_gpu_schedule(ns, outputs, choose):

@@ -348,3 +348,16 @@ def test_llvm_intrinsic_refused_on_gpu_targets():
     with pytest.raises(BuildError, match=r"call_llvm_intrin\(llvm.some.v4f32\) calls an LLVM "
                                          "intrinsic, which only the LLVM"):
         tvm.build(s, [X, Y], target="cuda")
+
+
+def test_a_prefetch_inside_the_tensorized_region_is_refused():
+    A, B, C, s = matmul_bt(24, 32, 20)
+    x, y = C.op.axis
+    (k,) = C.op.reduce_axis
+    yo, yi = s[C].split(y, factor=8)
+    s[C].reorder(x, yo, yi, k)
+    s[C].tensorize(yi, gemv_intrin(8, 20))
+    s[C].prefetch(B, yi, 1)
+    with pytest.raises(ScheduleError, match=r"loop 'j.inner' is inside the tensorized region "
+                                            r"but is annotated \(prefetch\(B\)\)"):
+        tvm.lower(s, [A, B, C])

@@ -150,44 +150,32 @@ def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
     assert mr * kc * 4 <= l1 and mc * kc * 4 <= l2    # A's micro-panel in L1, its block in L2
 
 
-@pytest.mark.parametrize("spec", ["llvm", AVX2])
-@pytest.mark.parametrize("pack", [False, True])
-def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, pack):
-    """The GotoBLAS schedule of benchmarks/peers.py on gemm_blocks' sizes: packed B;
-    ioo, ko, jo, ioi, ki, ii, ji; ii unrolled, ji vectorized, ioo parallel, C kept
-    in place; A packed per MC x KC block inside the parallel loop, or read directly."""
+@pytest.mark.parametrize("spec, tile", [("llvm", None), (AVX2, None), (AVX2, (6, 16))])
+@pytest.mark.parametrize("prefetch, k_unroll", [(False, 1), (True, 1), (True, 8)])
+def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, tile, prefetch, k_unroll):
+    """topi.generic.gotoblas_gemm (benchmarks/peers.py's GotoBLAS schedule) on
+    gemm_blocks' sizes for two threads: packed B; ioo, ko, jo, ioi, ki, ii, ji; ii
+    unrolled, ji vectorized, ioo parallel, C kept in place; A packed per MC x KC
+    block inside the parallel loop; the next tile of C prefetched, k unrolled."""
     target = Target(spec)
-    M, N, K = 96, 96, 128       # mr (8, or 6 with AVX2) divides M, nr divides N
-    fit = CpuFit(target)
-    mr, nr = fit.gemm_tile(M, N)
-    mc, kc = fit.gemm_blocks(mr, nr, M, K, parts=2)
-    A, B = te.placeholder((M, K), name="A"), te.placeholder((K, N), name="B")
-    k = te.reduce_axis((0, K), name="k")
-    packedB = te.compute((N // nr, K, nr), lambda x, y, z: B[y, x * nr + z], name="packedB")
-    packedA = te.compute((M // mr, K, mr), lambda x, y, z: A[x * mr + z, y], name="packedA")
-    left = (lambda i, k: packedA[i // mr, k, i % mr]) if pack else (lambda i, k: A[i, k])
-    C = te.compute((M, N), lambda i, j: te.sum(left(i, k) * packedB[j // nr, k, j % nr], axis=k),
-                   name="C")
-    s = te.create_schedule(C.op)
-    i, j = C.op.axis
-    io, ii = s[C].split(i, factor=mr)
-    ioo, ioi = s[C].split(io, factor=mc // mr)
-    jo, ji = s[C].split(j, factor=nr)
-    ko, ki = s[C].split(k, factor=kc)
-    s[C].reorder(ioo, ko, jo, ioi, ki, ii, ji)
-    s[C].unroll(ii)
-    s[C].vectorize(ji)
-    s[C].parallel(ioo)
-    if pack:
-        s[packedA].compute_at(s[C], ko)
-        x, y, z = s[packedA].op.axis
-        s[packedA].reorder(x, z, y)
-    x, _, z = s[packedB].op.axis
-    s[packedB].vectorize(z)
-    s[packedB].parallel(x)
-    f = te.build(s, [A, B, C], target=target)
+    M, N, K = 96, 96, 128       # mr (8, or 4 and 6 with AVX2) divides M, nr divides N
+    s, args = topi.generic.gotoblas_gemm(M, N, K, target=target, tile=tile, threads=2,
+                                         prefetch=prefetch, k_unroll=k_unroll)
+    mr, nr = tile or topi.generic.gotoblas_tile(target)
+    assert (mr, nr) == tile or (mr, nr) == (target.vector_registers // 4,
+                                            2 * target.vector_lanes("float32"))
+    assert ("prefetch" in str(te.lower(s, args))) == prefetch
+    f = te.build(s, args, target=target)
     rng = np.random.default_rng(0)
     a, b = rng.random((M, K), dtype="float32"), rng.random((K, N), dtype="float32")
     c = np.full((M, N), np.nan, "float32")
     f(a, b, c)
     np.testing.assert_allclose(c, a @ b, rtol=1e-4)
+
+
+def test_gotoblas_gemm_refuses_sizes_its_tile_does_not_divide():
+    with pytest.raises(te.errors.ArgumentValueError, match=r"8 x 32 register tile must divide "
+                                                           r"C's 100 x 64"):
+        topi.generic.gotoblas_gemm(100, 64, 64, target=AVX512)
+    with pytest.raises(te.errors.ArgumentValueError, match=r"k_unroll=3 \(dividing KC\)"):
+        topi.generic.gotoblas_gemm(64, 64, 64, target=AVX512, k_unroll=3)

@@ -13,6 +13,7 @@ from ...target import Target
 from .. import cuda
 from .cpu import conv2d_register_tile, schedule_cpu  # noqa: F401
 from .cpu_fit import CpuFit  # noqa: F401
+from .gotoblas import gotoblas_gemm, gotoblas_tile  # noqa: F401
 
 
 def _named(name, what):
@@ -46,7 +47,7 @@ schedule_auto = _named("schedule_auto", "any graph of topi operators")
 nn = SimpleNamespace(**{name: value for name, value in dict(globals()).items()
                         if name.startswith("schedule_")})
 
-__all__ = ["nn", "schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu", "schedule_depthwise_conv2d_nchw",
+__all__ = ["gotoblas_gemm", "gotoblas_tile", "nn", "schedule_auto", "schedule_broadcast", "schedule_conv2d_nchw", "schedule_cpu", "schedule_depthwise_conv2d_nchw",
            "schedule_dense", "schedule_elemwise", "schedule_injective", "schedule_log_softmax",
            "schedule_matmul", "schedule_pool", "schedule_reduce", "schedule_softmax",
            "schedule_softmax_cross_entropy"]
