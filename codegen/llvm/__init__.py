@@ -71,7 +71,7 @@ def build(funcs, target="llvm", source_key=None):
     if entry is not None:
         if source_key is not None:      # the same code, lowered from another graph
             cache.store(None, entry.object_code, entry.assert_messages, entry.uses_parallel,
-                        entry.source("ll"), entry.source("ll-unopt"),
+                        entry.units(), entry.source("ll-unopt"),
                         *_source_entry(funcs, entry.assert_messages, source_key))
         return Module(funcs, _from_entry(entry, target), target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
@@ -81,7 +81,7 @@ def build(funcs, target="llvm", source_key=None):
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
     release_module(module)
-    cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_ll,
+    cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_units,
                 compiled.unoptimized_ll, *_source_entry(funcs, messages, source_key))
     return Module(funcs, compiled, target)
 

@@ -36,10 +36,12 @@ Lowered key: a SHA-256 over
   never reuses stale code; a compiler patched in memory, as a test may do, must
   turn the cache off).
 
-Entry: one file ``<key>.tco`` holding the object code that MCJIT produced (for this
-process's JIT: it is only ever loaded into a JIT, never exported), the assert
-messages, whether it uses parallel loops, and the optimized and unoptimized LLVM
-IR (compressed; ``get_source`` and ``export_library`` use them). An entry stored
+Entry: one file ``<key>.tco`` holding the object code of the module for this
+process's JIT (it is only ever loaded into a JIT, never exported): one object file
+per unit that LLVM compiled apart (:mod:`.split_units`; one for a module compiled
+whole), the assert messages, whether it uses parallel loops, and the optimized LLVM
+IR of each unit and the unoptimized IR of the module (compressed; ``get_source``
+and ``export_library`` use them, the units linked into one module on first use). An entry stored
 under a source key also holds each function's calling signature
 (:class:`tecomp.runtime.signature.Signature`, as JSON), which is all the runtime
 module needs without the lowered functions; kernels that call packed functions
@@ -74,10 +76,11 @@ from tecomp.ir import Buffer, Var
 from tecomp.ir.intrin_rules import RULES
 
 from .graph_digest import graph_digest
+from .jit import link_units
 from .parallel import min_work
 from .streaming_stores import stream_min_bytes
 
-_MAGIC = b"TECOMP-OBJ-2\n"
+_MAGIC = b"TECOMP-OBJ-3\n"
 _SUFFIX = ".tco"
 
 
@@ -198,22 +201,35 @@ def source_key(inputs, target, debug):
 
 
 class Entry:
-    """What a cache file holds (see the module doc)."""
+    """What a cache file holds (see the module doc): ``object_code`` is the list of
+    object files, ``optimized_units`` the optimized LLVM IR of each unit (compressed
+    ``bytes`` until used)."""
 
-    def __init__(self, object_code, assert_messages, uses_parallel, optimized_ll,
+    def __init__(self, object_code, assert_messages, uses_parallel, optimized_units,
                  unoptimized_ll, functions=None):
-        self.object_code = object_code
+        self.object_code = list(object_code)
         self.functions = functions      # signatures as JSON (source-key entries)
         self.assert_messages = assert_messages
         self.uses_parallel = uses_parallel
-        self._ll = {"ll": optimized_ll, "ll-unopt": unoptimized_ll}
+        self._units = list(optimized_units)
+        self._ll = {"ll-unopt": unoptimized_ll}
+
+    def units(self):
+        """The optimized LLVM IR of each unit, decompressed."""
+        self._units = [_text(u) for u in self._units]
+        return self._units
 
     def source(self, which):
-        """``"ll"`` or ``"ll-unopt"``, decompressed on first use."""
-        text = self._ll[which]
-        if isinstance(text, bytes):
-            text = self._ll[which] = zlib.decompress(text).decode()
+        """``"ll"`` (the units linked into one module) or ``"ll-unopt"``,
+        decompressed on first use."""
+        if which == "ll" and which not in self._ll:
+            self._ll[which] = link_units(self.units())
+        text = self._ll[which] = _text(self._ll[which])
         return text
+
+
+def _text(data):
+    return zlib.decompress(data).decode() if isinstance(data, bytes) else data
 
 
 def load(key):
@@ -239,31 +255,36 @@ def load(key):
         for n in header["sizes"]:
             blobs.append(data[pos:pos + n])
             pos += n
-        if pos != len(data):
+        count = header["objects"]
+        if pos != len(data) or count < 1 or len(blobs) != 2 * count + 1:
             return None
-        obj, opt, unopt = blobs
-        return Entry(obj, header["assert_messages"], header["uses_parallel"], opt, unopt,
-                     header.get("functions"))
+        return Entry(blobs[:count], header["assert_messages"], header["uses_parallel"],
+                     blobs[count:2 * count], blobs[-1], header.get("functions"))
     except (ValueError, KeyError, TypeError, struct.error):
         return None
 
 
-def store(key, object_code, assert_messages, uses_parallel, optimized_ll, unoptimized_ll,
+def store(key, object_code, assert_messages, uses_parallel, optimized_units, unoptimized_ll,
           source=None, functions=None):
     """Write an entry under the lowered ``key``, and under the ``source`` key when
-    given with the ``functions``' signatures (JSON); a cache that cannot be written
-    is silently skipped (the build itself has succeeded)."""
+    given with the ``functions``' signatures (JSON): ``object_code`` is the list of
+    object files, ``optimized_units`` the optimized IR of each unit (as many). A
+    cache that cannot be written is silently skipped (the build itself has
+    succeeded)."""
     root = cache_dir()
-    if root is None or not object_code:
+    if root is None or not object_code or not optimized_units or \
+            len(object_code) != len(optimized_units):
         return
-    blobs = [object_code, zlib.compress(optimized_ll.encode(), 1),
-             zlib.compress(unoptimized_ll.encode(), 1)]
+    blobs = list(object_code) + \
+        [zlib.compress(text.encode(), 1) for text in optimized_units] + \
+        [zlib.compress(unoptimized_ll.encode(), 1)]
     entries = [(key, None)] if key is not None else []
     if source is not None and functions is not None:
         entries.append((source, functions))
     for name, sigs in entries:
         header = json.dumps({"key": name, "assert_messages": assert_messages,
                              "uses_parallel": uses_parallel, "functions": sigs,
+                             "objects": len(object_code),
                              "sizes": [len(b) for b in blobs]}).encode()
         _write(root, name, b"".join([_MAGIC, struct.pack("<Q", len(header)), header] + blobs))
 

@@ -8,6 +8,14 @@ process once so parallel loops resolve ``GOMP_parallel`` (its idle threads wait
 passively, :data:`WAIT_POLICY`, unless the user chose a policy), and libm for the math
 functions LLVM lowers to library calls.
 
+A module with parallel loops is split into units (:mod:`.split_units`: the entry
+functions, each parallel region, the runtime helpers) that are optimized and compiled
+to object files in threads (:mod:`.unit_compile`, ``TECOMP_BUILD_THREADS``), and the
+objects are loaded into one MCJIT engine; the optimized IR of the units is linked
+into one module only when asked for (``get_source``, export). ``TECOMP_BUILD_SPLIT=0``,
+imported LLVM IR, a cross-target build, an llvmlite without the raw calls that the
+threads need, or a module that does not split is compiled whole, as one module.
+
 A target for another CPU or architecture than the host's (``-mcpu=``, ``-mattr=``,
 ``-mtriple=``) is optimized and can be saved or exported, but is not JIT-compiled:
 :meth:`tecomp.target.Target.host_mismatch` says why it would not run here, and the runtime refuses calls.
@@ -17,6 +25,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import re
 
 import llvmlite.binding as llvm
 import llvmlite.ir as ir
@@ -26,6 +35,8 @@ from tecomp.target import arch_of
 
 from .fastcall import fast_entries
 from .pass_pipeline import run_default_pipeline
+from .split_units import plain_name, split_units
+from .unit_compile import RAW_CALLS, build_threads, compile_units
 
 
 #: OMP_WAIT_POLICY set when the user sets neither it nor GOMP_SPINCOUNT.
@@ -121,7 +132,8 @@ def _imported(text, tm):
     return mod
 
 
-def optimize(mod, tm, level):
+def tuning(level):
+    """The ``PipelineTuningOptions`` of LLVM's default pipeline at ``level``."""
     pto = llvm.PipelineTuningOptions(speed_level=level)
     # LLVM may vectorize only the loops codegen left without a "vectorize.enable
     # false" hint: innermost, unit-stride, not vectorized by the schedule
@@ -129,7 +141,11 @@ def optimize(mod, tm, level):
     pto.loop_vectorization = level >= 2
     pto.slp_vectorization = level >= 2
     pto.loop_unrolling = level >= 2
-    run_default_pipeline(mod, tm, pto)
+    return pto
+
+
+def optimize(mod, tm, level):
+    run_default_pipeline(mod, tm, tuning(level))
 
 
 def _check_libgomp(needed):
@@ -142,10 +158,58 @@ def _check_externals(mod):
     """Every external function the module calls must exist in this process; MCJIT
     would otherwise jump to address 0."""
     for fn in mod.functions:
-        if fn.is_declaration and not fn.name.startswith("llvm.") and \
-                not llvm.address_of_symbol(fn.name):
-            raise BuildError(f"compiled code calls {fn.name!r}, which is not available in "
-                             "this process (a missing system library?)")
+        if fn.is_declaration and not fn.name.startswith("llvm."):
+            _check_symbol(fn.name)
+
+
+def _check_symbol(name):
+    if not llvm.address_of_symbol(name):
+        raise BuildError(f"compiled code calls {name!r}, which is not available in "
+                         "this process (a missing system library?)")
+
+
+_DECLARE = re.compile(r'^declare\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
+_DEFINE = re.compile(r'^define\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
+
+
+def _check_unit_externals(texts):
+    """:func:`_check_externals` for optimized units: a function one unit declares is
+    defined by another or exists in this process (MCJIT aborts the process on a
+    symbol it cannot resolve)."""
+    defined = {name for text in texts for name in _DEFINE.findall(text)}
+    for text in texts:
+        for name in _DECLARE.findall(text):
+            if name not in defined and not plain_name(name).startswith("llvm."):
+                _check_symbol(plain_name(name))
+
+
+def link_units(texts):
+    """One module's LLVM IR text from the optimized units ``texts`` of a split module
+    (:mod:`.split_units`), linked in the global context: the functions made
+    ``hidden`` to cross units (codegen makes no other hidden definition) are
+    ``internal`` again, as in a module compiled whole."""
+    if len(texts) == 1:
+        return texts[0]
+    main = llvm.parse_assembly(texts[0])
+    for text in texts[1:]:
+        main.link_in(llvm.parse_assembly(text))
+    for fn in main.functions:
+        if not fn.is_declaration and fn.visibility == llvm.Visibility.hidden:
+            fn.visibility = llvm.Visibility.default
+            fn.linkage = llvm.Linkage.internal
+    return str(main)
+
+
+def _sources(optimized, unoptimized):
+    """``sources(fmt)`` for ``"ll"``/``"ll-unopt"``; ``optimized`` is the list of
+    the module's optimized units, linked on first use."""
+    texts = {"ll-unopt": unoptimized}
+
+    def source(fmt):
+        if fmt == "ll" and fmt not in texts:
+            texts[fmt] = link_units(optimized)
+        return texts.get(fmt)
+    return source
 
 
 class CompiledModule:
@@ -163,34 +227,72 @@ class CompiledModule:
         self.uses_parallel = uses_parallel
         unoptimized = str(ir_module)
         _check_libgomp(uses_parallel and self.run_error is None)
+        self._tm = tm
+        self.engine = self.object_code = None
+        units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()))
+        if units is not None:
+            self._compile_units(units, unoptimized)
+            return
         mod = _verify(unoptimized)
         for text in getattr(ir_module, "llvm_imports", ()):
             mod.link_in(_imported(text, tm))
         optimize(mod, tm, min(target.opt_level, 3))
-        self._sources = {"ll": str(mod), "ll-unopt": unoptimized}.get
-        self.engine = self.object_code = None
+        self.unit_ll = [str(mod)]
+        self._sources = _sources(self.unit_ll, unoptimized)
         if self.run_error is None:
             _check_externals(mod)
             self.engine = llvm.create_mcjit_compiler(mod, tm)
             objects = []    # the machine code, for the compile cache
             self.engine.set_object_cache(lambda _, data: objects.append(data), lambda _: None)
             self.engine.finalize_object()
-            self.object_code = objects[0] if len(objects) == 1 else None
-        self._tm = tm
+            self.object_code = objects if len(objects) == 1 else None
+
+    def _units(self, unoptimized, imports):
+        """The units to compile apart (:mod:`.split_units`), or ``None`` to compile
+        the module whole: a cross-target build, imported LLVM IR, an llvmlite without
+        the raw calls, ``TECOMP_BUILD_SPLIT=0``, or a module that does not split."""
+        if self.run_error is not None or imports or not RAW_CALLS or \
+                os.environ.get("TECOMP_BUILD_SPLIT", "1").strip() == "0":
+            return None
+        return split_units(unoptimized)
+
+    def _compile_units(self, units, unoptimized):
+        target = self.target
+        level = min(target.opt_level, 3)
+        key = (self._tm.triple, target.cpu, target.features, level)
+        done = compile_units(units, lambda: target_machine(target), lambda: tuning(level),
+                             key, build_threads())
+        self.unit_ll = [unit.ll for unit in done]
+        _check_unit_externals(self.unit_ll)
+        self._sources = _sources(self.unit_ll, unoptimized)
+        self._load_objects([unit.obj for unit in done])
+
+    def _load_objects(self, objects):
+        """An MCJIT engine holding the object files ``objects`` (one module's)."""
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self._tm)
+        for data in objects:
+            engine.add_object_file(llvm.ObjectFileRef.from_data(data))
+        engine.finalize_object()
+        self.engine, self.object_code = engine, list(objects)
 
     @classmethod
     def from_object(cls, object_code, target, uses_parallel, sources):
         """A module from machine code that an earlier ``CompiledModule`` made for this
-        host (the compile cache); ``sources(fmt)`` gives its ``ll``/``ll-unopt`` text."""
+        host (the compile cache): ``object_code`` is the list of its object files;
+        ``sources(fmt)`` gives its ``ll``/``ll-unopt`` text."""
         self = cls.__new__(cls)
         self.run_error, self.target, self.uses_parallel = None, target, uses_parallel
         _check_libgomp(uses_parallel)
         self._tm = target_machine(target)
-        self._sources, self.object_code = sources, object_code
-        self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self._tm)
-        self.engine.add_object_file(llvm.ObjectFileRef.from_data(object_code))
-        self.engine.finalize_object()
+        self._sources = sources
+        self._load_objects(object_code)
         return self
+
+    @property
+    def optimized_units(self):
+        """The optimized LLVM IR of each unit compiled apart (one text for a module
+        compiled whole); ``None`` for a module loaded from the compile cache."""
+        return getattr(self, "unit_ll", None)
 
     @property
     def optimized_ll(self):

@@ -17,13 +17,17 @@ import llvmlite.binding as llvm
 from llvmlite.binding.newpassmanagers import NewPassManager
 
 
-def run_default_pipeline(mod, tm, pto):
+def run_default_pipeline(mod, tm, pto, run=None):
     """Optimize ``mod`` in place with LLVM's default pipeline at
-    ``pto.speed_level`` for the TargetMachine ``tm``."""
+    ``pto.speed_level`` for the TargetMachine ``tm``; ``run(manager, mod, builder)``,
+    when given, runs it instead of llvmlite (:mod:`.unit_compile`'s unlocked call)."""
     builder = llvm.create_pass_builder(tm, pto)
     manager = builder.getModulePassManager()
     try:
-        manager.run(mod, builder)
+        if run is None:
+            manager.run(mod, builder)
+        else:
+            run(manager, mod, builder)
     finally:
         NewPassManager._dispose(manager)     # the disposal llvmlite skips
         manager.detach()

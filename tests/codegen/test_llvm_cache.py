@@ -31,8 +31,9 @@ def no_llvm(monkeypatch):
     def refuse(*args):
         raise AssertionError("LLVM ran: the build did not come from the cache")
 
-    def arm():
+    def arm():     # the whole-module and the split path (jit.compile_units)
         monkeypatch.setattr(jit, "optimize", refuse)
+        monkeypatch.setattr(jit, "compile_units", refuse)
     return arm
 
 
@@ -311,7 +312,7 @@ from test_llvm_cache import _kernel, _check
 if {forbid}:
     def refuse(*args, **kwargs):
         raise SystemExit("LLVM or lowering ran in the second process")
-    jit.optimize = refuse
+    jit.optimize = jit.compile_units = refuse
     sys.modules["tecomp.build"].lower_function = refuse
 _check(_kernel(parallel={parallel}))
 print("ok")

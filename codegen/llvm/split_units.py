@@ -1,0 +1,263 @@
+"""Split a module's LLVM IR text into units that LLVM optimizes and compiles apart.
+
+O3 and instruction selection of a module are serial in LLVM, but independent
+modules, each in its own LLVMContext, compile in parallel threads
+(:mod:`.unit_compile`). A kernel module has natural seams: each parallel loop's
+outlined wrapper ``f_parallel_N`` (``internal noinline``, whose address goes to
+``GOMP_parallel``) with the ``f_parallel_N_body`` it calls, and the runtime helpers
+(``optnone``, the same text in every module). :func:`split_units` cuts there:
+
+* a **unit root** is an ``internal noinline`` function (a parallel wrapper) or the
+  group of all ``optnone`` functions (the runtime helpers); every other defined
+  function belongs to the first unit, the *main* unit (entry functions, anything
+  external);
+* an internal function that is not a root belongs to the unit of the functions
+  that refer to it; one referred to from two units merges them (no duplicated
+  code);
+* a global variable that is ``private``/``internal`` and ``constant`` is copied
+  into every unit that refers to it; any other global variable (mutable state such
+  as ``__tecomp_num_threads``) merges the units that refer to it and is defined in
+  that unit alone (in the main unit when no function refers to it);
+* a root function referred to from another unit becomes ``hidden`` (defined in
+  its unit, declared where it is called), so the only references across units
+  are functions, resolved when the units' objects load into one JIT;
+  :func:`restore_linkage` makes them ``internal`` again in a re-linked module;
+* declarations and metadata are copied into every unit (unreferenced metadata is
+  harmless; metadata that names a global value stops the split).
+
+Anything the splitter does not recognize (a top-level line of another kind,
+metadata naming a global, a linkage other than external/internal on a function,
+an unnamed global) returns ``None``: the caller compiles the module whole. So does
+a module that splits into a single unit.
+"""
+
+import re
+
+#: A global value's name as llvmlite prints it: ``@"name"`` or ``@name``.
+_NAME = r'@(?:"[^"]*"|[-a-zA-Z$._0-9]+)'
+_REF = re.compile(_NAME)
+#: Quoted tokens, scanned left to right so that each quote pairs with its own:
+#: global names ``@"..."``/``@name`` (kept), any other quoted text (local names,
+#: ``c"..."`` data, ``!"..."`` metadata strings) skipped whatever it holds.
+_TOKENS = re.compile(r'@"[^"]*"|"[^"]*"|@[-a-zA-Z$._0-9]+')
+_DEFINE = re.compile(r'define\s+(?P<pre>[^@]*?)(?P<name>' + _NAME + r')\(')
+_GLOBAL = re.compile(r'(?P<name>' + _NAME + r')\s*=\s*(?P<rest>.*)$')
+_GLOBAL_LINKAGES = ("private", "internal")
+
+
+class Unit:
+    """One unit: ``text`` (a module of its own), the functions it defines
+    (``defines``, names as printed), and ``helpers``: true when every function it
+    defines is an ``optnone`` runtime helper (the same text in every module)."""
+
+    def __init__(self, text, defines, helpers):
+        self.text, self.defines, self.helpers = text, defines, helpers
+
+    def __repr__(self):
+        return f"Unit({', '.join(self.defines)}{', helpers' if self.helpers else ''})"
+
+
+class _Entity:
+    def __init__(self, kind, name, lines):
+        self.kind, self.name, self.lines = kind, name, lines
+        self.refs = [r for r in dict.fromkeys(_references("\n".join(lines))) if r != name]
+
+
+def _references(text):
+    """The global names ``text`` refers to, as printed."""
+    return [t for t in _TOKENS.findall(text) if t.startswith("@")]
+
+
+def _entities(text):
+    """``(header lines, entities, metadata lines)``, or ``None`` for a line the
+    splitter does not know."""
+    header, entities, metadata = [], [], []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip() or line.startswith(";"):
+            continue
+        if line.startswith(("target ", "source_filename")):
+            header.append(line)
+        elif line.startswith("define "):
+            match = _DEFINE.match(line)
+            if match is None:
+                return None
+            body = [line]
+            while i < len(lines) and lines[i] != "}":
+                body.append(lines[i])
+                i += 1
+            if i == len(lines):
+                return None
+            body.append("}")
+            i += 1
+            entities.append(_Entity("define", match.group("name"), body))
+        elif line.startswith("declare "):
+            match = _REF.search(line)
+            if match is None:
+                return None
+            entities.append(_Entity("declare", match.group(0), [line]))
+        elif line.startswith("@"):
+            match = _GLOBAL.match(line)
+            if match is None:
+                return None
+            entities.append(_Entity("global", match.group("name"), [line]))
+        elif line.startswith("!"):
+            if _references(line):
+                return None
+            metadata.append(line)
+        else:
+            return None
+    return header, entities, metadata
+
+
+def _attributes(define_line):
+    """The tokens after a define line's argument list (function attributes)."""
+    return set(define_line[define_line.rfind(")") + 1:].replace("{", " ").split())
+
+
+def split_units(text):
+    """The units of the LLVM IR ``text`` (a list of :class:`Unit`, the main unit
+    first), or ``None`` when it does not split into two or more (see the module
+    doc)."""
+    parsed = _entities(text)
+    if parsed is None:
+        return None
+    header, entities, metadata = parsed
+    by_name = {}
+    for e in entities:
+        if e.name in by_name:
+            return None
+        by_name[e.name] = e
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        a, b = find(a), find(b)
+        if a != b:      # the earlier group keeps its name: the main unit stays "main"
+            parent[b] = a
+
+    MAIN, HELPERS = "#main", "#helpers"
+    find(MAIN)
+    roots, linkage, helpers = {}, {}, set()
+    for e in entities:
+        if e.kind != "define":
+            continue
+        pre = _DEFINE.match(e.lines[0]).group("pre").split()
+        internal = "internal" in pre
+        if any(word in ("private", "linkonce", "linkonce_odr", "weak", "weak_odr", "common",
+                        "available_externally", "extern_weak", "appending")
+               for word in pre):
+            return None
+        attributes = _attributes(e.lines[0])
+        linkage[e.name] = internal
+        if "optnone" in attributes:
+            if not internal:
+                return None
+            roots[e.name] = HELPERS
+            helpers.add(e.name)
+        elif internal and "noinline" in attributes:
+            roots[e.name] = e.name
+        elif not internal:
+            roots[e.name] = MAIN
+    # Functions: each defined function joins its root's group; an internal non-root
+    # joins every group that refers to it.
+    for name, root in roots.items():
+        union(root, name)
+    for e in entities:
+        if e.kind != "define":
+            continue
+        for ref in e.refs:
+            target = by_name.get(ref)
+            if target is None:
+                continue
+            if target.kind == "define" and ref not in roots:
+                union(e.name, ref)
+    for e in entities:      # an unreferenced internal function stays in the main unit
+        if e.kind == "define" and e.name not in roots and find(e.name) == e.name:
+            union(MAIN, e.name)
+    # Globals: mutable or non-local ones merge their users.
+    copied = set()
+    for e in entities:
+        if e.kind != "global":
+            continue
+        rest = _GLOBAL.match(e.lines[0]).group("rest").split()
+        if rest and rest[0] in _GLOBAL_LINKAGES and "constant" in rest and not e.refs:
+            copied.add(e.name)
+            continue
+        for ref in e.refs:      # what its initializer names lives with it
+            if ref in by_name and by_name[ref].kind != "declare":
+                union(e.name, ref)
+        users = [u.name for u in entities if u.kind == "define" and e.name in u.refs]
+        for user in users:
+            union(e.name, user)
+        if not users:
+            union(MAIN, e.name)
+    groups = {}
+    for e in entities:
+        if e.kind == "define" or (e.kind == "global" and e.name not in copied):
+            groups.setdefault(find(e.name), []).append(e)
+    if find(MAIN) not in groups:
+        groups.setdefault(find(MAIN), [])
+    if len(groups) < 2:
+        return None
+    order = [find(MAIN)] + [g for g in groups if g != find(MAIN)]
+    home = {e.name: g for g, members in groups.items() for e in members}
+    crossing = set()
+    for g, members in groups.items():
+        for e in members:
+            for ref in e.refs:
+                if ref in home and home[ref] != g:
+                    if by_name[ref].kind != "define":
+                        return None     # a global of another unit: cannot happen, but be safe
+                    crossing.add(ref)
+    units = []
+    for g in order:
+        members = groups[g]
+        own = {e.name for e in members}
+        needed = dict.fromkeys(ref for e in members for ref in e.refs if ref not in own)
+        body = list(header)
+        for ref in needed:
+            target = by_name.get(ref)
+            if target is None:
+                continue
+            if target.kind == "global":
+                body.append(target.lines[0])
+            elif target.kind == "declare":
+                body.append(target.lines[0])
+            else:
+                body.append(_declaration(target.lines[0]))
+        for e in members:
+            lines = e.lines
+            if e.kind == "define" and e.name in crossing:
+                lines = [_hidden(lines[0])] + lines[1:]
+            body.extend(lines)
+        body.extend(metadata)
+        defines = [e.name for e in members if e.kind == "define"]
+        units.append(Unit("\n".join(body) + "\n", defines,
+                          bool(defines) and all(d in helpers for d in defines)))
+    return units
+
+
+def _hidden(define_line):
+    """An ``internal`` define line made ``hidden`` (external, not exported)."""
+    return re.sub(r"^define\s+internal\s", "define hidden ", define_line, count=1)
+
+
+def _declaration(define_line):
+    """The ``declare`` line of a function defined (``internal``) in another unit."""
+    line = _hidden(define_line).replace("define hidden ", "declare hidden ", 1)
+    return line.rstrip().removesuffix("{").rstrip()
+
+
+def plain_name(printed):
+    """``name`` of a printed global name ``@"name"`` or ``@name``."""
+    name = printed[1:]
+    return name[1:-1] if name.startswith('"') else name

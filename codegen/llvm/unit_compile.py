@@ -1,0 +1,190 @@
+"""Optimize and compile the units of a module (:mod:`.split_units`) in threads.
+
+LLVM runs in parallel on modules of different ``LLVMContext``s, but llvmlite
+serializes every call into LLVM behind one process-wide lock. The long calls (parse,
+verify, the O3 pipeline, printing, object emission) are therefore made through the
+raw ctypes functions under llvmlite's wrappers (``ffi.lib.NAME._cfn``, which
+release the GIL and take no lock); the short ones (creating a TargetMachine or a
+pass builder, disposing) go through llvmlite as usual. Each worker thread has its
+own context and TargetMachine; the calling thread is one of the workers. Units are
+handed out longest first. Every context and module is disposed before
+:func:`compile_units` returns, and an error in any unit is raised in the calling
+thread after all workers stopped (a build never keeps half of its units).
+
+``_cfn`` is private to llvmlite: :data:`RAW_CALLS` says whether this llvmlite has
+it for every function used, and the caller compiles the module whole (serially,
+through llvmlite's ordinary API) when it does not.
+
+The runtime helpers' unit (``optnone``, the same text in every module that has a
+parallel loop) is compiled once per process and target: :func:`compile_units`
+keeps its object and optimized text, keyed by the unit's text and the target
+machine's settings.
+"""
+
+import ctypes
+import os
+import threading
+
+import llvmlite.binding as llvm
+from llvmlite.binding import ffi
+
+from tecomp.errors import BuildError, InternalError
+
+from .pass_pipeline import run_default_pipeline
+
+_RAW_NAMES = ("LLVMPY_ParseAssembly", "LLVMPY_VerifyModule", "LLVMPY_RunNewModulePassManager",
+              "LLVMPY_TargetMachineEmitToMemory", "LLVMPY_PrintModuleToString")
+
+
+def _raw_functions():
+    try:
+        return {name: getattr(ffi.lib, name)._cfn for name in _RAW_NAMES}
+    except AttributeError:
+        return None
+
+
+_RAW = _raw_functions()
+
+#: Whether this llvmlite exposes the raw (unlocked) C functions the threads use.
+RAW_CALLS = _RAW is not None
+
+#: Most threads a build uses (fewer when fewer cores or units).
+MAX_THREADS = 4
+
+
+def build_threads():
+    """Threads for LLVM in one build: ``TECOMP_BUILD_THREADS`` if a positive integer,
+    else the cores this process may run on (at most :data:`MAX_THREADS`) less the
+    other tasks running now (``/proc/loadavg``): on a busy machine a second thread
+    only waits for a core (measured on 2 cores with two other processes running: 2
+    threads took 1.2x the time of one)."""
+    value = os.environ.get("TECOMP_BUILD_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), 64)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores - _other_running_tasks(), MAX_THREADS))
+
+
+def _other_running_tasks():
+    """Runnable tasks of the machine besides this thread (``/proc/loadavg``'s
+    ``running/total``), 0 where it cannot be read."""
+    try:
+        with open("/proc/loadavg", "rb") as fh:
+            running = int(fh.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(running - 1, 0)
+
+
+class CompiledUnit:
+    """A unit's optimized LLVM IR (``ll``) and its object code (``obj``, ``None``
+    when it was not asked for)."""
+
+    def __init__(self, ll, obj):
+        self.ll, self.obj = ll, obj
+
+
+#: (unit text, target machine settings) -> CompiledUnit, for helper units.
+_HELPERS = {}
+_HELPERS_MAX = 32
+_HELPERS_LOCK = threading.Lock()
+
+
+def compile_units(units, make_tm, tuning, tm_key, threads, emit=True):
+    """``[CompiledUnit]`` for ``units`` (:class:`.split_units.Unit`): each parsed,
+    verified, optimized with the pipeline ``tuning()`` gives (a
+    ``PipelineTuningOptions``) for the TargetMachine ``make_tm()`` and, with
+    ``emit``, compiled to an object, in up to ``threads`` threads. ``tm_key``
+    identifies ``make_tm()``'s machine for the helper memo. Raises InternalError for
+    a unit LLVM refuses (its text in the message) and BuildError for an object LLVM
+    cannot emit."""
+    results = [None] * len(units)
+    todo = []
+    for i, unit in enumerate(units):
+        memo = _HELPERS.get((unit.text, tm_key, emit)) if unit.helpers else None
+        if memo is not None:
+            results[i] = memo
+        else:
+            todo.append(i)
+    todo.sort(key=lambda i: -len(units[i].text))     # longest first
+    errors = []
+    lock = threading.Lock()
+
+    def worker():
+        context = None
+        try:
+            context = llvm.create_context()
+            tm = make_tm()
+            while True:
+                with lock:
+                    if not todo or errors:
+                        return
+                    i = todo.pop(0)
+                results[i] = _compile_one(units[i].text, context, tm, tuning, emit)
+        except BaseException as exc:        # surfaced in the calling thread
+            with lock:
+                errors.append(exc)
+        finally:
+            if context is not None:
+                context.close()
+
+    count = max(1, min(threads, len(todo)))
+    helpers = [threading.Thread(target=worker, name=f"tecomp-llvm-{n}", daemon=True)
+               for n in range(count - 1)]
+    for thread in helpers:
+        thread.start()
+    worker()
+    for thread in helpers:
+        thread.join()
+    if errors:
+        raise errors[0]
+    for i, unit in enumerate(units):
+        if unit.helpers:
+            with _HELPERS_LOCK:
+                if len(_HELPERS) >= _HELPERS_MAX:
+                    _HELPERS.clear()
+                _HELPERS[(unit.text, tm_key, emit)] = results[i]
+    return results
+
+
+def _compile_one(text, context, tm, tuning, emit):
+    mod = _parse(text, context)
+    try:
+        run_default_pipeline(mod, tm, tuning(), _RAW["LLVMPY_RunNewModulePassManager"])
+        with ffi.OutputString() as out:
+            _RAW["LLVMPY_PrintModuleToString"](mod, out)
+            ll = str(out)
+        return CompiledUnit(ll, _emit_object(mod, tm) if emit else None)
+    finally:
+        mod.close()
+
+
+def _parse(text, context):
+    data = ctypes.c_char_p(text.encode())
+    with ffi.OutputString() as message:
+        mod = llvm.ModuleRef(_RAW["LLVMPY_ParseAssembly"](context, data, message), context)
+        if message:
+            mod.close()
+            raise InternalError(f"codegen.llvm produced invalid LLVM IR: LLVM IR parsing "
+                                f"error\n{message}\n--- unit ---\n{text}")
+    with ffi.OutputString() as message:
+        if _RAW["LLVMPY_VerifyModule"](mod, message):
+            mod.close()
+            raise InternalError(f"codegen.llvm produced invalid LLVM IR: {message}\n"
+                                f"--- unit ---\n{text}")
+    return mod
+
+
+def _emit_object(mod, tm):
+    with ffi.OutputString() as message:
+        buffer = _RAW["LLVMPY_TargetMachineEmitToMemory"](tm, mod, 1, message)
+        if not buffer:
+            raise BuildError(f"LLVM could not emit machine code: {message}")
+    try:
+        return ctypes.string_at(ffi.lib.LLVMPY_GetBufferStart(buffer),
+                                ffi.lib.LLVMPY_GetBufferSize(buffer))
+    finally:
+        ffi.lib.LLVMPY_DisposeMemoryBuffer(buffer)
