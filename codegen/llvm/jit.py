@@ -163,9 +163,16 @@ def _check_externals(mod):
 
 
 def _check_symbol(name):
+    if name in _FOUND:
+        return
     if not llvm.address_of_symbol(name):
         raise BuildError(f"compiled code calls {name!r}, which is not available in "
                          "this process (a missing system library?)")
+    _FOUND.add(name)
+
+
+#: Symbols found in this process (libraries are loaded permanently).
+_FOUND = set()
 
 
 _DECLARE = re.compile(r'^declare\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)

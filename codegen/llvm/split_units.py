@@ -39,7 +39,7 @@ _REF = re.compile(_NAME)
 #: Quoted tokens, scanned left to right so that each quote pairs with its own:
 #: global names ``@"..."``/``@name`` (kept), any other quoted text (local names,
 #: ``c"..."`` data, ``!"..."`` metadata strings) skipped whatever it holds.
-_TOKENS = re.compile(r'@"[^"]*"|"[^"]*"|@[-a-zA-Z$._0-9]+')
+_TOKENS = re.compile(r'(@"[^"]*"|@[-a-zA-Z$._0-9]+)|"[^"]*"')
 _DEFINE = re.compile(r'define\s+(?P<pre>[^@]*?)(?P<name>' + _NAME + r')\(')
 _GLOBAL = re.compile(r'(?P<name>' + _NAME + r')\s*=\s*(?P<rest>.*)$')
 _GLOBAL_LINKAGES = ("private", "internal")
@@ -58,59 +58,67 @@ class Unit:
 
 
 class _Entity:
-    def __init__(self, kind, name, lines):
-        self.kind, self.name, self.lines = kind, name, lines
-        self.refs = [r for r in dict.fromkeys(_references("\n".join(lines))) if r != name]
+    def __init__(self, kind, name, text):
+        self.kind, self.name, self.text = kind, name, text
+        self.first = text[:text.find("\n")] if kind == "define" else text
+        self.refs = [r for r in _references(text) if r != name]
 
 
 def _references(text):
-    """The global names ``text`` refers to, as printed."""
-    return [t for t in _TOKENS.findall(text) if t.startswith("@")]
+    """The global names ``text`` refers to, as printed (the quick scan where it
+    holds no quoted data, ``c"..."``, ``!"..."`` or inline ``asm``, whose text
+    could look like a name)."""
+    if 'c"' in text or '!"' in text or "asm" in text:
+        names = dict.fromkeys(_TOKENS.findall(text))
+        names.pop("", None)
+    else:
+        names = dict.fromkeys(_REF.findall(text))
+    return list(names)
 
 
 def _entities(text):
     """``(header lines, entities, metadata lines)``, or ``None`` for a line the
-    splitter does not know."""
+    splitter does not know. A function's body ends at the first line ``}``."""
     header, entities, metadata = [], [], []
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip() or line.startswith(";"):
-            continue
-        if line.startswith(("target ", "source_filename")):
-            header.append(line)
-        elif line.startswith("define "):
-            match = _DEFINE.match(line)
+    for chunk in (text if text.endswith("\n") else text + "\n").split("\n}\n"):
+        start = chunk.find("\ndefine ") + 1 if not chunk.startswith("define ") else 0
+        if start == 0 and not chunk.startswith("define "):
+            start = len(chunk) + 1      # no definition: top-level lines only
+        for line in chunk[:max(start - 1, 0)].split("\n"):
+            if not _top_level(line, header, entities, metadata):
+                return None
+        if start <= len(chunk):
+            body = chunk[start:]
+            match = _DEFINE.match(body)
             if match is None:
                 return None
-            body = [line]
-            while i < len(lines) and lines[i] != "}":
-                body.append(lines[i])
-                i += 1
-            if i == len(lines):
-                return None
-            body.append("}")
-            i += 1
-            entities.append(_Entity("define", match.group("name"), body))
-        elif line.startswith("declare "):
-            match = _REF.search(line)
-            if match is None:
-                return None
-            entities.append(_Entity("declare", match.group(0), [line]))
-        elif line.startswith("@"):
-            match = _GLOBAL.match(line)
-            if match is None:
-                return None
-            entities.append(_Entity("global", match.group("name"), [line]))
-        elif line.startswith("!"):
-            if _references(line):
-                return None
-            metadata.append(line)
-        else:
-            return None
+            entities.append(_Entity("define", match.group("name"), body + "\n}"))
     return header, entities, metadata
+
+
+def _top_level(line, header, entities, metadata):
+    """Sort one top-level line; false for a kind the splitter does not know."""
+    if not line.strip() or line.startswith(";"):
+        return True
+    if line.startswith(("target ", "source_filename")):
+        header.append(line)
+    elif line.startswith("declare "):
+        match = _REF.search(line)
+        if match is None:
+            return False
+        entities.append(_Entity("declare", match.group(0), line))
+    elif line.startswith("@"):
+        match = _GLOBAL.match(line)
+        if match is None:
+            return False
+        entities.append(_Entity("global", match.group("name"), line))
+    elif line.startswith("!"):
+        if _references(line):
+            return False
+        metadata.append(line)
+    else:
+        return False
+    return True
 
 
 def _attributes(define_line):
@@ -150,13 +158,13 @@ def split_units(text):
     for e in entities:
         if e.kind != "define":
             continue
-        pre = _DEFINE.match(e.lines[0]).group("pre").split()
+        pre = _DEFINE.match(e.first).group("pre").split()
         internal = "internal" in pre
         if any(word in ("private", "linkonce", "linkonce_odr", "weak", "weak_odr", "common",
                         "available_externally", "extern_weak", "appending")
                for word in pre):
             return None
-        attributes = _attributes(e.lines[0])
+        attributes = _attributes(e.first)
         linkage[e.name] = internal
         if "optnone" in attributes:
             if not internal:
@@ -188,7 +196,7 @@ def split_units(text):
     for e in entities:
         if e.kind != "global":
             continue
-        rest = _GLOBAL.match(e.lines[0]).group("rest").split()
+        rest = _GLOBAL.match(e.first).group("rest").split()
         if rest and rest[0] in _GLOBAL_LINKAGES and "constant" in rest and not e.refs:
             copied.add(e.name)
             continue
@@ -228,17 +236,13 @@ def split_units(text):
             target = by_name.get(ref)
             if target is None:
                 continue
-            if target.kind == "global":
-                body.append(target.lines[0])
-            elif target.kind == "declare":
-                body.append(target.lines[0])
+            if target.kind == "define":
+                body.append(_declaration(target.first))
             else:
-                body.append(_declaration(target.lines[0]))
+                body.append(target.text)
         for e in members:
-            lines = e.lines
-            if e.kind == "define" and e.name in crossing:
-                lines = [_hidden(lines[0])] + lines[1:]
-            body.extend(lines)
+            body.append(_hidden(e.text) if e.kind == "define" and e.name in crossing
+                        else e.text)
         body.extend(metadata)
         defines = [e.name for e in members if e.kind == "define"]
         units.append(Unit("\n".join(body) + "\n", defines,

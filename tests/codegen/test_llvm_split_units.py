@@ -13,7 +13,7 @@ import pytest
 
 import tecomp as te
 from codegen.llvm import cache, jit, unit_compile
-from codegen.llvm.split_units import split_units
+from codegen.llvm.split_units import _references, split_units
 from tecomp.errors import BuildError, InternalError
 
 
@@ -76,6 +76,15 @@ def test_units_of_a_parallel_kernel(monkeypatch):
     assert "__tecomp_num_threads" not in main
     for unit in units:      # each unit is a module of its own
         llvm.parse_assembly(unit.text).verify()
+
+
+def test_references_skip_quoted_data():
+    assert _references('%"alloc" = call ptr @"aligned_alloc"(ptr @g, i64 %"c")') == [
+        '@"aligned_alloc"', "@g"]
+    # a name-like text inside data never hides the reference after it
+    assert _references('@"t" = private constant {[3 x i8], ptr} {[3 x i8] c"a@\\00", '
+                       'ptr @"real"}') == ['@"t"', '@"real"']
+    assert _references('!7 = !{ !"@\\22x" }') == []
 
 
 def test_a_module_without_parallel_loops_is_not_split():
