@@ -80,8 +80,7 @@ def _other_running_tasks():
 
 
 class CompiledUnit:
-    """A unit's optimized LLVM IR (``ll``) and its object code (``obj``, ``None``
-    when it was not asked for)."""
+    """A unit's optimized LLVM IR (``ll``) and its object code (``obj``)."""
 
     def __init__(self, ll, obj):
         self.ll, self.obj = ll, obj
@@ -115,18 +114,18 @@ def _give_back_machine(key, tm):
             idle.append(tm)
 
 
-def compile_units(units, make_tm, tuning, tm_key, threads, emit=True):
+def compile_units(units, make_tm, tuning, tm_key, threads):
     """``[CompiledUnit]`` for ``units`` (:class:`.split_units.Unit`): each parsed,
     verified, optimized with the pipeline ``tuning()`` gives (a
-    ``PipelineTuningOptions``) for the TargetMachine ``make_tm()`` and, with
-    ``emit``, compiled to an object, in up to ``threads`` threads. ``tm_key``
-    identifies ``make_tm()``'s machine for the helper memo. Raises InternalError for
+    ``PipelineTuningOptions``) for the TargetMachine ``make_tm()`` and compiled to
+    an object, in up to ``threads`` threads. ``tm_key`` identifies ``make_tm()``'s
+    machine (the helper memo, the idle machines). Raises InternalError for
     a unit LLVM refuses (its text in the message) and BuildError for an object LLVM
     cannot emit."""
     results = [None] * len(units)
     todo = []
     for i, unit in enumerate(units):
-        memo = _HELPERS.get((unit.text, tm_key, emit)) if unit.helpers else None
+        memo = _HELPERS.get((unit.text, tm_key)) if unit.helpers else None
         if memo is not None:
             results[i] = memo
         else:
@@ -145,7 +144,7 @@ def compile_units(units, make_tm, tuning, tm_key, threads, emit=True):
                     if not todo or errors:
                         return
                     i = todo.pop(0)
-                results[i] = _compile_one(units[i].text, context, tm, tuning, emit)
+                results[i] = _compile_one(units[i].text, context, tm, tuning)
         except BaseException as exc:        # surfaced in the calling thread
             with lock:
                 errors.append(exc)
@@ -156,7 +155,8 @@ def compile_units(units, make_tm, tuning, tm_key, threads, emit=True):
                 _give_back_machine(tm_key, tm)
 
     count = max(1, min(threads, len(todo)))
-    helpers = [threading.Thread(target=worker, name=f"tecomp-llvm-{n}", daemon=True)
+    # not daemons: an interpreter that exits waits for LLVM to finish
+    helpers = [threading.Thread(target=worker, name=f"tecomp-llvm-{n}")
                for n in range(count - 1)]
     for thread in helpers:
         thread.start()
@@ -170,18 +170,18 @@ def compile_units(units, make_tm, tuning, tm_key, threads, emit=True):
             with _HELPERS_LOCK:
                 if len(_HELPERS) >= _HELPERS_MAX:
                     _HELPERS.clear()
-                _HELPERS[(unit.text, tm_key, emit)] = results[i]
+                _HELPERS[(unit.text, tm_key)] = results[i]
     return results
 
 
-def _compile_one(text, context, tm, tuning, emit):
+def _compile_one(text, context, tm, tuning):
     mod = _parse(text, context)
     try:
         run_default_pipeline(mod, tm, tuning(), _RAW["LLVMPY_RunNewModulePassManager"])
         with ffi.OutputString() as out:
             _RAW["LLVMPY_PrintModuleToString"](mod, out)
             ll = str(out)
-        return CompiledUnit(ll, _emit_object(mod, tm) if emit else None)
+        return CompiledUnit(ll, _emit_object(mod, tm))
     finally:
         mod.close()
 
