@@ -236,9 +236,10 @@ class CompiledModule:
         _check_libgomp(uses_parallel and self.run_error is None)
         self._tm = tm
         self.engine = self.object_code = None
-        units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()))
+        threads = build_threads()
+        units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()), threads)
         if units is not None:
-            self._compile_units(units, unoptimized)
+            self._compile_units(units, unoptimized, threads)
             return
         mod = _verify(unoptimized)
         for text in getattr(ir_module, "llvm_imports", ()):
@@ -254,21 +255,22 @@ class CompiledModule:
             self.engine.finalize_object()
             self.object_code = objects if len(objects) == 1 else None
 
-    def _units(self, unoptimized, imports):
-        """The units to compile apart (:mod:`.split_units`), or ``None`` to compile
-        the module whole: a cross-target build, imported LLVM IR, an llvmlite without
-        the raw calls, ``TECOMP_BUILD_SPLIT=0``, or a module that does not split."""
+    def _units(self, unoptimized, imports, threads):
+        """The units to compile apart (:mod:`.split_units`), at most one per thread
+        besides the runtime helpers', or ``None`` to compile the module whole: a
+        cross-target build, imported LLVM IR, an llvmlite without the raw calls,
+        ``TECOMP_BUILD_SPLIT=0``, or a module that does not split."""
         if self.run_error is not None or imports or not RAW_CALLS or \
                 os.environ.get("TECOMP_BUILD_SPLIT", "1").strip() == "0":
             return None
-        return split_units(unoptimized)
+        return split_units(unoptimized, threads)
 
-    def _compile_units(self, units, unoptimized):
+    def _compile_units(self, units, unoptimized, threads):
         target = self.target
         level = min(target.opt_level, 3)
         key = (self._tm.triple, target.cpu, target.features, level)
         done = compile_units(units, lambda: target_machine(target), lambda: tuning(level),
-                             key, build_threads())
+                             key, threads)
         self.unit_ll = [unit.ll for unit in done]
         _check_unit_externals(self.unit_ll)
         self._sources = _sources(self.unit_ll, unoptimized)

@@ -158,10 +158,11 @@ def test_what_the_splitter_does_not_know_is_compiled_whole(change):
     assert split_units(text) is None
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_split_module_matches_numpy(monkeypatch, threads):
+@pytest.mark.parametrize("threads, units", [(1, 2), (2, 3), (3, 4), (8, 4)])
+def test_split_module_matches_numpy(monkeypatch, threads, units):
+    """At most one unit per thread besides the helpers'."""
     f = _build(monkeypatch, threads)
-    assert len(f._compiled.object_code) == 4
+    assert len(f._compiled.object_code) == units
     _check(f)
     for count in (1, 2, 3):
         f.set_num_threads(count)
@@ -169,11 +170,27 @@ def test_split_module_matches_numpy(monkeypatch, threads):
 
 
 def test_same_machine_code_for_any_thread_count_and_run(monkeypatch):
+    units = split_units(_unoptimized(monkeypatch))
     objects = []
-    for threads in (1, 2, 2, 3):
+    for threads in (1, 2, 2, 4):
         unit_compile._HELPERS.clear()
-        objects.append(_build(monkeypatch, threads)._compiled.object_code)
+        done = unit_compile.compile_units(units, _tm, lambda: jit.tuning(3), "k", threads)
+        objects.append([unit.obj for unit in done])
     assert objects[0] == objects[1] == objects[2] == objects[3]
+    again = [_build(monkeypatch, 2)._compiled.object_code for _ in range(2)]
+    assert again[0] == again[1]
+
+
+@pytest.mark.parametrize("parts, units", [(1, 2), (2, 3), (3, 4), (None, 4)])
+def test_units_are_packed_into_one_per_thread(monkeypatch, parts, units):
+    split = split_units(_unoptimized(monkeypatch), parts)
+    assert len(split) == units and split[1].helpers and split[0].defines[0] == '@"two"'
+    assert sorted(d for u in split for d in u.defines) == sorted(
+        d for u in split_units(_unoptimized(monkeypatch)) for d in u.defines)
+    for unit in split:
+        llvm.parse_assembly(unit.text).verify()
+    if parts == 1:      # nothing crosses but the helpers
+        assert "define hidden void" not in split[0].text
 
 
 def test_hot_code_as_compiled_whole(monkeypatch):
@@ -243,7 +260,7 @@ def test_cache_holds_every_unit(monkeypatch, tmp_path):
     monkeypatch.setattr(jit, "optimize", None)
     again = _build(monkeypatch, 2)
     assert again._compiled.object_code == first._compiled.object_code
-    assert len(again._compiled.object_code) == 4
+    assert len(again._compiled.object_code) == 3
     _check(again)
     again.set_num_threads(1)
     _check(again)
@@ -256,10 +273,10 @@ def test_a_damaged_multi_object_entry_is_ignored(monkeypatch, tmp_path):
     f = _build(monkeypatch, 2)
     for entry in tmp_path.glob("*.tco"):
         data = entry.read_bytes()
-        entry.write_bytes(data.replace(b'"objects": 4', b'"objects": 3'))
+        entry.write_bytes(data.replace(b'"objects": 3', b'"objects": 2'))
     assert cache.load(next(tmp_path.glob("*.tco")).stem) is None
     _check(_build(monkeypatch, 2))
-    assert len(f._compiled.object_code) == 4
+    assert len(f._compiled.object_code) == 3
 
 
 def test_the_helper_unit_is_compiled_once(monkeypatch):
