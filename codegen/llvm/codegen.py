@@ -23,6 +23,7 @@ from . import types as T
 from .exprs import ExprMixin
 from .frame import Frame
 from .intrinsics import IntrinsicMixin
+from .ir_text import TextModule
 from .loop_vectorize import loop_metadata, loop_vectorize
 from .memory import MemoryMixin
 from .packed import PackedCallMixin
@@ -79,7 +80,7 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, PackedCallMixin, Paral
     name to the messages its nonzero return codes stand for (code = 1 + index)."""
 
     def __init__(self, module_name="tecomp", num_threads=0, stream_min_bytes=None):
-        self.module = ir.Module(name=module_name)
+        self.module = TextModule(name=module_name)
         self.stream_min_bytes = stream_min_bytes   # None: no streaming stores
         self.streamed = set()       # outputs written with streaming stores, per function
         self.assert_messages = {}

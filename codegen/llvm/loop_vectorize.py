@@ -18,7 +18,7 @@ node that tells LLVM.
 import llvmlite.ir as ir
 
 from tecomp.arith import Analyzer
-from tecomp.ir import Add, ForKind, IntImm, IRVisitor, Load, Store, Sub, collect, substitute
+from tecomp.ir import Add, ForKind, IntImm, IRVisitor, Load, PrimExpr, Store, Sub, collect, substitute
 from tecomp.ir import dtype as dt
 
 
@@ -41,9 +41,14 @@ class _Finder(IRVisitor):
         self.blocked = False    # a loop or vector code below the current node
 
     def visit(self, node):
+        expression = isinstance(node, PrimExpr)
+        if expression and self.blocked:
+            return None     # an expression holds no loop: nothing left to find below
         dtype = getattr(node, "dtype", None)
         if isinstance(dtype, str) and "x" in dtype and dt.lanes_of(dtype) > 1:
             self.blocked = True     # ("x": not every dtype parses, e.g. a string's "handle")
+            if expression:
+                return None
         return super().visit(node)
 
     def visit_For(self, loop):

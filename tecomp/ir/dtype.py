@@ -1,5 +1,9 @@
 """Data types as canonical strings: ``"float32"``, ``"int64"``, ``"bool"``,
-``"float32x8"`` (8 lanes). Helpers here are the only place that parses them."""
+``"float32x8"`` (8 lanes). Helpers here are the only place that parses them.
+
+The questions asked per IR node (lanes, element type, float or int, bits) are
+memoized per dtype string: lowering and code generation ask them tens of
+thousands of times per kernel, about a dozen distinct dtypes."""
 
 from functools import lru_cache
 
@@ -43,41 +47,50 @@ def canonical(dtype):
     return dtype
 
 
+@lru_cache(maxsize=None)
 def element_of(dtype):
     return _split(dtype)[0]
 
 
+@lru_cache(maxsize=None)
 def lanes_of(dtype):
     return _split(dtype)[1]
 
 
+@lru_cache(maxsize=None)
 def with_lanes(dtype, lanes):
     base = element_of(dtype)
     return base if lanes == 1 else f"{base}x{lanes}"
 
 
+@lru_cache(maxsize=None)
 def is_float(dtype):
     return element_of(dtype).startswith("float")
 
 
+@lru_cache(maxsize=None)
 def is_int(dtype):
     """Signed integer (not bool, not unsigned)."""
     return element_of(dtype).startswith("int")
 
 
+@lru_cache(maxsize=None)
 def is_uint(dtype):
     return element_of(dtype).startswith("uint")
 
 
+@lru_cache(maxsize=None)
 def is_bool(dtype):
     return element_of(dtype) == "bool"
 
 
+@lru_cache(maxsize=None)
 def is_integer(dtype):
     """Signed or unsigned integer (bool excluded)."""
     return is_int(dtype) or is_uint(dtype)
 
 
+@lru_cache(maxsize=None)
 def bits_of(dtype):
     base = element_of(dtype)
     if base == HANDLE:
