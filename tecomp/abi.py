@@ -36,7 +36,7 @@ def shape_vars(func):
     seen = []
     for buf in func.buffer_params:
         for extent in buf.shape:
-            for var in collect(extent, lambda n: isinstance(n, Var)):
+            for var in collect(extent, Var):
                 if var not in seen:
                     seen.append(var)
     return seen
@@ -54,7 +54,7 @@ def passes_as_double(var):
 
 def written_buffers(func):
     """Buffer parameters that ``func``'s body stores to."""
-    stored = {s.buffer for s in collect(func.body, lambda n: isinstance(n, Store))}
+    stored = {s.buffer for s in collect(func.body, Store)}
     return [b for b in func.params if isinstance(b, Buffer) and b in stored]
 
 

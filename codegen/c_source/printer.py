@@ -144,9 +144,9 @@ class CSourcePrinter(TextPrinter):
         if limit is not None and kernel.shared_bytes > limit:
             self.dynamic_shared, _ = kernel.shared_layout()
             self.line(self.d.dynamic_shared_declaration())
-        written = {s.buffer for s in collect(func.body, lambda n: isinstance(n, S.Store))}
+        written = {s.buffer for s in collect(func.body, S.Store)}
         self.vector_buffers = {}    # buffer -> bytes of its widest vector access
-        for n in collect(func.body, lambda n: isinstance(n, (S.Store, E.Load))):
+        for n in collect(func.body, (S.Store, E.Load)):
             if isinstance(n.index, E.Ramp):
                 size = n.index.lanes * dt.bits_of(n.buffer.dtype) // 8
                 self.vector_buffers[n.buffer] = max(size, self.vector_buffers.get(n.buffer, 0))

@@ -76,8 +76,7 @@ def build(funcs, target="llvm", source_key=None):
         return Module(funcs, _from_entry(entry, target), target)
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
                                       target.num_threads, stream_min_bytes(target))
-    parallel = any(collect(f.body, lambda n: isinstance(n, For) and n.kind == ForKind.PARALLEL)
-                   for f in funcs)
+    parallel = any(loop.kind == ForKind.PARALLEL for f in funcs for loop in collect(f.body, For))
     compiled = CompiledModule(module, target, uses_parallel=parallel)
     compiled.assert_messages = messages
     release_module(module)
@@ -117,8 +116,7 @@ def _source_entry(funcs, messages, source_key):
     cannot describe."""
     if source_key is None:
         return None, None
-    if any(collect(f.body, lambda n: isinstance(n, Call) and n.op == "call_packed")
-           for f in funcs):
+    if any(call.op == "call_packed" for f in funcs for call in collect(f.body, Call)):
         return source_key.key, None
     try:
         numbers = source_key.numbers()

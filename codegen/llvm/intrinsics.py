@@ -181,8 +181,8 @@ class IntrinsicMixin:
         lanes = dt.lanes_of(op.dtype)
         if lanes == 1:
             return self._branchy_select(cond, then_value, else_value, op.dtype)
-        loads = collect(then_value, lambda n: isinstance(n, Load)) + collect(
-            else_value, lambda n: isinstance(n, Load))
+        loads = collect(then_value, Load) + collect(
+            else_value, Load)
         if not loads:
             c = self.visit(cond)
             return self.builder.select(c, self.visit(then_value), self.visit(else_value))

@@ -32,7 +32,7 @@ def _stride(index, var, analyzer):
 def _unit_stride(loop):
     analyzer = Analyzer()
     return all(_stride(access.index, loop.loop_var, analyzer) in (0, 1)
-               for access in collect(loop.body, lambda n: isinstance(n, (Load, Store))))
+               for access in collect(loop.body, (Load, Store)))
 
 
 class _Finder(IRVisitor):

@@ -42,7 +42,7 @@ def packed_kinds(call):
 def register_packed_symbols(funcs):
     """Give LLVM the address of the entry of every packed call site in ``funcs``."""
     for func in funcs:
-        for call in collect(func.body, lambda n: isinstance(n, Call) and n.op == "call_packed"):
+        for call in [c for c in collect(func.body, Call) if c.op == "call_packed"]:
             symbol, address = packed.call_site(call.args[0].value, packed_kinds(call))
             llvm.add_symbol(symbol, address)
 

@@ -66,7 +66,7 @@ class ParallelMixin:
 
     def _captures(self, op):
         frame = self.frame
-        nodes = collect(op.body, lambda n: isinstance(n, (Var, Load, Store)))
+        nodes = collect(op.body, (Var, Load, Store))
         variables, buffers = [], []
         for n in nodes:
             if isinstance(n, Var):
@@ -268,7 +268,7 @@ class _Work(IRVisitor):
         self.scale = outer
 
     def visit_Store(self, store):
-        accesses = 1 + len(collect(store.value, lambda n: isinstance(n, Load)))
+        accesses = 1 + len(collect(store.value, Load))
         self.total += self.scale * accesses * dt.lanes_of(store.value.dtype)
 
 

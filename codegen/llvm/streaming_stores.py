@@ -100,18 +100,21 @@ def streaming_stores(func, min_bytes):
     the module doc); empty when ``min_bytes`` is ``None``."""
     if min_bytes is None:
         return set()
-    accesses = collect(func.body, lambda n: isinstance(n, (Load, Store)))
-    loaded = {n.buffer for n in accesses if isinstance(n, Load)}
-    stored = {n.buffer for n in accesses if isinstance(n, Store)}
+
     def large(buf):
         size = _bytes(buf)
         return min_bytes == 0 if size is None else size >= max(min_bytes, 1)
 
-    return {buf for buf in func.buffer_params
-            if buf in stored and buf not in loaded and large(buf)}
+    candidates = [buf for buf in func.buffer_params if large(buf)]
+    if not candidates:      # no walk of the body for a kernel of small outputs
+        return set()
+    accesses = collect(func.body, (Load, Store))
+    loaded = {n.buffer for n in accesses if isinstance(n, Load)}
+    stored = {n.buffer for n in accesses if isinstance(n, Store)}
+    return {buf for buf in candidates if buf in stored and buf not in loaded}
 
 
 def stores_to(stmt, buffers):
     """Whether ``stmt`` stores into any of ``buffers``."""
     return bool(buffers) and any(
-        n.buffer in buffers for n in collect(stmt, lambda n: isinstance(n, Store)))
+        n.buffer in buffers for n in collect(stmt, Store))

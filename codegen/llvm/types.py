@@ -95,13 +95,23 @@ def poison(ty):
 
 def const(dtype, value):
     """An LLVM constant of ``dtype`` (vectors broadcast ``value``)."""
-    ty = llvm_type(dtype)
-    if dt.lanes_of(dtype) > 1:
-        return splat(const(dt.element_of(dtype), value), dt.lanes_of(dtype))
     if dt.is_float(dtype):
-        return ir.Constant(ty, float(value))
-    bits = dt.bits_of(dtype)
-    return ir.Constant(ty, int(value) & ((1 << bits) - 1))
+        if dt.lanes_of(dtype) > 1:
+            return splat(const(dt.element_of(dtype), value), dt.lanes_of(dtype))
+        return ir.Constant(llvm_type(dtype), float(value))
+    return _integer_const(dtype, int(value) & ((1 << dt.bits_of(dtype)) - 1))
+
+
+@lru_cache(maxsize=4096)
+def _integer_const(dtype, bits):
+    """The integer constant of ``dtype`` with two's-complement bits ``bits``, one
+    object per value: a kernel's index arithmetic uses the same few constants
+    hundreds of times, and llvmlite hashes (local value numbering) and prints a
+    constant through its text, computed once per object. Constants have no parent,
+    so modules share them."""
+    if dt.lanes_of(dtype) > 1:
+        return splat(_integer_const(dt.element_of(dtype), bits), dt.lanes_of(dtype))
+    return ir.Constant(llvm_type(dtype), bits)
 
 
 def intrinsic_suffix(dtype):

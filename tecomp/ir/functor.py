@@ -171,15 +171,62 @@ def post_order_visit(node, fn):
 
 
 def collect(node, predicate):
-    """All nodes below ``node`` for which ``predicate`` holds, in post order."""
+    """All nodes below ``node`` for which ``predicate`` holds, in post order.
+
+    ``predicate`` may also be a node class or a tuple of them (the nodes that are
+    instances): no Python call per node, and when every class is a statement the
+    walk skips expressions, which hold no statements (a kernel's tree is mostly
+    index and value expressions)."""
     found = []
+    if isinstance(predicate, (type, tuple)):
+        if not _is_node(node):
+            raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
+        classes = predicate if isinstance(predicate, tuple) else (predicate,)
+        if all(issubclass(c, Stmt) for c in classes):
+            _statements_of(node, classes, found)
+        else:
+            _instances_of(node, classes, found)
+        return found
     post_order_visit(node, lambda n: found.append(n) if predicate(n) else None)
     return found
 
 
+def _instances_of(node, classes, found):
+    children = _CHILD_FIELDS.get(node.__class__)
+    if children is None:
+        children = _child_fields(node.__class__)
+    for name in children:
+        value = getattr(node, name)
+        if isinstance(value, _NODE_TYPES):
+            _instances_of(value, classes, found)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, _NODE_TYPES):
+                    _instances_of(item, classes, found)
+    if isinstance(node, classes):
+        found.append(node)
+
+
+def _statements_of(node, classes, found):
+    if isinstance(node, Stmt):
+        children = _CHILD_FIELDS.get(node.__class__)
+        if children is None:
+            children = _child_fields(node.__class__)
+        for name in children:
+            value = getattr(node, name)
+            if isinstance(value, Stmt):
+                _statements_of(value, classes, found)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, Stmt):
+                        _statements_of(item, classes, found)
+        if isinstance(node, classes):
+            found.append(node)
+
+
 def free_vars(node):
     """The set of variables that appear in ``node``."""
-    return {n for n in collect(node, lambda n: isinstance(n, Var))}
+    return {n for n in collect(node, Var)}
 
 
 class _UsesVar(IRVisitor):

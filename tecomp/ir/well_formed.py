@@ -36,7 +36,7 @@ def well_formed(func, flattened=True):
     for p in func.params:
         if isinstance(p, Buffer):
             for extent in p.shape:
-                defined.update(collect(extent, lambda n: isinstance(n, E.Var)))
+                defined.update(collect(extent, E.Var))
         elif isinstance(p, E.Var):
             defined.add(p)
     buffers = {p for p in func.params if isinstance(p, Buffer)}
@@ -147,7 +147,7 @@ class _Checker(IRVisitor):
         if s.key == "buffer_bind_scope":   # defines the declared buffer's variables
             decl = s.node[0]
             fields = (decl.elem_offset,) + tuple(decl.shape) + tuple(decl.strides)
-            new = {v for f in fields for v in collect(f, lambda n: isinstance(n, E.Var))}
+            new = {v for f in fields for v in collect(f, E.Var)}
             new -= self.defined
             self.defined |= new
             try:

@@ -63,7 +63,7 @@ def reads_of(body, tensor_op):
     """Every ``TensorRead`` of an output of ``tensor_op`` in ``body`` (a tuple of exprs)."""
     reads, outputs = [], set(tensor_op.outputs)
     for b in body:
-        reads += collect(b, lambda n: isinstance(n, E.TensorRead) and n.tensor in outputs)
+        reads += [r for r in collect(b, E.TensorRead) if r.tensor in outputs]
     return reads
 
 
@@ -71,7 +71,7 @@ def reads_of_any(body):
     """The tensors read in ``body`` (a tuple of exprs), in order of first read."""
     found = []
     for b in body:
-        for read in collect(b, lambda n: isinstance(n, E.TensorRead)):
+        for read in collect(b, E.TensorRead):
             if read.tensor not in found:
                 found.append(read.tensor)
     return found

@@ -169,7 +169,7 @@ def _check_time_reads(op, analyzer):
             raise ExprError(f"scan({op.name}): body stage '{reader.name}' needs a time axis")
         time = reader.axis[0].var
         for b in reader.body:
-            for read in collect(b, lambda n: isinstance(n, E.TensorRead)):
+            for read in collect(b, E.TensorRead):
                 src = read.tensor.op
                 if src not in body and src not in states:
                     continue

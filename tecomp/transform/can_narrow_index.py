@@ -20,7 +20,7 @@ def can_narrow_index(programs):
         sizes = [b.shape for b in program.func.buffer_params]
         for kernel in program.kernels:
             body = kernel.func.body
-            sizes += [(a.extent,) for a in collect(body, lambda n: isinstance(n, S.Allocate))]
+            sizes += [(a.extent,) for a in collect(body, S.Allocate)]
             total = 1
             for e in kernel.grid + kernel.block:
                 if not isinstance(e, IntImm):
@@ -29,7 +29,7 @@ def can_narrow_index(programs):
             if total >= _LIMIT:
                 return False
             dtypes = {b.dtype for b in kernel.func.buffer_params}
-            dtypes |= {a.buffer.dtype for a in collect(body, lambda n: isinstance(n, S.Allocate))}
+            dtypes |= {a.buffer.dtype for a in collect(body, S.Allocate)}
             if dtypes & {"int64", "uint64"}:
                 return False
         sizes += [(e,) for e in program.temps.values()]

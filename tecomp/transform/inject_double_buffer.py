@@ -72,16 +72,16 @@ class _Injector(IRMutator):
 
     def pipeline(self, loop, chain, rest):
         k, lo, n = loop.loop_var, loop.min, loop.extent
-        written = {st.buffer for st in collect(rest, lambda x: isinstance(x, S.Store))}
+        written = {st.buffer for st in collect(rest, S.Store)}
         for alloc, _, fill in chain:
-            written |= {st.buffer for st in collect(fill, lambda x: isinstance(x, S.Store))}
+            written |= {st.buffer for st in collect(fill, S.Store)}
         copies = {}
         for alloc, db, fill in chain:
             if not db:
                 continue
             name = alloc.buffer.name
-            stores = {st.buffer for st in collect(fill, lambda x: isinstance(x, S.Store))}
-            reads = {ld.buffer for ld in collect(fill, lambda x: isinstance(x, E.Load))}
+            stores = {st.buffer for st in collect(fill, S.Store)}
+            reads = {ld.buffer for ld in collect(fill, E.Load)}
             if stores != {alloc.buffer} or reads & written:
                 raise LoweringError(
                     f"{self.name}: double_buffer('{name}'): its fill in loop '{k.name}' "
@@ -89,7 +89,7 @@ class _Injector(IRMutator):
                        + ", which the loop writes" if reads & written else
                        "writes other buffers")
                     + "; only a tile loaded from the loop's inputs can be loaded ahead")
-            if alloc.buffer in {st.buffer for st in collect(rest, lambda x: isinstance(x, S.Store))}:
+            if alloc.buffer in {st.buffer for st in collect(rest, S.Store)}:
                 raise LoweringError(
                     f"{self.name}: double_buffer('{name}'): loop '{k.name}' writes it after "
                     "its fill; only a tile that is filled once per iteration can be loaded ahead")

@@ -67,7 +67,7 @@ class _Injector(IRMutator):
             return loop if body is loop.body else S.For(loop.loop_var, loop.min, loop.extent,
                                                         loop.kind, body, loop.thread_tag)
         if not isinstance(loop.extent, E.IntImm):
-            stores = dict.fromkeys(n.buffer.name for n in collect(loop.body, lambda n: isinstance(n, S.Store)))
+            stores = dict.fromkeys(n.buffer.name for n in collect(loop.body, S.Store))
             raise LoweringError(
                 f"{self.name}: loop '{loop.loop_var.name}' writing '{', '.join(stores)}' is "
                 f"bound to {loop.thread_tag} with "
@@ -89,9 +89,9 @@ class _Dependence:
     def __init__(self, vt, body):
         self.vt = vt
         self.body = body
-        stores = collect(body, lambda n: isinstance(n, S.Store))
+        stores = collect(body, S.Store)
         self.written = {s.buffer for s in stores}
-        self.inside = {a.buffer for a in collect(body, lambda n: isinstance(n, S.Allocate))}
+        self.inside = {a.buffer for a in collect(body, S.Allocate)}
         self.vars = {vt}
         self.buffers = set()
         while True:
@@ -108,7 +108,7 @@ class _Dependence:
             if free_vars(node) & self.vars:
                 return True
             if any(ld.buffer in self.buffers
-                   for ld in collect(node, lambda n: isinstance(n, E.Load))):
+                   for ld in collect(node, E.Load)):
                 return True
         return False
 
@@ -135,7 +135,7 @@ class _Dependence:
         elif isinstance(s, S.Allocate):
             self._walk(s.body, ctx)
         elif isinstance(s, S.Store):
-            loads = {ld.buffer for ld in collect(s, lambda n: isinstance(n, E.Load))}
+            loads = {ld.buffer for ld in collect(s, E.Load)}
             if ctx or s.buffer in self.buffers or self.uses(s) or loads & self.written:
                 self.buffers.add(s.buffer)
         elif isinstance(s, S.AssertStmt):
@@ -154,7 +154,7 @@ class _Dependence:
     def interleavable(self):
         """Whether running the virtual threads interleaved gives what running them
         one after another gives (see the module docstring)."""
-        for a in collect(self.body, lambda n: isinstance(n, S.Allocate)):
+        for a in collect(self.body, S.Allocate):
             if self.uses(a.extent):
                 return False
         shared_out = (self.written - self.inside) & self.buffers
@@ -247,7 +247,7 @@ class _Interleave:
 
     def repeat(self, s):
         """``s`` once per virtual thread."""
-        loops = collect(s, lambda n: isinstance(n, (S.For, S.Allocate)))
+        loops = collect(s, (S.For, S.Allocate))
         if loops or self.n >= UNROLL_LIMIT:
             var = Var(f"{self.vt.name}.s", self.vt.dtype)
             return S.For(var, E.const_index(0), E.const_index(self.n), S.ForKind.SERIAL,

@@ -44,7 +44,7 @@ def is_barrier(stmt):
 
 def insert_barriers(body):
     """``body`` with barriers for its shared buffers (the same object if none)."""
-    shared = {a.buffer for a in collect(body, lambda n: isinstance(n, S.Allocate))
+    shared = {a.buffer for a in collect(body, S.Allocate)
               if a.buffer.scope == "shared"}
     if not shared:
         return body
@@ -57,9 +57,9 @@ class _Sync(Dispatcher):
 
     def access(self, node):
         """(reads, writes): shared buffers ``node`` loads and stores."""
-        reads = {n.buffer for n in collect(node, lambda n: isinstance(n, E.Load))
+        reads = {n.buffer for n in collect(node, E.Load)
                  if n.buffer in self.shared}
-        writes = {n.buffer for n in collect(node, lambda n: isinstance(n, S.Store))
+        writes = {n.buffer for n in collect(node, S.Store)
                   if n.buffer in self.shared}
         return reads, writes
 

@@ -75,7 +75,7 @@ class _Lowering(IRMutator):
             self.enclosing.pop()
 
     def lower(self, info, body):
-        stores = collect(body, lambda n: isinstance(n, S.Store))
+        stores = collect(body, S.Store)
         if self.threads is None:
             raise LoweringError(f"{self.name}: the cross-thread reduction of '{info.stage}' lies "
                                 "outside every GPU kernel")

@@ -75,7 +75,7 @@ class _Lowering(IRMutator):
     def _bind(self, loop):
         tag = loop.thread_tag
         extent = self.analyzer.simplify(loop.extent)
-        stores = [n.buffer.name for n in collect(loop.body, lambda n: isinstance(n, S.Store))]
+        stores = [n.buffer.name for n in collect(loop.body, S.Store)]
         name = f"{loop.loop_var.name}' writing '{', '.join(dict.fromkeys(stores))}"
         if tag.startswith("threadIdx") and not isinstance(extent, E.IntImm):
             raise LoweringError(

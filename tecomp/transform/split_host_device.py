@@ -122,7 +122,7 @@ def _bytes_of(dtype):
 
 
 def _stores_in(stmt):
-    names = [s.buffer.name for s in collect(stmt, lambda n: isinstance(n, S.Store))]
+    names = [s.buffer.name for s in collect(stmt, S.Store)]
     return ", ".join(dict.fromkeys(names)) or "nothing"
 
 
@@ -223,7 +223,7 @@ class _Splitter:
 
     def _buffers_used(self, body):
         used = set()
-        for n in collect(body, lambda n: isinstance(n, (E.Load, S.Store))):
+        for n in collect(body, (E.Load, S.Store)):
             used.add(n.buffer)
         params = [b for b in self.func.buffer_params if b in used]
         temps = [b for b in self.program.temps if b in used]

@@ -12,7 +12,7 @@ from ..ir.functor import collect
 
 
 def verify_cpu_scopes(func, target_kind="llvm"):
-    for node in collect(func.body, lambda n: isinstance(n, (S.For, S.Allocate))):
+    for node in collect(func.body, (S.For, S.Allocate)):
         if isinstance(node, S.For) and node.kind == S.ForKind.THREAD_BINDING:
             raise BuildError(f"{func.name}: loop '{node.loop_var.name}' is bound to GPU thread "
                              f"axis {node.thread_tag}, but target '{target_kind}' is a CPU; "
