@@ -71,10 +71,13 @@ def arch_of(triple):
     return {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
 
 
+@functools.lru_cache(maxsize=64)
 def host_mismatch(triple, cpu, features, features_complete=False):
     """``None`` if code compiled for ``triple``/``cpu``/``features`` runs on this host,
     else the reason in words. ``features_complete``: ``features`` lists every feature
-    explicitly (a host's full list), so the CPU name implies nothing more."""
+    explicitly (a host's full list), so the CPU name implies nothing more. Memoized:
+    the host's facts do not change, and a build asks several times (parsing the
+    host's feature list of some hundred entries each time)."""
     host_cpu, host_feature_string, host_triple = host_facts()
     if arch_of(triple) != arch_of(host_triple):
         return f"it is compiled for {triple}, this host is {host_triple}"

@@ -15,7 +15,7 @@ import llvmlite.ir as ir
 
 from tecomp.errors import BuildError, InternalError
 from tecomp.ir import ForKind
-from tecomp.ir.functor import Dispatcher
+from tecomp.ir.dispatch import Dispatcher, visit_handler
 from tecomp.ir import dtype as dt
 from tecomp.abi import abi_vars, passes_as_double
 
@@ -102,14 +102,14 @@ class CodeGenLLVM(ExprMixin, IntrinsicMixin, MemoryMixin, PackedCallMixin, Paral
         return self.frame.builder
 
     def visit(self, node):
-        name = type(node).__name__
-        method = self.handler(node)
-        if method is None:
+        fn = visit_handler(self, node)
+        if fn is None:
+            name = type(node).__name__
             if name in _NOT_LOWERED:
                 raise InternalError(f"codegen.llvm: {name} must be lowered away before code "
                                     f"generation (found `{node}`)")
             raise InternalError(f"codegen.llvm: no handler for IR node {name}")
-        return method(node)
+        return fn(self, node)
 
     def declare(self, name, ret, args, var_arg=False):
         """A (cached) declaration of an external function or LLVM intrinsic."""

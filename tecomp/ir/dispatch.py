@@ -42,6 +42,19 @@ def visit_table(obj):
     return table
 
 
+def visit_handler(obj, node):
+    """``dispatch(obj, node)`` (the prefix ``visit_``) through the table of
+    :func:`visit_table`: one dictionary lookup per node once the class is known."""
+    table = obj.__class__.__dict__.get(_VISIT_TABLE)
+    if table is None:
+        table = visit_table(obj)
+    try:
+        return table[node.__class__]
+    except KeyError:
+        fn = table[node.__class__] = dispatch(obj, node)
+        return fn
+
+
 class Dispatcher:
     """The one dispatch on node classes: every visitor, mutator, printer, analysis
     and code generator derives from it and finds its handler for a node with

@@ -126,6 +126,18 @@ class IRMutator(_Dispatcher):
                       for name in _init_fields(cls)})
 
 
+class StmtMutator(IRMutator):
+    """An :class:`IRMutator` of statements: expressions and ranges are returned as
+    they are, unvisited. For passes that rewrite loops and other statements and
+    handle no expression: expressions hold no statements, so walking them (most of
+    a kernel's nodes) would only give the same objects back."""
+
+    def visit(self, node):
+        if isinstance(node, (PrimExpr, Range)):
+            return node
+        return _Dispatcher.visit(self, node)
+
+
 class _Substituter(IRMutator):
     def __init__(self, mapping):
         self.mapping = mapping
@@ -139,6 +151,46 @@ def substitute(node, mapping):
     if not mapping:
         return node
     return _Substituter(mapping).visit(node)
+
+
+class _Replacer(IRMutator):
+    def __init__(self, var, value, containing):
+        self.var, self.value, self.containing = var, value, containing
+
+    def visit(self, node):
+        if id(node) not in self.containing:
+            return node
+        if node is self.var:
+            return self.value
+        return _Dispatcher.visit(self, node)
+
+
+def substitute_each(node, var, values):
+    """``[substitute(node, {var: v}) for v in values]`` (an unrolled loop's copies of
+    its body), each copy walking only the nodes that contain ``var``: the nodes
+    without it are the same objects in every copy, found by one walk."""
+    containing = set()
+    _find_containing(node, var, containing)
+    return [_Replacer(var, value, containing).visit(node) for value in values]
+
+
+def _find_containing(node, var, containing):
+    """Whether ``node`` is or holds ``var``; adds the ids of such nodes to ``containing``."""
+    found = node is var
+    children = _CHILD_FIELDS.get(node.__class__)
+    if children is None:
+        children = _node_children(node)
+    for name in children:
+        value = getattr(node, name)
+        if isinstance(value, _NODE_TYPES):
+            found = _find_containing(value, var, containing) or found
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, _NODE_TYPES):
+                    found = _find_containing(item, var, containing) or found
+    if found:
+        containing.add(id(node))
+    return found
 
 
 def _post_order(node, fn):

@@ -34,7 +34,7 @@ from ..errors import LoweringError
 from ..ir import Buffer, Var
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import IRMutator, collect, substitute
+from ..ir.functor import IRMutator, StmtMutator, collect, substitute
 from ..ir.stmt import DOUBLE_BUFFER_SCOPE
 
 
@@ -49,7 +49,7 @@ def _is_mark(n):
     return isinstance(n, S.AttrStmt) and n.key == DOUBLE_BUFFER_SCOPE
 
 
-class _Injector(IRMutator):
+class _Injector(StmtMutator):
     def __init__(self, name):
         self.name = name
 

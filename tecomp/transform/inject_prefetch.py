@@ -38,7 +38,7 @@ from ..errors import LoweringError
 from ..ir import IRMutator, IRVisitor, Range, Var
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import free_vars, substitute
+from ..ir.functor import collect, free_vars, substitute
 from ..ir.stmt import PREFETCH_SCOPE, ForKind
 
 #: The intrinsic a prefetched row becomes: (address_of(first element), elements, write)
@@ -49,6 +49,8 @@ def inject_prefetch(func):
     """``func`` (before storage flattening) with every ``prefetch_scope`` mark
     replaced by the prefetch of its region (see the module doc); the same object
     when it has none."""
+    if not any(attr.key == PREFETCH_SCOPE for attr in collect(func.body, S.AttrStmt)):
+        return func     # a statements-only search: most schedules prefetch nothing
     body = _Injector().visit(func.body)
     return func if body is func.body else func.with_body(body)
 

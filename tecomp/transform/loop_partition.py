@@ -21,7 +21,7 @@ loops are partitioned.
 from ..arith import Analyzer, Interval, eval_interval
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import IRMutator, IRVisitor, structural_equal, substitute, uses_var
+from ..ir.functor import IRVisitor, StmtMutator, structural_equal, substitute, uses_var
 
 _PARTITIONED_KINDS = (S.ForKind.SERIAL, S.ForKind.PARALLEL)
 
@@ -79,7 +79,7 @@ class _GuardFinder(IRVisitor):
         pass
 
 
-class _DropGuard(IRMutator):
+class _DropGuard(StmtMutator):
     def __init__(self, guard):
         self.guard = guard
 
@@ -98,7 +98,7 @@ class _DropGuard(IRMutator):
         return S.IfThenElse(cond, node.then_case)
 
 
-class _Partitioner(IRMutator):
+class _Partitioner(StmtMutator):
     """Top-down: a loop is partitioned on the first guard whose split point is
     invariant in it and in the loops inside it; the main part is then searched
     for further guards, the tail (a few iterations) is left as it is."""

@@ -9,7 +9,7 @@ A loop whose extent is not a constant stays a serial loop.
 
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import IRMutator, substitute
+from ..ir.functor import StmtMutator, substitute_each
 
 #: Past this many iterations the copies cost more than they save.
 MAX_UNROLL = 512
@@ -21,7 +21,7 @@ def unroll_loops(func):
     return func if body is func.body else func.with_body(body)
 
 
-class _Unroller(IRMutator):
+class _Unroller(StmtMutator):
     def visit_For(self, loop):
         loop = self.generic_visit(loop)
         if loop.kind != S.ForKind.UNROLLED:
@@ -29,6 +29,7 @@ class _Unroller(IRMutator):
         if not (isinstance(loop.extent, E.IntImm) and isinstance(loop.min, E.IntImm)) \
                 or loop.extent.value > MAX_UNROLL:
             return S.For(loop.loop_var, loop.min, loop.extent, S.ForKind.SERIAL, loop.body)
-        start = loop.min.value
-        return S.seq(*[substitute(loop.body, {loop.loop_var: E.IntImm(loop.loop_var.dtype, start + k)})
-                       for k in range(loop.extent.value)]) if loop.extent.value else S.no_op()
+        start, dtype = loop.min.value, loop.loop_var.dtype
+        copies = substitute_each(loop.body, loop.loop_var,
+                                 [E.IntImm(dtype, start + k) for k in range(loop.extent.value)])
+        return S.seq(*copies) if loop.extent.value else S.no_op()

@@ -17,7 +17,7 @@ from ..ir import Var
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir import stmt as S
-from ..ir.functor import IRMutator
+from ..ir.functor import IRMutator, StmtMutator
 
 #: Widest vector built directly; wider loops stay scalar for LLVM to handle.
 MAX_LANES = 64
@@ -33,7 +33,7 @@ class _CannotVectorize(Exception):
     pass
 
 
-class _LoopVectorizer(IRMutator):
+class _LoopVectorizer(StmtMutator):
     def visit_For(self, loop):
         loop = self.generic_visit(loop)
         if loop.kind != S.ForKind.VECTORIZED:
