@@ -99,6 +99,20 @@ def target_machine(target, jit=True):
         jit=jit)
 
 
+@functools.lru_cache(maxsize=64)
+def _layout(triple, cpu, features, opt_level, jit):
+    """``(triple, data layout)`` of LLVM's TargetMachine for these settings."""
+    tm = target_machine(_Settings(triple, cpu, features, opt_level), jit=jit)
+    return tm.triple, str(tm.target_data)
+
+
+class _Settings:
+    """What :func:`target_machine` reads of a Target."""
+
+    def __init__(self, triple, cpu, features, opt_level):
+        self.triple, self.cpu, self.features, self.opt_level = triple, cpu, features, opt_level
+
+
 @functools.lru_cache(maxsize=None)
 def _initialize_all_targets():
     llvm.initialize_all_targets()
@@ -227,20 +241,20 @@ class CompiledModule:
 
     def __init__(self, ir_module, target, uses_parallel=False):
         self.run_error = target.host_mismatch()
-        tm = target_machine(target, jit=self.run_error is None)
-        ir_module.triple = tm.triple
-        ir_module.data_layout = str(tm.target_data)
+        runs = self.run_error is None
+        ir_module.triple, ir_module.data_layout = _layout(
+            target.triple, target.cpu, target.features, target.opt_level, runs)
         self.target = target
         self.uses_parallel = uses_parallel
         unoptimized = str(ir_module)
-        _check_libgomp(uses_parallel and self.run_error is None)
-        self._tm = tm
+        _check_libgomp(uses_parallel and runs)
         self.engine = self.object_code = None
         threads = build_threads()
         units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()), threads)
         if units is not None:
             self._compile_units(units, unoptimized, threads)
             return
+        tm = self._tm = target_machine(target, jit=runs)
         mod = _verify(unoptimized)
         for text in getattr(ir_module, "llvm_imports", ()):
             mod.link_in(_imported(text, tm))
@@ -268,17 +282,37 @@ class CompiledModule:
     def _compile_units(self, units, unoptimized, threads):
         target = self.target
         level = min(target.opt_level, 3)
-        key = (self._tm.triple, target.cpu, target.features, level)
+        key = (target.triple, target.cpu, target.features, level)
+        engine, loaded = [], set()
+
+        def idle(done):     # while the calling thread waits for the other units
+            engine.append(self._new_engine())
+            for i, unit in enumerate(done):
+                if unit is not None:
+                    engine[0].add_object_file(llvm.ObjectFileRef.from_data(unit.obj))
+                    loaded.add(i)
+
         done = compile_units(units, lambda: target_machine(target), lambda: tuning(level),
-                             key, threads)
+                             key, threads, idle)
         self.unit_ll = [unit.ll for unit in done]
         _check_unit_externals(self.unit_ll)
         self._sources = _sources(self.unit_ll, unoptimized)
-        self._load_objects([unit.obj for unit in done])
+        if not engine:
+            engine.append(self._new_engine())
+        for i, unit in enumerate(done):
+            if i not in loaded:
+                engine[0].add_object_file(llvm.ObjectFileRef.from_data(unit.obj))
+        engine[0].finalize_object()
+        self.engine, self.object_code = engine[0], [unit.obj for unit in done]
+
+    def _new_engine(self):
+        """An empty MCJIT engine, which owns a new TargetMachine ``self._tm``."""
+        self._tm = target_machine(self.target)
+        return llvm.create_mcjit_compiler(llvm.parse_assembly(""), self._tm)
 
     def _load_objects(self, objects):
         """An MCJIT engine holding the object files ``objects`` (one module's)."""
-        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self._tm)
+        engine = self._new_engine()
         for data in objects:
             engine.add_object_file(llvm.ObjectFileRef.from_data(data))
         engine.finalize_object()
@@ -292,7 +326,6 @@ class CompiledModule:
         self = cls.__new__(cls)
         self.run_error, self.target, self.uses_parallel = None, target, uses_parallel
         _check_libgomp(uses_parallel)
-        self._tm = target_machine(target)
         self._sources = sources
         self._load_objects(object_code)
         return self

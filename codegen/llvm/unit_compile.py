@@ -114,12 +114,15 @@ def _give_back_machine(key, tm):
             idle.append(tm)
 
 
-def compile_units(units, make_tm, tuning, tm_key, threads):
+def compile_units(units, make_tm, tuning, tm_key, threads, idle=None):
     """``[CompiledUnit]`` for ``units`` (:class:`.split_units.Unit`): each parsed,
     verified, optimized with the pipeline ``tuning()`` gives (a
     ``PipelineTuningOptions``) for the TargetMachine ``make_tm()`` and compiled to
     an object, in up to ``threads`` threads. ``tm_key`` identifies ``make_tm()``'s
-    machine (the helper memo, the idle machines). Raises InternalError for
+    machine (the helper memo, the idle machines). ``idle(results)``, if given, runs
+    in the calling thread once no unit is left to start, while other threads finish
+    theirs (not after an error); ``results`` holds the CompiledUnits done so far
+    (``None`` for the others). Raises InternalError for
     a unit LLVM refuses (its text in the message) and BuildError for an object LLVM
     cannot emit."""
     results = [None] * len(units)
@@ -161,8 +164,12 @@ def compile_units(units, make_tm, tuning, tm_key, threads):
     for thread in helpers:
         thread.start()
     worker()
-    for thread in helpers:
-        thread.join()
+    try:
+        if idle is not None and not errors:
+            idle(list(results))
+    finally:
+        for thread in helpers:
+            thread.join()
     if errors:
         raise errors[0]
     for i, unit in enumerate(units):
