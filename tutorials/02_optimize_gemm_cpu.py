@@ -3,7 +3,8 @@
 The classic sequence (TVM's "How to optimize GEMM on CPU", the cache-blocked
 GEMM lecture of UW CSE 599W): naive, blocking, vectorization, loop permutation,
 array packing, a write cache, parallel, and then a register micro-tile fed from
-packed panels with a cache-blocked k loop (GotoBLAS-style). Each step is
+packed panels with a cache-blocked k loop, and last GotoBLAS's cache blocks with
+a prefetch of the next tile of C (``topi.generic.gotoblas_gemm``). Each step is
 checked against numpy, timed beside numpy's BLAS in the same run with
 :func:`tecomp.testing.benchmark` (median and spread, with a warning when the
 machine was busy), and says in one line what changed and why it helps, or why
@@ -149,6 +150,15 @@ def micro_kernel_schedule(M, N, K, MR=None, NR=None, KU=4):
     return s, [A, B, C]
 
 
+def gotoblas(M, N, K):
+    """Step 8's micro-kernel inside GotoBLAS's cache blocks
+    (:func:`tecomp.topi.generic.gotoblas_gemm`): B packed in NR-wide panels, each
+    MC x KC block of A packed where its thread uses it, C updated in place, the
+    next tile of C prefetched, k unrolled by 8."""
+    s, tensors = topi.generic.gotoblas_gemm(M, N, K, k_unroll=8 if K % 8 == 0 else 1)
+    return s, tensors
+
+
 def steps(M, N, K):
     """``(title, what changed and why, schedule builder)`` for every step."""
     cores = os.cpu_count() or 1
@@ -174,6 +184,10 @@ def steps(M, N, K):
                                   "registers) stays in them for the whole k loop: per k step "
                                   f"{mr} broadcasts of A, {nr // lanes} loads of packed B",
          micro_kernel_schedule),
+        ("9 GotoBLAS blocks", "A packed per cache block (MC x KC from the target's L2 and "
+                              "L1) where its thread uses it, C kept in place, and the next "
+                              "micro-tile of C prefetched (s[C].prefetch): its rows lie a row "
+                              "of C apart, which no hardware prefetcher follows", gotoblas),
     ]
 
 
