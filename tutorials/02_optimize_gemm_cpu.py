@@ -155,8 +155,7 @@ def gotoblas(M, N, K):
     (:func:`tecomp.topi.generic.gotoblas_gemm`): B packed in NR-wide panels, each
     MC x KC block of A packed where its thread uses it, C updated in place, the
     next tile of C prefetched, k unrolled by 8."""
-    s, tensors = topi.generic.gotoblas_gemm(M, N, K, k_unroll=8 if K % 8 == 0 else 1)
-    return s, tensors
+    return topi.generic.gotoblas_gemm(M, N, K)
 
 
 def steps(M, N, K):

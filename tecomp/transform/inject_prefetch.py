@@ -8,16 +8,18 @@ region of ``tensor`` that ``body`` reads in iteration ``var + offset`` of the
 loop ``var`` around the mark, followed by ``body``::
 
     for ioi in [0, 64):                        for ioi in [0, 64):
-      // prefetch_scope C, offset 1               for p0 in [0, min(r + 8, 2048) - r):   r = (ioi + 1)*8
-      for k: for ii in [0, 8): for ji in [0, 32):   prefetch_span(&C[r + p0, j*32], 32, 1)
-        C[ioi*8 + ii, j*32 + ji] += ...             for k: ...
+      // prefetch_scope C, offset 1               if ioi + 1 < 64:
+      for k: for ii in [0, 8): for ji in [0, 32):   for p0 in [0, 8):     r = (ioi + 1)*8
+        C[ioi*8 + ii, j*32 + ji] += ...               prefetch_span(&C[r + p0, j*32], 32, 1)
+                                                  for k: ...
 
 The region, per dimension: the union over the body's reads of ``tensor`` of
 each index's interval while the loops inside the body run over their ranges,
 with ``var`` replaced by ``var + offset``; then intersected with the tensor's
 storage (the region its ``Realize`` holds, or its shape for an argument), so
-that no address is ever outside the buffer (near the last iterations the
-region may be empty: nothing is fetched). Every dimension but the last becomes
+that no address is ever outside the buffer. Nothing is fetched where iteration
+``var + offset`` is outside the loop (its region would be another iteration of
+an outer loop's, possibly another thread's). Every dimension but the last becomes
 a loop; each row of the last is one ``prefetch_span(address, elements, write)``
 call, which :mod:`~tecomp.transform.lower_prefetch` turns into one prefetch per
 cache line of the target (or removes, on a GPU). ``write`` is 1 where the body
@@ -102,7 +104,13 @@ class _Injector(IRMutator):
             warnings.warn(f"{what}: the region read cannot be bounded; not prefetched",
                           stacklevel=2)
             return body
-        return S.seq(_prefetch_rows(tensor, region, reads.written), body)
+        rows = _prefetch_rows(tensor, region, reads.written)
+        ahead = E.Add(loop.loop_var, offset)
+        exists = self.analyzer.simplify(E.And(E.GE(ahead, loop.min),
+                                              E.LT(ahead, loop.min + loop.extent)))
+        if not E.is_const_int(exists, 1):
+            rows = S.IfThenElse(exists, rows)
+        return S.seq(rows, body)
 
     def region(self, tensor, var, offset, reads):
         """``[(min, extent)]`` per dimension, inside the tensor's storage, or None."""

@@ -36,7 +36,7 @@ def cases():
     # The micro-tile follows the target's registers; pin the AVX-512 one (8 x 32).
     found["gemm_8"] = lambda: gemm.micro_kernel_schedule(128, 128, 128, MR=8, NR=32)
     found["gemm_9"] = lambda: topi.generic.gotoblas_gemm(
-        128, 128, 128, target="llvm -mcpu=skylake-avx512", threads=2, k_unroll=8)
+        128, 128, 128, target="llvm -mcpu=skylake-avx512", threads=2)
     found.update(gpu_vector_add=gpu.vector_add, gpu_scale_unrolled=gpu.scale_unrolled,
                  gpu_window_sum=lambda: gpu.window_sum(4096),
                  gpu_matmul=lambda: gpu.matmul(256, 256, 256))

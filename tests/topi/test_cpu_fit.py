@@ -8,6 +8,7 @@ import pytest
 
 import tecomp as te
 from tecomp import topi
+from tecomp.schedule import loop_nest_text
 from tecomp.target import Target
 from tecomp.topi.generic import CpuFit
 
@@ -151,7 +152,7 @@ def test_gemm_blocks_from_the_caches(spec, tile, n, parts, blocks):
 
 
 @pytest.mark.parametrize("spec, tile", [("llvm", None), (AVX2, None), (AVX2, (6, 16))])
-@pytest.mark.parametrize("prefetch, k_unroll", [(False, 1), (True, 1), (True, 8)])
+@pytest.mark.parametrize("prefetch, k_unroll", [(False, 1), (True, 1), (True, None)])
 def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, tile, prefetch, k_unroll):
     """topi.generic.gotoblas_gemm (benchmarks/peers.py's GotoBLAS schedule) on
     gemm_blocks' sizes for two threads: packed B; ioo, ko, jo, ioi, ki, ii, ji; ii
@@ -165,6 +166,8 @@ def test_gotoblas_gemm_on_the_blocks_runs_correctly(spec, tile, prefetch, k_unro
     assert (mr, nr) == tile or (mr, nr) == (target.vector_registers // 4,
                                             2 * target.vector_lanes("float32"))
     assert ("prefetch" in str(te.lower(s, args))) == prefetch
+    unrolled = "unrolled (k.inner.inner, 0, 8)" in loop_nest_text(s)
+    assert unrolled == (k_unroll is None)          # KC (128 here) is a multiple of 8
     f = te.build(s, args, target=target)
     rng = np.random.default_rng(0)
     a, b = rng.random((M, K), dtype="float32"), rng.random((K, N), dtype="float32")

@@ -15,9 +15,13 @@ from tecomp.errors import LoweringError, ScheduleError
 from tecomp.ir import expr as E
 from tecomp.ir import stmt as S
 from tecomp.ir.functor import collect, substitute
+from tecomp.ir import PrimFunc
 from tecomp.lower import lower_for_target
+from tecomp.schedule.bound import infer_bound
+from tecomp.schedule.graph import ScheduleGraph
+from tecomp.schedule.schedule_ops import schedule_ops
 from tecomp.schedule.loop_nest import loop_nest_text
-from tecomp.transform.inject_prefetch import PREFETCH_SPAN
+from tecomp.transform.inject_prefetch import PREFETCH_SPAN, inject_prefetch
 from tecomp.transform.lower_prefetch import PREFETCH
 
 AVX2 = "llvm -mcpu=znver3"
@@ -61,47 +65,79 @@ def _elementwise(n=64, factor=16):
 # ------------------------------------------------------------ the region
 
 
+def _injected(s, tensors):
+    """The program of schedule ``s`` after schedule_ops and inject_prefetch (before
+    storage flattening: reads are still TensorReads with logical indices)."""
+    graph = ScheduleGraph(s)
+    body = schedule_ops(graph, infer_bound(graph), list(tensors))
+    return inject_prefetch(PrimFunc("f", (), body)).body
+
+
+def _span(body, name):
+    """(indices of the first element, elements, write) of the prefetch of ``name``."""
+    (span,) = [c for c in _calls(body, PREFETCH_SPAN)
+               if c.args[0].args[0].tensor.name == name]
+    return span.args[0].args[0].indices, span.args[1], span.args[2].value
+
+
+def _guard(body):
+    (guard,) = [x for x in collect(body, lambda n: isinstance(n, S.IfThenElse))
+                if _calls(x.then_case, PREFETCH_SPAN)]
+    return guard.condition
+
+
 def test_the_next_iterations_region_cut_to_the_buffer():
-    s, (A, B), (outer, _) = _elementwise(n=64)
+    s, (A, B), (outer, _) = _elementwise(n=60)
     s[B].prefetch(A, outer, 1)
-    func = te.lower(s, [A, B])
-    (span,) = _calls(func.body, PREFETCH_SPAN)
-    address, elements, write = span.args
-    (load,) = collect(address, lambda n: isinstance(n, E.Load))
-    assert load.buffer.name == "A" and write.value == 0
-    # outer = 0..3 reads A[16*outer + 0..15]; the prefetch is of outer + 1's,
-    # up to A's end: 16 elements, then none at the last
-    assert [_at(load.index, {"i.outer": o}) for o in range(3)] == [16, 32, 48]
-    assert [_at(elements, {"i.outer": o}) for o in range(4)] == [16, 16, 16, 0]
+    body = _injected(s, [A, B])
+    (index,), elements, write = _span(body, "A")
+    assert write == 0
+    # outer = 0..3 reads A[16*outer + 0..15]; the prefetch is of outer + 1's, up to
+    # A's end (60), and only where outer + 1 is an iteration of the loop
+    assert [_at(index, {"i.outer": o}) for o in range(3)] == [16, 32, 48]
+    assert [_at(elements, {"i.outer": o}) for o in range(3)] == [16, 16, 12]
+    assert [_at(_guard(body), {"i.outer": o}) for o in range(4)] == [1, 1, 1, 0]
+
+
+def test_a_region_before_the_buffer_is_cut_too():
+    A = te.placeholder((64,), name="A")
+    B = te.compute((64,), lambda i: te.if_then_else(i >= 3, A[i - 3], 0.0), name="B")
+    s = te.create_schedule(B.op)
+    outer, _ = s[B].split(B.op.axis[0], factor=8)
+    s[B].prefetch(A, outer, 0)
+    body = _injected(s, [A, B])
+    (index,), elements, _ = _span(body, "A")
+    assert (_at(index, {"i.outer": 0}), _at(elements, {"i.outer": 0})) == (0, 5)
+    assert (_at(index, {"i.outer": 2}), _at(elements, {"i.outer": 2})) == (13, 8)
+    assert not [x for x in collect(body, lambda n: isinstance(n, S.IfThenElse))
+                if _calls(x.then_case, PREFETCH_SPAN)]      # offset 0: always there
 
 
 def test_a_tile_of_rows_and_the_write_flag_of_a_reductions_own_output():
     s, (A, B, C), (io, jo, k, ii, ji) = _gemm()
     s[C].prefetch(C, jo, 1)
-    func = te.lower(s, [A, B, C])
-    (span,) = _calls(func.body, PREFETCH_SPAN)
-    rows = [x for x in collect(func.body, lambda n: isinstance(n, S.For))
+    body = _injected(s, [A, B, C])
+    (row, col), elements, write = _span(body, "C")
+    rows = [x for x in collect(body, lambda n: isinstance(n, S.For))
             if x.loop_var.name == "prefetch.C.0"]
     assert len(rows) == 1 and _at(rows[0].extent, {"i.outer": 0, "j.outer": 0}) == 8
-    address, elements, write = span.args
-    (load,) = collect(address, lambda n: isinstance(n, E.Load))
-    # the tile (io, jo + 1): rows io*8 + r, columns (jo + 1)*32 ..; none after the last jo
-    assert _at(load.index, {"i.outer": 1, "j.outer": 0, "prefetch.C.0": 2}) == (8 + 2) * 64 + 32
-    assert _at(elements, {"j.outer": 0}) == 32 and _at(elements, {"j.outer": 1}) == 0
-    assert write.value == 1          # C is read and written: fetched for writing
+    # the tile (io, jo + 1): rows io*8 + r, columns (jo + 1)*32 ..
+    values = {"i.outer": 1, "j.outer": 0, "prefetch.C.0": 2}
+    assert (_at(row, values), _at(col, values), _at(elements, values)) == (10, 32, 32)
+    assert [_at(_guard(body), {"j.outer": j}) for j in range(2)] == [1, 0]
+    assert write == 1          # C is read and written: fetched for writing
 
 
 def test_an_input_read_at_each_k_and_several_prefetches():
     s, (A, B, C), (io, jo, k, ii, ji) = _gemm()
     s[C].prefetch(A, k, 4)
     s[C].prefetch(B, k, 2)
-    func = te.lower(s, [A, B, C])
-    spans = {collect(c.args[0], lambda n: isinstance(n, E.Load))[0].buffer.name: c
-             for c in _calls(func.body, PREFETCH_SPAN)}
-    assert set(spans) == {"A", "B"}
-    assert _at(spans["B"].args[1], {"k": 0, "j.outer": 1}) == 32   # a row of B's panel
-    assert _at(spans["A"].args[1], {"k": 3}) == 1 and spans["A"].args[2].value == 0
-    assert _at(spans["A"].args[1], {"k": 12}) == 0                  # past K: nothing
+    body = _injected(s, [A, B, C])
+    (b_row, b_col), b_elements, _ = _span(body, "B")
+    assert (_at(b_row, {"k": 3, "prefetch.B.0": 0}), _at(b_col, {"j.outer": 1}), _at(b_elements, {"j.outer": 1})) \
+        == (5, 32, 32)                                   # a row of B's panel, 2 ahead
+    (a_row, a_col), a_elements, write = _span(body, "A")
+    assert (_at(a_col, {"k": 3}), _at(a_elements, {"k": 3}), write) == (7, 1, 0)
 
 
 # ------------------------------------------------------------ cache lines

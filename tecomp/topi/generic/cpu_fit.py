@@ -44,8 +44,10 @@ class CpuFit:
         (``itemsize``: bytes of an element).
 
         Each slice of k loads and stores every ``mr`` x ``nr`` tile of the product
-        once, and those rows lie a row of the product apart, which no prefetcher
-        follows: slices are long. ``KC``: the longest slice dividing ``depth`` whose
+        once, and those rows lie a row of the product apart, which no hardware
+        prefetcher follows (:func:`~tecomp.topi.generic.gotoblas_gemm` prefetches
+        the next tile with ``Stage.prefetch``, which hides the misses' latency but
+        not their traffic): slices are long. ``KC``: the longest slice dividing ``depth`` whose
         ``mr`` x KC micro-panel of the left operand fits the L1 data cache (the
         right operand's KC x ``nr`` micro-panel, which the next micro-panel of the
         left reuses, streams from L2). ``MC`` (``mr`` times a divisor of ``rows //

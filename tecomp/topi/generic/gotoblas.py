@@ -31,7 +31,7 @@ def default_threads():
 
 
 def gotoblas_gemm(M, N, K, target=None, tile=None, blocks=None, threads=None, prefetch=True,
-                  k_unroll=1):
+                  k_unroll=None):
     """``(schedule, [A, B, C])`` of ``C = A @ B`` (float32, ``A`` M x K, ``B`` K x N)
     scheduled as GotoBLAS does, for ``target`` (the current or host one by default):
 
@@ -45,7 +45,10 @@ def gotoblas_gemm(M, N, K, target=None, tile=None, blocks=None, threads=None, pr
       top of each ``ioi`` (``s[C].prefetch(C, ioi, 1)``): its MR rows lie a row of C
       apart, a stride no hardware prefetcher follows, so each would otherwise be a
       cache miss when the micro-kernel starts;
-    * ``k_unroll``: ``ki`` split by it and the inner part unrolled.
+    * ``k_unroll``: ``ki`` split by it and the inner part unrolled (by default the
+      largest of 8, 4, 2 dividing KC: eight k steps are 8 x MR x NR / lanes
+      multiply-adds per loop iteration, so the loop's own work is negligible);
+      1 leaves ``ki`` whole.
 
     ``tile`` (MR, NR) defaults to :func:`gotoblas_tile`; ``blocks`` (MC, KC) to
     :meth:`CpuFit.gemm_blocks` for at least ``threads`` blocks of rows
@@ -58,7 +61,9 @@ def gotoblas_gemm(M, N, K, target=None, tile=None, blocks=None, threads=None, pr
                                  f"C's {M} x {N}; pass tile= with divisors")
     MC, KC = blocks or CpuFit(target).gemm_blocks(MR, NR, M, K,
                                                   parts=threads or default_threads())
-    if MC % MR or M % MC or K % KC or K % k_unroll or KC % k_unroll:
+    if k_unroll is None:
+        k_unroll = next(u for u in (8, 4, 2, 1) if KC % u == 0)
+    if MC % MR or M % MC or K % KC or KC % k_unroll:
         raise ArgumentValueError(f"gotoblas_gemm: blocks MC={MC} (a multiple of MR={MR} "
                                  f"dividing M={M}), KC={KC} (dividing K={K}) and k_unroll="
                                  f"{k_unroll} (dividing KC) do not fit")
