@@ -44,13 +44,17 @@ for _ in range(args.repeat):
     te.build(s, tensors, name="gemm")
     phases[BUILD].append(time.perf_counter() - start)
     for name, env in VARIANTS.items():
+        saved = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
         s, tensors = _tutorial.micro_kernel_schedule(size, size, size)
         start = time.perf_counter()
         te.build(s, tensors, name="gemm")
         phases[name].append(time.perf_counter() - start)
-        for key in env:
-            del os.environ[key]
+        for key, value in saved.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
     del os.environ["TECOMP_CACHE"]
     os.environ["TECOMP_CACHE_DIR"] = cache.name
     s, tensors = _tutorial.micro_kernel_schedule(size, size, size)

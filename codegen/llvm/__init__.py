@@ -77,11 +77,13 @@ def build(funcs, target="llvm", source_key=None):
     module, messages = codegen_module(funcs, funcs[0].name if funcs else "tecomp",
                                       target.num_threads, stream_min_bytes(target))
     parallel = any(loop.kind == ForKind.PARALLEL for f in funcs for loop in collect(f.body, For))
-    compiled = CompiledModule(module, target, uses_parallel=parallel)
+    caching = cache.cache_dir() is not None
+    compiled = CompiledModule(module, target, uses_parallel=parallel, keep_ll=caching)
     compiled.assert_messages = messages
     release_module(module)
-    cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_units,
-                compiled.unoptimized_ll, *_source_entry(funcs, messages, source_key))
+    if caching:
+        cache.store(key, compiled.object_code, messages, parallel, compiled.optimized_units,
+                    compiled.unoptimized_ll, *_source_entry(funcs, messages, source_key))
     return Module(funcs, compiled, target)
 
 

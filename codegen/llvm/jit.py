@@ -36,7 +36,7 @@ from tecomp.target import arch_of
 from .fastcall import fast_entries
 from .pass_pipeline import run_default_pipeline
 from .split_units import plain_name, split_units
-from .unit_compile import RAW_CALLS, build_threads, compile_units
+from .unit_compile import RAW_CALLS, build_threads, compile_units, optimized_text
 
 
 #: OMP_WAIT_POLICY set when the user sets neither it nor GOMP_SPINCOUNT.
@@ -193,15 +193,14 @@ _DECLARE = re.compile(r'^declare\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
 _DEFINE = re.compile(r'^define\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
 
 
-def _check_unit_externals(texts):
-    """:func:`_check_externals` for optimized units: a function one unit declares is
-    defined by another or exists in this process (MCJIT aborts the process on a
-    symbol it cannot resolve)."""
-    defined = {name for text in texts for name in _DEFINE.findall(text)}
-    for text in texts:
-        for name in _DECLARE.findall(text):
-            if name not in defined and not plain_name(name).startswith("llvm."):
-                _check_symbol(plain_name(name))
+def _check_unit_externals(declared, units):
+    """:func:`_check_externals` for a split module: each function that a compiled
+    unit declares (``declared``, names) is defined by one of the ``units`` or exists
+    in this process (MCJIT aborts the process on a symbol it cannot resolve)."""
+    defined = {plain_name(name) for unit in units for name in unit.defines}
+    for name in declared:
+        if name not in defined and not name.startswith("llvm."):
+            _check_symbol(name)
 
 
 def link_units(texts):
@@ -222,13 +221,13 @@ def link_units(texts):
 
 
 def _sources(optimized, unoptimized):
-    """``sources(fmt)`` for ``"ll"``/``"ll-unopt"``; ``optimized`` is the list of
-    the module's optimized units, linked on first use."""
+    """``sources(fmt)`` for ``"ll"``/``"ll-unopt"``; ``optimized()`` gives the list
+    of the module's optimized units, linked on first use."""
     texts = {"ll-unopt": unoptimized}
 
     def source(fmt):
         if fmt == "ll" and fmt not in texts:
-            texts[fmt] = link_units(optimized)
+            texts[fmt] = link_units(optimized())
         return texts.get(fmt)
     return source
 
@@ -239,7 +238,7 @@ class CompiledModule:
     ``run_error`` is ``None`` when the code runs on this host; otherwise the reason
     it does not, and nothing is JIT-compiled (the module can still be exported)."""
 
-    def __init__(self, ir_module, target, uses_parallel=False):
+    def __init__(self, ir_module, target, uses_parallel=False, keep_ll=True):
         self.run_error = target.host_mismatch()
         runs = self.run_error is None
         ir_module.triple, ir_module.data_layout = _layout(
@@ -252,7 +251,7 @@ class CompiledModule:
         threads = build_threads()
         units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()), threads)
         if units is not None:
-            self._compile_units(units, unoptimized, threads)
+            self._compile_units(units, unoptimized, threads, keep_ll)
             return
         tm = self._tm = target_machine(target, jit=runs)
         mod = _verify(unoptimized)
@@ -260,7 +259,7 @@ class CompiledModule:
             mod.link_in(_imported(text, tm))
         optimize(mod, tm, min(target.opt_level, 3))
         self.unit_ll = [str(mod)]
-        self._sources = _sources(self.unit_ll, unoptimized)
+        self._sources = _sources(lambda: self.unit_ll, unoptimized)
         if self.run_error is None:
             _check_externals(mod)
             self.engine = llvm.create_mcjit_compiler(mod, tm)
@@ -279,31 +278,43 @@ class CompiledModule:
             return None
         return split_units(unoptimized, threads)
 
-    def _compile_units(self, units, unoptimized, threads):
+    def _compile_units(self, units, unoptimized, threads, keep_ll):
+        """Compile ``units`` in ``threads``; their optimized IR is printed now with
+        ``keep_ll``, else when first asked for (optimized again: the same text)."""
         target = self.target
         level = min(target.opt_level, 3)
         key = (target.triple, target.cpu, target.features, level)
         engine, loaded = [], set()
 
+        def add(i, unit):
+            _check_unit_externals(unit.declared, units)
+            engine[0].add_object_file(llvm.ObjectFileRef.from_data(unit.obj))
+            loaded.add(i)
+
         def idle(done):     # while the calling thread waits for the other units
             engine.append(self._new_engine())
             for i, unit in enumerate(done):
                 if unit is not None:
-                    engine[0].add_object_file(llvm.ObjectFileRef.from_data(unit.obj))
-                    loaded.add(i)
+                    add(i, unit)
 
-        done = compile_units(units, lambda: target_machine(target), lambda: tuning(level),
-                             key, threads, idle)
-        self.unit_ll = [unit.ll for unit in done]
-        _check_unit_externals(self.unit_ll)
-        self._sources = _sources(self.unit_ll, unoptimized)
+        make_tm, tune = (lambda: target_machine(target)), (lambda: tuning(level))
+        done = compile_units(units, make_tm, tune, key, threads, idle, keep_ll)
         if not engine:
             engine.append(self._new_engine())
         for i, unit in enumerate(done):
             if i not in loaded:
-                engine[0].add_object_file(llvm.ObjectFileRef.from_data(unit.obj))
+                add(i, unit)
         engine[0].finalize_object()
         self.engine, self.object_code = engine[0], [unit.obj for unit in done]
+        self.unit_ll = [unit.ll for unit in done]
+
+        def optimized():
+            for i, unit in enumerate(units):
+                if self.unit_ll[i] is None:
+                    self.unit_ll[i] = optimized_text(unit.text, make_tm, tune)
+            return self.unit_ll
+        self._optimized = optimized
+        self._sources = _sources(optimized, unoptimized)
 
     def _new_engine(self):
         """An empty MCJIT engine, which owns a new TargetMachine ``self._tm``."""
@@ -333,8 +344,9 @@ class CompiledModule:
     @property
     def optimized_units(self):
         """The optimized LLVM IR of each unit compiled apart (one text for a module
-        compiled whole); ``None`` for a module loaded from the compile cache."""
-        return getattr(self, "unit_ll", None)
+        compiled whole), printed now if it was not kept."""
+        optimized = getattr(self, "_optimized", None)
+        return optimized() if optimized is not None else self.unit_ll
 
     @property
     def optimized_ll(self):

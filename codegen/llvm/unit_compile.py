@@ -80,10 +80,11 @@ def _other_running_tasks():
 
 
 class CompiledUnit:
-    """A unit's optimized LLVM IR (``ll``) and its object code (``obj``)."""
+    """A unit's object code (``obj``), the functions its optimized IR declares
+    (``declared``, names) and that IR's text (``ll``; ``None`` unless asked for)."""
 
-    def __init__(self, ll, obj):
-        self.ll, self.obj = ll, obj
+    def __init__(self, ll, obj, declared):
+        self.ll, self.obj, self.declared = ll, obj, declared
 
 
 #: (unit text, target machine settings) -> CompiledUnit, for helper units.
@@ -114,7 +115,7 @@ def _give_back_machine(key, tm):
             idle.append(tm)
 
 
-def compile_units(units, make_tm, tuning, tm_key, threads, idle=None):
+def compile_units(units, make_tm, tuning, tm_key, threads, idle=None, text=True):
     """``[CompiledUnit]`` for ``units`` (:class:`.split_units.Unit`): each parsed,
     verified, optimized with the pipeline ``tuning()`` gives (a
     ``PipelineTuningOptions``) for the TargetMachine ``make_tm()`` and compiled to
@@ -122,7 +123,8 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None):
     machine (the helper memo, the idle machines). ``idle(results)``, if given, runs
     in the calling thread once no unit is left to start, while other threads finish
     theirs (not after an error); ``results`` holds the CompiledUnits done so far
-    (``None`` for the others). Raises InternalError for
+    (``None`` for the others). ``text``: print each unit's optimized IR (always
+    the helpers', which are compiled once). Raises InternalError for
     a unit LLVM refuses (its text in the message) and BuildError for an object LLVM
     cannot emit."""
     results = [None] * len(units)
@@ -147,7 +149,8 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None):
                     if not todo or errors:
                         return
                     i = todo.pop(0)
-                results[i] = _compile_one(units[i].text, context, tm, tuning)
+                results[i] = _compile_one(units[i].text, context, tm, tuning,
+                                          text or units[i].helpers)
         except BaseException as exc:        # surfaced in the calling thread
             with lock:
                 errors.append(exc)
@@ -181,16 +184,37 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None):
     return results
 
 
-def _compile_one(text, context, tm, tuning):
+def _compile_one(text, context, tm, tuning, keep_text):
     mod = _parse(text, context)
     try:
         run_default_pipeline(mod, tm, tuning(), _RAW["LLVMPY_RunNewModulePassManager"])
-        with ffi.OutputString() as out:
-            _RAW["LLVMPY_PrintModuleToString"](mod, out)
-            ll = str(out)
-        return CompiledUnit(ll, _emit_object(mod, tm))
+        ll = _print(mod) if keep_text else None
+        declared = [fn.name for fn in mod.functions if fn.is_declaration]
+        return CompiledUnit(ll, _emit_object(mod, tm), declared)
     finally:
         mod.close()
+
+
+def optimized_text(text, make_tm, tuning):
+    """The optimized LLVM IR of one unit's ``text``, as :func:`compile_units`
+    optimizes it (in the calling thread)."""
+    context = llvm.create_context()
+    try:
+        mod = _parse(text, context)
+        try:
+            run_default_pipeline(mod, make_tm(), tuning(),
+                                 _RAW["LLVMPY_RunNewModulePassManager"])
+            return _print(mod)
+        finally:
+            mod.close()
+    finally:
+        context.close()
+
+
+def _print(mod):
+    with ffi.OutputString() as out:
+        _RAW["LLVMPY_PrintModuleToString"](mod, out)
+        return str(out)
 
 
 def _parse(text, context):

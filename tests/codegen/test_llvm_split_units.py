@@ -304,14 +304,23 @@ def test_an_llvm_error_in_a_thread_is_an_internal_error(threads):
 
 
 def test_a_missing_external_function_is_a_build_error():
-    text = ('declare void @"tecomp_no_such_function"()\n'
-            'define void @"f"()\n{\nentry:\n  call void @"tecomp_no_such_function"()\n'
-            '  ret void\n}\n')
+    units = split_units(_TEXT)
     with pytest.raises(BuildError, match="tecomp_no_such_function.*not available"):
-        jit._check_unit_externals([text])
-    jit._check_unit_externals([text, text.replace("declare", "define").replace(
-        '"tecomp_no_such_function"()\n', '"tecomp_no_such_function"()\n{\nentry:\n'
-        '  ret void\n}\n', 1)])
+        jit._check_unit_externals(["w1", "tecomp_no_such_function"], units)
+    jit._check_unit_externals(["w1", "helper", "main", "free", "llvm.memset.p0.i64"], units)
+
+
+def test_optimized_ir_printed_later_is_the_same(monkeypatch, tmp_path):
+    """Without the compile cache the units' optimized IR is printed when asked for,
+    by optimizing them again: the same text as printed at build time."""
+    later = _build(monkeypatch, 2)
+    assert all(text is None for text in later._compiled.unit_ll[::2])
+    monkeypatch.setenv("TECOMP_CACHE", "1")
+    monkeypatch.setenv("TECOMP_CACHE_DIR", str(tmp_path))
+    now = _build(monkeypatch, 2)
+    assert all(text is not None for text in now._compiled.unit_ll)
+    assert later.get_source("ll") == now.get_source("ll")
+    assert later._compiled.optimized_units == now._compiled.optimized_units
 
 
 def test_cross_unit_symbols_resolve_in_one_engine(monkeypatch):
