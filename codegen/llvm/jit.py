@@ -258,8 +258,8 @@ class CompiledModule:
         for text in getattr(ir_module, "llvm_imports", ()):
             mod.link_in(_imported(text, tm))
         optimize(mod, tm, min(target.opt_level, 3))
-        self.unit_ll = [str(mod)]
-        self._sources = _sources(lambda: self.unit_ll, unoptimized)
+        unit_ll = self.unit_ll = [str(mod)]
+        self._sources = _sources(lambda: unit_ll, unoptimized)     # no cycle through self
         if self.run_error is None:
             _check_externals(mod)
             self.engine = llvm.create_mcjit_compiler(mod, tm)
@@ -306,13 +306,13 @@ class CompiledModule:
                 add(i, unit)
         engine[0].finalize_object()
         self.engine, self.object_code = engine[0], [unit.obj for unit in done]
-        self.unit_ll = [unit.ll for unit in done]
+        unit_ll = self.unit_ll = [unit.ll for unit in done]
 
-        def optimized():
+        def optimized():    # no reference to self: a CompiledModule is in no cycle
             for i, unit in enumerate(units):
-                if self.unit_ll[i] is None:
-                    self.unit_ll[i] = optimized_text(unit.text, make_tm, tune)
-            return self.unit_ll
+                if unit_ll[i] is None:
+                    unit_ll[i] = optimized_text(unit.text, make_tm, tune)
+            return unit_ll
         self._optimized = optimized
         self._sources = _sources(optimized, unoptimized)
 
