@@ -55,7 +55,7 @@ MAX_THREADS = 4
 def build_threads():
     """Threads for LLVM in one build: ``TECOMP_BUILD_THREADS`` if a positive integer,
     else the cores this process may run on (at most :data:`MAX_THREADS`) less the
-    other tasks running now (``/proc/loadavg``): on a busy machine a second thread
+    other tasks running (:func:`other_tasks`): on a busy machine a second thread
     only waits for a core (measured on 2 cores with two other processes running: 2
     threads took 1.2x the time of one)."""
     value = os.environ.get("TECOMP_BUILD_THREADS", "").strip()
@@ -65,18 +65,30 @@ def build_threads():
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(cores - _other_running_tasks(), MAX_THREADS))
+    return max(1, min(cores - other_tasks(_loadavg()), MAX_THREADS))
 
 
-def _other_running_tasks():
-    """Runnable tasks of the machine besides this thread (``/proc/loadavg``'s
-    ``running/total``), 0 where it cannot be read."""
+def _loadavg():
     try:
         with open("/proc/loadavg", "rb") as fh:
-            running = int(fh.read().split()[3].split(b"/")[0])
-    except (OSError, ValueError, IndexError):
+            return fh.read().decode()
+    except OSError:
+        return ""
+
+
+def other_tasks(loadavg):
+    """Tasks besides this one that keep cores busy, from ``/proc/loadavg``'s text:
+    the runnable tasks now (its ``running/total`` field, less this thread), but no
+    more than the 1-minute average less this process (so a kernel thread runnable
+    at the instant of reading does not halve the threads of a build on an idle
+    machine); 0 where it cannot be read."""
+    try:
+        fields = loadavg.split()
+        running = int(fields[3].split("/")[0]) - 1
+        average = int(float(fields[0]) - 1 + 0.5)
+    except (ValueError, IndexError):
         return 0
-    return max(running - 1, 0)
+    return max(0, min(running, average))
 
 
 class CompiledUnit:

@@ -5,6 +5,7 @@ whole-module path where llvmlite lacks the raw calls; errors in a thread; the
 compile cache, sources, set_num_threads and export of a split module."""
 
 import ctypes
+import os
 import re
 
 import llvmlite.binding as llvm
@@ -334,8 +335,25 @@ def test_cross_unit_symbols_resolve_in_one_engine(monkeypatch):
     assert ctypes.c_int32.from_address(address).value == 3
 
 
+@pytest.mark.parametrize("loadavg, others", [
+    ("0.05 0.10 0.20 1/120 999", 0),      # idle: only this thread runs
+    ("0.40 0.30 0.20 2/120 999", 0),      # a task runnable for an instant
+    ("2.10 2.00 1.90 3/120 999", 1),      # one other process keeps a core busy
+    ("4.60 4.00 3.00 4/150 999", 3),
+    ("4.60 4.00 3.00 1/150 999", 0),      # busy a minute ago, idle now
+    ("", 0), ("garbage", 0)])
+def test_other_tasks(loadavg, others):
+    assert unit_compile.other_tasks(loadavg) == others
+
+
 def test_build_threads_knob(monkeypatch):
     monkeypatch.setenv("TECOMP_BUILD_THREADS", "3")
     assert unit_compile.build_threads() == 3
     monkeypatch.setenv("TECOMP_BUILD_THREADS", "zero")
     assert 1 <= unit_compile.build_threads() <= unit_compile.MAX_THREADS
+    monkeypatch.delenv("TECOMP_BUILD_THREADS")
+    monkeypatch.setattr(unit_compile, "_loadavg", lambda: "9.0 9.0 9.0 12/150 999")
+    assert unit_compile.build_threads() == 1
+    monkeypatch.setattr(unit_compile, "_loadavg", lambda: "0.1 0.1 0.1 1/150 999")
+    assert unit_compile.build_threads() == min(len(os.sched_getaffinity(0)),
+                                               unit_compile.MAX_THREADS)
