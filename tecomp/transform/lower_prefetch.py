@@ -18,7 +18,8 @@ loops that only held them are removed.
 """
 
 from ..arith import Analyzer
-from ..ir import IRMutator, Var
+from ..ir import Var, collect
+from ..ir.functor import StmtMutator
 from ..ir import dtype as dt
 from ..ir import expr as E
 from ..ir import stmt as S
@@ -32,6 +33,8 @@ PREFETCH = "prefetch"
 def lower_prefetch(func, target):
     """``func`` (flattened) with each ``prefetch_span`` lowered for ``target`` (see
     the module doc); the same object when it has none."""
+    if not any(_is_span(stmt) for stmt in collect(func.body, S.Evaluate)):
+        return func     # a statements-only search: most kernels prefetch nothing
     if target.kind == "llvm":
         body = _Lines(target.cache_line_bytes).visit(func.body)
     else:
@@ -44,7 +47,7 @@ def _is_span(stmt):
         and stmt.value.op == PREFETCH_SPAN
 
 
-class _Lines(IRMutator):
+class _Lines(StmtMutator):
     def __init__(self, line_bytes):
         self.line_bytes = line_bytes
         self.analyzer = Analyzer()
@@ -71,7 +74,7 @@ class _Lines(IRMutator):
                                                      E.IntImm("int32", 1))))
 
 
-class _Drop(IRMutator):
+class _Drop(StmtMutator):
     def visit_Evaluate(self, stmt):
         return S.no_op() if _is_span(stmt) else stmt
 
