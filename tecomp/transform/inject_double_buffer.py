@@ -40,8 +40,8 @@ from ..ir.stmt import DOUBLE_BUFFER_SCOPE
 
 def inject_double_buffer(func):
     """``func`` with its double-buffered stages prefetched (the same object if none)."""
-    if not collect(func.body, _is_mark):
-        return func
+    if not any(_is_mark(attr) for attr in collect(func.body, S.AttrStmt)):
+        return func     # a statements-only search
     return func.with_body(_Injector(func.name).visit(func.body))
 
 
