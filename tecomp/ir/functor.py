@@ -122,8 +122,8 @@ class IRMutator(_Dispatcher):
                 changed[name] = new
         if changed is None:
             return node
-        return cls(**{name: changed[name] if name in changed else getattr(node, name)
-                      for name in _init_fields(cls)})
+        return cls(*[changed[name] if name in changed else getattr(node, name)
+                     for name in _init_fields(cls)])     # init fields, in order
 
 
 class StmtMutator(IRMutator):
