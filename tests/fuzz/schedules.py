@@ -234,7 +234,8 @@ def _vectorized(st, iv):
 def draw_gpu_schedule(ns, outputs, choose):
     """Source of a random GPU schedule: some elementwise stages inlined, every
     other stage one kernel whose data-parallel axes are fused and split into
-    ``blockIdx.x`` x ``threadIdx.x`` (a reduction runs serially in its thread)."""
+    ``blockIdx.x`` x ``threadIdx.x`` (a reduction runs serially in its thread),
+    sometimes with a prefetch at a bound loop (which GPU code leaves out)."""
     rec, s = start_schedule(ns, outputs, choose)
     stages = [st for st in s.stages if not isinstance(st.op, PlaceholderOp)]
     for st in reversed(stages):
@@ -251,6 +252,10 @@ def draw_gpu_schedule(ns, outputs, choose):
         rec.run(f"s[{name}].split(s[{name}].leaf_iter_vars[0], factor={factor})")
         rec.run(f's[{name}].bind(s[{name}].leaf_iter_vars[0], te.thread_axis("blockIdx.x"))')
         rec.run(f's[{name}].bind(s[{name}].leaf_iter_vars[1], te.thread_axis("threadIdx.x"))')
+        tensors = [t for t in _prefetchable(s, st) if t.op in rec.names]
+        if hasattr(st, "prefetch") and tensors and choose(0, 3) == 0:   # GPU code drops it
+            rec.run(f"s[{name}].prefetch({rec.name(rec.pick(tensors).op)}, "
+                    f"s[{name}].leaf_iter_vars[{choose(0, 1)}], {choose(0, 2)})")
     return "\n".join(rec.lines) + "\n", rec.rejected
 
 

@@ -181,6 +181,7 @@ def test_gpu_code_has_no_prefetch():
     for kernel in program.kernels:
         assert not _calls(kernel.func.body, PREFETCH_SPAN) and not _calls(kernel.func.body,
                                                                           PREFETCH)
+        assert not collect(kernel.func.body, lambda n: isinstance(n, S.IfThenElse))
     assert "prefetch" not in te.build(s, [A, B], target="opencl").get_source()
 
 
