@@ -2,10 +2,15 @@
 
 LLVM runs in parallel on modules of different ``LLVMContext``s, but llvmlite
 serializes every call into LLVM behind one process-wide lock. The long calls (parse,
-verify, the O3 pipeline, printing, object emission) are therefore made through the
-raw ctypes functions under llvmlite's wrappers (``ffi.lib.NAME._cfn``, which
-release the GIL and take no lock); the short ones (creating a TargetMachine or a
-pass builder, disposing) go through llvmlite as usual. Each worker thread has its
+verify, the O3 pipeline, object emission) are therefore made through the raw ctypes
+functions under llvmlite's wrappers (``ffi.lib.NAME._cfn``, which release the GIL
+and take no lock); the short ones (creating a TargetMachine or a pass builder,
+disposing) go through llvmlite as usual. Printing a module is not among the raw
+calls: llvmlite's printer switches the process's locale to "C" and back around
+LLVM's (``setlocale(LC_ALL, ...)``, process-wide), so two prints at once could
+leave the locale at "C" for good and, meanwhile, Python would read files as
+ASCII. The optimized IR is printed through llvmlite's lock in the calling thread
+once every worker has stopped (a module's context is used by one thread at a time). Each worker thread has its
 own context and TargetMachine; the calling thread is one of the workers. Units are
 handed out longest first. Every context and module is disposed before
 :func:`compile_units` returns, and an error in any unit is raised in the calling
@@ -33,7 +38,7 @@ from tecomp.errors import BuildError, InternalError
 from .pass_pipeline import run_default_pipeline
 
 _RAW_NAMES = ("LLVMPY_ParseAssembly", "LLVMPY_VerifyModule", "LLVMPY_RunNewModulePassManager",
-              "LLVMPY_TargetMachineEmitToMemory", "LLVMPY_PrintModuleToString")
+              "LLVMPY_TargetMachineEmitToMemory")
 
 
 def _raw_functions():
@@ -150,25 +155,29 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None, text=True)
     todo.sort(key=lambda i: -len(units[i].text))     # longest first
     errors = []
     lock = threading.Lock()
+    contexts, unprinted = [], {}    # closed, printed once the workers stopped
 
     def worker():
-        context = tm = None
+        tm = None
         try:
             context = llvm.create_context()
+            with lock:
+                contexts.append(context)
             tm = _take_machine(tm_key, make_tm)
             while True:
                 with lock:
                     if not todo or errors:
                         return
                     i = todo.pop(0)
-                results[i] = _compile_one(units[i].text, context, tm, tuning,
-                                          text or units[i].helpers)
+                results[i], mod = _compile_one(units[i].text, context, tm, tuning,
+                                               text or units[i].helpers)
+                if mod is not None:
+                    with lock:
+                        unprinted[i] = mod
         except BaseException as exc:        # surfaced in the calling thread
             with lock:
                 errors.append(exc)
         finally:
-            if context is not None:
-                context.close()
             if tm is not None:
                 _give_back_machine(tm_key, tm)
 
@@ -185,6 +194,15 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None, text=True)
     finally:
         for thread in helpers:
             thread.join()
+        try:
+            for i, mod in unprinted.items():
+                if not errors:
+                    results[i].ll = str(mod)    # llvmlite's locked print (see the module doc)
+        finally:
+            for mod in unprinted.values():
+                mod.close()
+            for context in contexts:
+                context.close()
     if errors:
         raise errors[0]
     for i, unit in enumerate(units):
@@ -197,14 +215,26 @@ def compile_units(units, make_tm, tuning, tm_key, threads, idle=None, text=True)
 
 
 def _compile_one(text, context, tm, tuning, keep_text):
+    """``(CompiledUnit, module)``: with ``keep_text``, the optimized module left
+    open, to be printed and closed by the caller (object emission rewrites the
+    module it compiles, so a copy is compiled); else ``None``."""
     mod = _parse(text, context)
     try:
         run_default_pipeline(mod, tm, tuning(), _RAW["LLVMPY_RunNewModulePassManager"])
-        ll = _print(mod) if keep_text else None
         declared = [fn.name for fn in mod.functions if fn.is_declaration]
-        return CompiledUnit(ll, _emit_object(mod, tm), declared)
-    finally:
+        compiled = mod.clone() if keep_text else mod
+        try:
+            unit = CompiledUnit(None, _emit_object(compiled, tm), declared)
+        finally:
+            if compiled is not mod:
+                compiled.close()
+    except BaseException:
         mod.close()
+        raise
+    if keep_text:
+        return unit, mod
+    mod.close()
+    return unit, None
 
 
 def optimized_text(text, make_tm, tuning):
@@ -216,17 +246,11 @@ def optimized_text(text, make_tm, tuning):
         try:
             run_default_pipeline(mod, make_tm(), tuning(),
                                  _RAW["LLVMPY_RunNewModulePassManager"])
-            return _print(mod)
+            return str(mod)
         finally:
             mod.close()
     finally:
         context.close()
-
-
-def _print(mod):
-    with ffi.OutputString() as out:
-        _RAW["LLVMPY_PrintModuleToString"](mod, out)
-        return str(out)
 
 
 def _parse(text, context):

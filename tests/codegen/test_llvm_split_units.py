@@ -357,3 +357,17 @@ def test_build_threads_knob(monkeypatch):
     monkeypatch.setattr(unit_compile, "_loadavg", lambda: "0.1 0.1 0.1 1/150 999")
     assert unit_compile.build_threads() == min(len(os.sched_getaffinity(0)),
                                                unit_compile.MAX_THREADS)
+
+
+def test_building_in_threads_leaves_the_locale_alone(monkeypatch):
+    """llvmlite's module printer sets the process's locale to "C" and back; two
+    prints at once (once the units' optimized IR was printed in the threads) left it
+    at "C", and Python then read files as ASCII. Within a few dozen builds."""
+    import locale
+    units = split_units(_unoptimized(monkeypatch))
+    before = locale.setlocale(locale.LC_ALL, None)
+    for _ in range(40):
+        unit_compile._HELPERS.clear()
+        done = unit_compile.compile_units(units, _tm, lambda: jit.tuning(3), "k", 2)
+        assert all(unit.ll for unit in done)
+        assert locale.setlocale(locale.LC_ALL, None) == before
