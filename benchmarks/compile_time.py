@@ -1,8 +1,9 @@
-"""Compile time of the GEMM tutorial's final schedule (lower + LLVM + JIT), median;
-with the compile cache off, and from a filled cache (a temporary directory). Beside
-it, in the same rounds, the build with LLVM's units on one thread and with the
-module compiled whole (``TECOMP_BUILD_THREADS=1``, ``TECOMP_BUILD_SPLIT=0``: what
-codegen/llvm/unit_compile.py saves).
+"""Compile time of the GEMM tutorial's micro-kernel schedule (step 8; lower + LLVM +
+JIT), median; with the compile cache off, and from a filled cache (a temporary
+directory). Beside it, in the same rounds, the build with LLVM's units on one thread
+and with the module compiled whole (``TECOMP_BUILD_THREADS=1``,
+``TECOMP_BUILD_SPLIT=0``: what codegen/llvm/unit_compile.py saves), and the build of
+the tutorial's last step, the GotoBLAS schedule (``topi.generic.gotoblas_gemm``).
 
 python benchmarks/compile_time.py [--quick]
 """
@@ -29,7 +30,8 @@ cache = tempfile.TemporaryDirectory(prefix="tecomp-bench-cache-")
 BUILD = "build (lower + LLVM + JIT)"
 VARIANTS = {"build, LLVM units on 1 thread": {"TECOMP_BUILD_THREADS": "1"},
             "build, LLVM on the whole module": {"TECOMP_BUILD_SPLIT": "0"}}
-phases = {"lower": [], BUILD: [], **{name: [] for name in VARIANTS},
+GOTO = "build, step 9 (GotoBLAS)"
+phases = {"lower": [], BUILD: [], **{name: [] for name in VARIANTS}, GOTO: [],
           "build from the compile cache": []}
 threads = []
 for _ in range(args.repeat):
@@ -55,6 +57,10 @@ for _ in range(args.repeat):
                 del os.environ[key]
             else:
                 os.environ[key] = value
+    s, tensors = _tutorial.gotoblas(size, size, size)
+    start = time.perf_counter()
+    te.build(s, tensors, name="gemm")
+    phases[GOTO].append(time.perf_counter() - start)
     del os.environ["TECOMP_CACHE"]
     os.environ["TECOMP_CACHE_DIR"] = cache.name
     s, tensors = _tutorial.micro_kernel_schedule(size, size, size)

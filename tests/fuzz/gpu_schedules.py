@@ -84,20 +84,21 @@ def _kernel(rec, s, st, choose):
         rec.run(f"{name}_f = {axes}[0]")
     vector = not _is_reduction(st) and choose(0, 3) == 0
     if vector:      # each thread's consecutive elements as one vector (float2/float4)
-        rec.run(f"{name}_f, {name}_vi = s[{name}].split({name}_f, factor={(2, 4)[choose(0, 1)]})")
+        vector = rec.run(f"{name}_f, {name}_vi = s[{name}].split({name}_f, "
+                         f"factor={(2, 4)[choose(0, 1)]})")
     rec.run(f"{name}_bx, {name}_tx = s[{name}].split({name}_f, factor={threads})")
     if choose(0, 3) == 0:
-        rec.run(f"{name}_bx, {name}_vt = s[{name}].split({name}_bx, factor={choose(2, 3)})")
-        rec.run(f"s[{name}].bind({name}_vt, te.thread_axis('vthread'))")
+        if rec.run(f"{name}_bx, {name}_vt = s[{name}].split({name}_bx, factor={choose(2, 3)})"):
+            rec.run(f"s[{name}].bind({name}_vt, te.thread_axis('vthread'))")
     rec.run(f"s[{name}].bind({name}_bx, te.thread_axis('blockIdx.x'))")
     rec.run(f"s[{name}].bind({name}_tx, te.thread_axis('threadIdx.x'))")
     if vector:
         rec.run(f"s[{name}].vectorize({name}_vi)")
     if not cross and _is_reduction(st) and choose(0, 3) == 0:
         # virtual threads over a split reduce axis (they accumulate into one element)
-        rec.run(f"{name}_kv, {name}_kr = s[{name}].split(s[{name}].op.reduce_axis[0], "
-                f"nparts={choose(2, 3)})")
-        rec.run(f"s[{name}].bind({name}_kv, te.thread_axis('vthread'))")
+        if rec.run(f"{name}_kv, {name}_kr = s[{name}].split(s[{name}].op.reduce_axis[0], "
+                   f"nparts={choose(2, 3)})"):     # a refused split defines no names
+            rec.run(f"s[{name}].bind({name}_kv, te.thread_axis('vthread'))")
     if cross == 2:
         rec.run(f"s[{name}_rf].compute_at(s[{name}], {name}_ty)")
     if not cross and (_is_reduction(st) or choose(0, 2) == 0):
