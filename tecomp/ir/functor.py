@@ -235,7 +235,8 @@ def collect(node, predicate):
             raise InternalError(f"IRVisitor: no handler for {type(node).__name__}")
         classes = predicate if isinstance(predicate, tuple) else (predicate,)
         if all(issubclass(c, Stmt) for c in classes):
-            _statements_of(node, classes, found)
+            if isinstance(node, Stmt):
+                _instances_of(node, classes, found, Stmt)
         else:
             _instances_of(node, classes, found)
         return found
@@ -243,37 +244,23 @@ def collect(node, predicate):
     return found
 
 
-def _instances_of(node, classes, found):
+def _instances_of(node, classes, found, kinds=_NODE_TYPES):
+    """Append to ``found`` the instances of ``classes`` below ``node``, in post order,
+    descending only into children that are ``kinds`` (statements alone: expressions
+    hold no statements)."""
     children = _CHILD_FIELDS.get(node.__class__)
     if children is None:
         children = _child_fields(node.__class__)
     for name in children:
         value = getattr(node, name)
-        if isinstance(value, _NODE_TYPES):
-            _instances_of(value, classes, found)
+        if isinstance(value, kinds):
+            _instances_of(value, classes, found, kinds)
         elif isinstance(value, tuple):
             for item in value:
-                if isinstance(item, _NODE_TYPES):
-                    _instances_of(item, classes, found)
+                if isinstance(item, kinds):
+                    _instances_of(item, classes, found, kinds)
     if isinstance(node, classes):
         found.append(node)
-
-
-def _statements_of(node, classes, found):
-    if isinstance(node, Stmt):
-        children = _CHILD_FIELDS.get(node.__class__)
-        if children is None:
-            children = _child_fields(node.__class__)
-        for name in children:
-            value = getattr(node, name)
-            if isinstance(value, Stmt):
-                _statements_of(value, classes, found)
-            elif isinstance(value, tuple):
-                for item in value:
-                    if isinstance(item, Stmt):
-                        _statements_of(item, classes, found)
-        if isinstance(node, classes):
-            found.append(node)
 
 
 def free_vars(node):
