@@ -7,6 +7,23 @@ modules that raise them re-export them under their old names
 (``tecomp.runtime.KernelAssertionError``...).
 """
 
+import os
+import sys
+import warnings
+
+#: Where tecomp's own code lives: a warning points at the first frame outside.
+_OWN_CODE = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               package) + os.sep for package in ("tecomp", "codegen"))
+
+
+def warn_user(message, category=UserWarning):
+    """Warn at the user's line that called into tecomp (the first frame outside
+    tecomp's packages), not at the pass, deep in a lowering, that noticed."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_OWN_CODE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
 
 class TecompError(Exception):
     """Base class of every error tecomp raises on purpose."""

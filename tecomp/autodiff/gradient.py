@@ -29,11 +29,9 @@ domain under an equality condition: correct, but ``O(|X| * |domain|)``; it warns
 ``strict=True``.
 """
 
-import warnings
-
 from ..te import api
 from ..arith.analyzer import simplify
-from ..errors import ExprError, GradientWarning
+from ..errors import ExprError, GradientWarning, warn_user
 from ..ir import IterVar, Range, Var
 from ..ir import dtype as dt
 from ..ir import expr as E
@@ -240,7 +238,7 @@ class _Gradient:
                        f"each element of '{x.name}'")
             if self.strict:
                 raise ExprError(message + " (strict=True)")
-            warnings.warn(message, GradientWarning, stacklevel=5)
+            warn_user(message, GradientWarning)
         mapping = dict(sol.values)
         free = []
         for v, lo, ext in sol.free:
@@ -564,6 +562,9 @@ def gradient(output, inputs, head=None, strict=False, trace=None):
     if len(head.shape) < n or any(str(a) != str(b) for a, b in zip(suffix, out_shape)):
         raise ExprError(f"te.gradient: head '{head.name}' of shape {list(head.shape)} must end "
                         f"with the shape of output '{output.name}' {list(out_shape)}")
+    if head.dtype != output.dtype:
+        raise ExprError(f"te.gradient: head '{head.name}' is {head.dtype} but output "
+                        f"'{output.name}' is {output.dtype}; give head the output's dtype")
     return _Gradient(output, inputs, prefix, _Adjoint(head), strict, trace).run()
 
 
@@ -579,9 +580,8 @@ def _jacobians(output, inputs, strict, warn):
                             f"(limit {JACOBIAN_LIMIT}); pass head= (e.g. topi.full_like(output, "
                             "1.0)) for the gradient of the sum")
     if warn:
-        warnings.warn(f"te.gradient: no head given for the non-scalar output '{output.name}' "
-                      f"{list(out_shape)}; computing the full Jacobian", GradientWarning,
-                      stacklevel=3)
+        warn_user(f"te.gradient: no head given for the non-scalar output '{output.name}' "
+                  f"{list(out_shape)}; computing the full Jacobian", GradientWarning)
     one, zero = E.const(1, output.dtype), E.const(0, output.dtype)
 
     def identity(i):

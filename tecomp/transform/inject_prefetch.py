@@ -33,10 +33,8 @@ loop. A region that cannot be bounded (an index through a let-bound value) is
 not prefetched, with a warning, as TVM does.
 """
 
-import warnings
-
 from ..arith import Analyzer, Interval, eval_interval
-from ..errors import LoweringError
+from ..errors import LoweringError, warn_user
 from ..ir import IRMutator, IRVisitor, Range, Var
 from ..ir import expr as E
 from ..ir import stmt as S
@@ -101,8 +99,7 @@ class _Injector(IRMutator):
                                 "the loop reads")
         region = self.region(tensor, loop.loop_var, offset, reads)
         if region is None:
-            warnings.warn(f"{what}: the region read cannot be bounded; not prefetched",
-                          stacklevel=2)
+            warn_user(f"{what}: the region read cannot be bounded; not prefetched")
             return body
         rows = _prefetch_rows(tensor, region, reads.written)
         ahead = E.Add(loop.loop_var, offset)

@@ -10,6 +10,7 @@ import pytest
 
 import tecomp as te
 from tecomp import topi
+from tecomp.errors import ExprError
 
 from grad_helpers import check_grad
 
@@ -123,6 +124,17 @@ def test_reduction_with_where_and_two_axes():
                                            where=k != i), name="B")
     with pytest.warns(te.GradientWarning, match=r"A\[floormod\(\(k \+ r\), 6\), i\] in 'B'"):
         check_grad(B, [A])   # the modulo is not inverted: the correct, slower form
+    with pytest.warns(te.GradientWarning) as caught:
+        te.gradient(B, [A], head=te.placeholder(B.shape, B.dtype, name="head"))
+    assert caught[0].filename == __file__      # the user's line, not a pass of tecomp's
+
+
+def test_a_head_of_another_dtype_is_refused():
+    A = ph((N, N), "A")
+    B = te.compute((N, N), lambda i, j: A[i, j] * 2, name="B")
+    head = te.placeholder(B.shape, "float16" if B.dtype != "float16" else "float32", name="H")
+    with pytest.raises(ExprError, match=f"head 'H' is {head.dtype} but output 'B' is {B.dtype}"):
+        te.gradient(B, [A], head=head)
 
 
 def test_user_comm_reducer_and_init():

@@ -316,3 +316,25 @@ def test_the_loop_nest_shows_a_prefetch():
     s[C].prefetch(C, jo, 1)
     text = loop_nest_text(s)
     assert "for (j.outer, 0, 2)\n      prefetch C    // what iteration j.outer + 1 reads" in text
+
+
+def test_a_region_that_cannot_be_bounded_is_skipped_with_a_warning_at_the_users_line(
+        rng, monkeypatch):
+    """An index read from memory (A[idx[i]]) has no bounds: nothing is prefetched,
+    the result is unchanged, and the warning points at the caller's line."""
+    monkeypatch.setenv("TECOMP_CACHE", "0")     # lowering runs, so the warning is given
+    A = te.placeholder((64,), name="A")
+    idx = te.placeholder((64,), dtype="int32", name="idx")
+    B = te.compute((64,), lambda i: A[idx[i]] + 1, name="B")
+    s = te.create_schedule(B.op)
+    io, _ = s[B].split(B.op.axis[0], factor=4)
+    s[B].prefetch(A, io, 1)
+    with pytest.warns(UserWarning, match=r"prefetch\(A\) at loop 'i.outer', offset 1: the "
+                                         "region read cannot be bounded") as caught:
+        f = te.build(s, [A, idx, B])
+    assert caught[0].filename == __file__
+    a = rng.random(64).astype("float32")
+    i = rng.integers(0, 64, 64).astype("int32")
+    b = np.empty(64, "float32")
+    f(a, i, b)
+    np.testing.assert_allclose(b, a[i] + 1)
