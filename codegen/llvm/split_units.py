@@ -10,7 +10,8 @@ outlined wrapper ``f_parallel_N`` (``internal noinline``, whose address goes to
 * a **unit root** is an ``internal noinline`` function (a parallel wrapper) or the
   group of all ``optnone`` functions (the runtime helpers); every other defined
   function belongs to the first unit, the *main* unit (entry functions, anything
-  external);
+  external); a ``noinline`` function that a single root alone refers to (the
+  region's body, which its wrapper calls) is no root: it goes with that root;
 * an internal function that is not a root belongs to the unit of the functions
   that refer to it; one referred to from two units merges them (no duplicated
   code);
@@ -177,6 +178,17 @@ def split_units(text, parts=None):
             roots[e.name] = e.name
         elif not internal:
             roots[e.name] = MAIN
+    # A noinline function that only one parallel region calls (the region's body)
+    # belongs with that region.
+    callers = {}
+    for e in entities:
+        if e.kind == "define":
+            for ref in e.refs:
+                callers.setdefault(ref, set()).add(e.name)
+    for name in [n for n, root in roots.items() if root == n]:
+        referrers = callers.get(name, set())
+        if len(referrers) == 1 and roots.get(next(iter(referrers))) == next(iter(referrers)):
+            del roots[name]
     # Functions: each defined function joins its root's group; an internal non-root
     # joins every group that refers to it.
     for name, root in roots.items():

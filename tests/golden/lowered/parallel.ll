@@ -43,7 +43,7 @@ body.endif.endif:
   ret i32 0
 }
 
-define internal void @"parallel_parallel_2_body"(ptr %".1", ptr %"A", ptr %"B") nounwind
+define internal void @"parallel_parallel_2_body"(ptr %".1", ptr %"A", ptr %"B") noinline nounwind
 {
 entry:
   br label %"body"
