@@ -25,7 +25,6 @@ import ctypes
 import ctypes.util
 import functools
 import os
-import re
 
 import llvmlite.binding as llvm
 import llvmlite.ir as ir
@@ -189,10 +188,6 @@ def _check_symbol(name):
 _FOUND = set()
 
 
-_DECLARE = re.compile(r'^declare\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
-_DEFINE = re.compile(r'^define\b[^@]*(@(?:"[^"]*"|[-a-zA-Z$._0-9]+))', re.M)
-
-
 def _check_unit_externals(declared, units):
     """:func:`_check_externals` for a split module: each function that a compiled
     unit declares (``declared``, names) is defined by one of the ``units`` or exists
@@ -248,8 +243,7 @@ class CompiledModule:
         unoptimized = str(ir_module)
         _check_libgomp(uses_parallel and runs)
         self.engine = self.object_code = None
-        threads = build_threads()
-        units = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()), threads)
+        units, threads = self._units(unoptimized, getattr(ir_module, "llvm_imports", ()))
         if units is not None:
             self._compile_units(units, unoptimized, threads, keep_ll)
             return
@@ -259,7 +253,8 @@ class CompiledModule:
             mod.link_in(_imported(text, tm))
         optimize(mod, tm, min(target.opt_level, 3))
         unit_ll = self.unit_ll = [str(mod)]
-        self._sources = _sources(lambda: unit_ll, unoptimized)     # no cycle through self
+        self._optimized = lambda: unit_ll       # no reference to self: no cycle through it
+        self._sources = _sources(self._optimized, unoptimized)
         if self.run_error is None:
             _check_externals(mod)
             self.engine = llvm.create_mcjit_compiler(mod, tm)
@@ -268,15 +263,17 @@ class CompiledModule:
             self.engine.finalize_object()
             self.object_code = objects if len(objects) == 1 else None
 
-    def _units(self, unoptimized, imports, threads):
-        """The units to compile apart (:mod:`.split_units`), at most one per thread
-        besides the runtime helpers', or ``None`` to compile the module whole: a
-        cross-target build, imported LLVM IR, an llvmlite without the raw calls,
-        ``TECOMP_BUILD_SPLIT=0``, or a module that does not split."""
-        if self.run_error is not None or imports or not RAW_CALLS or \
-                os.environ.get("TECOMP_BUILD_SPLIT", "1").strip() == "0":
-            return None
-        return split_units(unoptimized, threads)
+    def _units(self, unoptimized, imports):
+        """``(units, threads)``: the units to compile apart (:mod:`.split_units`), at
+        most one per thread besides the runtime helpers', and the threads for them;
+        ``(None, 1)`` to compile the module whole: no parallel loop (nothing to
+        split), a cross-target build, imported LLVM IR, an llvmlite without the raw
+        calls, ``TECOMP_BUILD_SPLIT=0``, or a module that does not split."""
+        if not self.uses_parallel or self.run_error is not None or imports or \
+                not RAW_CALLS or os.environ.get("TECOMP_BUILD_SPLIT", "1").strip() == "0":
+            return None, 1
+        threads = build_threads()
+        return split_units(unoptimized, threads), threads
 
     def _compile_units(self, units, unoptimized, threads, keep_ll):
         """Compile ``units`` in ``threads``; their optimized IR is printed now with
@@ -345,8 +342,7 @@ class CompiledModule:
     def optimized_units(self):
         """The optimized LLVM IR of each unit compiled apart (one text for a module
         compiled whole), printed now if it was not kept."""
-        optimized = getattr(self, "_optimized", None)
-        return optimized() if optimized is not None else self.unit_ll
+        return self._optimized()
 
     @property
     def optimized_ll(self):
