@@ -115,6 +115,14 @@ def cache_line_bytes(target):
     return 128 if (target.cpu or "").startswith("apple") else 64
 
 
+def usable_cores():
+    """The CPUs this process may run on: its affinity mask, else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 @functools.lru_cache(maxsize=None)
 def _host_line():
     try:

@@ -34,6 +34,7 @@ import llvmlite.binding as llvm
 from llvmlite.binding import ffi
 
 from tecomp.errors import BuildError, InternalError
+from tecomp.target_cpu import usable_cores
 
 from .pass_pipeline import run_default_pipeline
 
@@ -66,11 +67,7 @@ def build_threads():
     value = os.environ.get("TECOMP_BUILD_THREADS", "").strip()
     if value.isdigit() and int(value) > 0:
         return min(int(value), 64)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores - other_tasks(_loadavg()), MAX_THREADS))
+    return max(1, min(usable_cores() - other_tasks(_loadavg()), MAX_THREADS))
 
 
 def _loadavg():

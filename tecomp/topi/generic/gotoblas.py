@@ -8,6 +8,7 @@ import os
 from ...errors import ArgumentValueError
 from ...schedule import create_schedule
 from ...target import Target
+from ...target_cpu import usable_cores
 from ...te import api
 from .cpu_fit import CpuFit
 
@@ -26,8 +27,7 @@ def default_threads():
     value = os.environ.get("TECOMP_NUM_THREADS", "")
     if value.isdigit() and int(value) > 0:
         return int(value)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-        (os.cpu_count() or 1)
+    return usable_cores()
 
 
 def gotoblas_gemm(M, N, K, target=None, tile=None, blocks=None, threads=None, prefetch=True,
