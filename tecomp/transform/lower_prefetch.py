@@ -9,8 +9,8 @@
 write 1, locality 3: keep in every cache level, data cache), which the LLVM
 backend emits as ``llvm.prefetch``. Calls are written out where ``n`` is a
 constant, else a loop. As in TVM, a row that starts inside a line covers the
-lines from its start. GPU code has no prefetch: every ``prefetch_span`` and the
-loops and conditions that only held them are removed.
+lines from its start. GPU code has no prefetch: every ``prefetch_span`` is removed
+(the loops and conditions that only held them, by the ``simplify`` after it).
 
     prefetch_span(&C[r*2048 + j*32], 32, 1)
       becomes (64-byte lines, float32)
@@ -75,19 +75,8 @@ class _Lines(StmtMutator):
 
 
 class _Drop(StmtMutator):
+    """Every ``prefetch_span`` removed; the loops and conditions left empty go in the
+    ``simplify`` that follows on the GPU path (lower.py)."""
+
     def visit_Evaluate(self, stmt):
         return S.no_op() if _is_span(stmt) else stmt
-
-    def visit_For(self, loop):
-        new = self.generic_visit(loop)
-        return S.no_op() if new is not loop and _empty(new.body) else new
-
-    def visit_IfThenElse(self, branch):
-        new = self.generic_visit(branch)
-        if new is not branch and _empty(new.then_case) and new.else_case is None:
-            return S.no_op()
-        return new
-
-
-def _empty(stmt):
-    return isinstance(stmt, S.SeqStmt) and all(_empty(s) for s in stmt.seq)
